@@ -1,0 +1,85 @@
+/**
+ * The findings contract (DESIGN.md): what `--format json`, findings.json and SARIF are made of.
+ * Field order here is the order in the JSON document.
+ */
+export type Severity = "error" | "warning" | "info";
+export type Target = "recipe" | "harness" | "upstream";
+export type Classification =
+  | "recipe-defect"
+  | "harness-defect"
+  | "upstream-defect"
+  | "load-flake"
+  | "test-scope"
+  | "unknown";
+
+export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** Which root a path is relative to: the analyzed recipes folder or the harness (`--harness`). */
+export type RootName = "recipes" | "harness";
+
+export interface EvidenceItem {
+  root: RootName;
+  file: string;
+  line: number;
+  endLine?: number;
+  note: string;
+}
+
+export interface FixRef {
+  /** Path of the patch, relative to the run directory. */
+  patch: string;
+  summary: string;
+  /** The repo the patch applies to (a recipe name, or the harness repo's name). */
+  repo: string;
+}
+
+export interface Suppression {
+  kind: "inline" | "config";
+  reason: string;
+}
+
+export interface CheckResult {
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  reason?: string;
+}
+
+export interface RunCounts {
+  passed: number;
+  failed: number;
+}
+
+export interface Verification {
+  verdict: "confirmed-fix" | "load-flake" | "defect" | "not-reproduced" | "inconclusive" | "skipped";
+  before?: RunCounts;
+  after?: RunCounts;
+  underLoad?: { before?: RunCounts; after?: RunCounts };
+  checks: CheckResult[];
+}
+
+export interface Finding {
+  id: string;
+  rule: string;
+  severity: Severity;
+  recipe: string;
+  target: Target;
+  root: RootName;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+  evidence: EvidenceItem[];
+  classification: Classification;
+  fix: FixRef | null;
+  /** Ids of findings whose fixes must land together with this one (a recipe and a harness patch). */
+  related?: string[];
+  suppressed?: Suppression;
+  verification?: Verification;
+}
+
+export interface FindingsDocument {
+  tool: { name: "redfix"; version: string };
+  findings: Finding[];
+}
