@@ -5,12 +5,7 @@
 export type Severity = "error" | "warning" | "info";
 export type Target = "recipe" | "harness" | "upstream";
 export type Classification =
-  | "recipe-defect"
-  | "harness-defect"
-  | "upstream-defect"
-  | "load-flake"
-  | "test-scope"
-  | "unknown";
+  "recipe-defect" | "harness-defect" | "upstream-defect" | "load-flake" | "test-scope" | "unknown";
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 

@@ -101,7 +101,10 @@ export function readSource(
     }
     bytes = readFileSync(absPath);
   } catch (e) {
-    return failure("unreadable", `${relPath} cannot be read: ${(e as Error).message}`, 0, { line: 1, column: 1 });
+    return failure("unreadable", `${relPath} cannot be read: ${(e as Error).message}`, 0, {
+      line: 1,
+      column: 1,
+    });
   }
   let text: string;
   try {
@@ -124,7 +127,12 @@ export function isReadFailure(x: SourceFile | ReadFailure): x is ReadFailure {
   return "kind" in x;
 }
 
-function failure(kind: ReadFailure["kind"], message: string, byteOffset: number, position: Position): ReadFailure {
+function failure(
+  kind: ReadFailure["kind"],
+  message: string,
+  byteOffset: number,
+  position: Position,
+): ReadFailure {
   return { kind, message, byteOffset, position };
 }
 

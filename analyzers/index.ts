@@ -1,0 +1,21 @@
+/** The rule registry: every rule redfix knows, in catalogue order. */
+import type { Rule } from "./rule.js";
+import { rf001 } from "./rules/rf001-parse-error.js";
+import { rf002 } from "./rules/rf002-bad-reference.js";
+import { rf101 } from "./rules/rf101-depends-on-undefined.js";
+import { r011 } from "./rules/r011-service-image.js";
+
+export const RULES: readonly Rule[] = [rf001, rf002, rf101, r011].sort((a, b) =>
+  ruleOrder(a.meta.id, b.meta.id),
+);
+
+/** RF rules first, then abra's R rules, each by number. */
+export function ruleOrder(a: string, b: string): number {
+  const ka = a.startsWith("RF") ? `0${a}` : `1${a}`;
+  const kb = b.startsWith("RF") ? `0${b}` : `1${b}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export function findRule(id: string): Rule | undefined {
+  return RULES.find((r) => r.meta.id.toUpperCase() === id.toUpperCase());
+}

@@ -1,0 +1,64 @@
+/**
+ * A rule is one module that describes itself (ESLint-style): `meta` feeds `redfix rules`, the SARIF
+ * `tool.driver.rules` and the report; `check` is pure — it reads the workspace model and reports
+ * problems, never the disk, never text edits (fixes live in `codemods/`).
+ */
+import type { Classification, RootName, Severity, Target } from "./finding.js";
+import type { Position, Range, SourceFile } from "../load/source.js";
+import type { Workspace } from "../load/workspace.js";
+
+export interface RuleMeta {
+  id: string;
+  /** kebab-case name, e.g. `depends-on-undefined-service`. */
+  name: string;
+  /** One line: what it finds. */
+  description: string;
+  severity: Severity;
+  target: Target;
+  classification: Classification;
+  fixable: boolean;
+  /** Markdown: why it matters, what it checks, the fix, and the source of the rule. */
+  docs: string;
+}
+
+export interface ProblemEvidence {
+  root?: RootName;
+  source: SourceFile;
+  range: Range;
+  note: string;
+}
+
+export interface Problem<D = unknown> {
+  rule: string;
+  recipe: string;
+  root: RootName;
+  /** The file the problem is in; a string path when the file could not be read. */
+  file: SourceFile | string;
+  range?: Range;
+  /** When there is no text to hold a range (an unreadable file). */
+  position?: Position;
+  message: string;
+  evidence: ProblemEvidence[];
+  /** Identifies the problem independently of line numbers, so ids survive unrelated edits. */
+  key: string;
+  severity: Severity;
+  target: Target;
+  classification: Classification;
+  data?: D;
+}
+
+export type ProblemInput<D = unknown> = Omit<
+  Problem<D>,
+  "rule" | "severity" | "target" | "classification" | "evidence" | "root"
+> &
+  Partial<Pick<Problem<D>, "severity" | "target" | "classification" | "evidence" | "root">>;
+
+export interface RuleContext {
+  workspace: Workspace;
+  report<D>(p: ProblemInput<D>): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}

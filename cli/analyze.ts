@@ -1,0 +1,100 @@
+/**
+ * The analyze pipeline as one function (the CLI, the tests and the benchmark call it):
+ * load the workspace → run the rules → findings → codemods → patch series.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { RULES } from "../analyzers/index.js";
+import type { Rule } from "../analyzers/rule.js";
+import { toFindings, runRules } from "../analyzers/run.js";
+import type { Analyzed } from "../analyzers/run.js";
+import type { Finding } from "../analyzers/finding.js";
+import { SEVERITY_RANK } from "../analyzers/finding.js";
+import { CODEMODS } from "../codemods/index.js";
+import { buildSeries } from "../codemods/series.js";
+import type { PatchSeries } from "../codemods/series.js";
+import type { RedfixConfig } from "../load/config.js";
+import { loadConfig, resolveProfile } from "../load/config.js";
+import { loadWorkspace } from "../load/workspace.js";
+import type { Workspace } from "../load/workspace.js";
+import type { RunInfo } from "../reports/run-dir.js";
+
+export class UsageError extends Error {}
+
+export interface AnalyzeOptions {
+  recipes: string;
+  harness?: string;
+  config?: string;
+  rules?: string[];
+  profile?: string;
+}
+
+export interface AnalyzeResult {
+  workspace: Workspace;
+  config: RedfixConfig;
+  items: Analyzed[];
+  findings: Finding[];
+  series: PatchSeries;
+  rules: Rule[];
+  run: Omit<RunInfo, "tool">;
+}
+
+export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const root = resolve(opts.recipes);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`${opts.recipes} is not a folder`);
+  }
+  const harness = opts.harness ? resolve(opts.harness) : null;
+  if (harness && (!existsSync(harness) || !statSync(harness).isDirectory())) {
+    throw new UsageError(`--harness ${opts.harness} is not a folder`);
+  }
+  const config = loadConfig(root, opts.config);
+  if (opts.profile) config.profile = opts.profile;
+  resolveProfile(config);
+  for (const id of opts.rules ?? []) {
+    if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
+  }
+  const workspace = loadWorkspace(root, config);
+  const problems = runRules(workspace, RULES, opts.rules ?? []);
+  const items = toFindings(problems, config);
+  const sources = new Map<string, string>();
+  for (const r of workspace.recipes) {
+    for (const f of r.composeFiles) sources.set(f.source.absPath, f.source.text);
+    if (r.abraSh) sources.set(r.abraSh.source.absPath, r.abraSh.source.text);
+    if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
+    for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
+  }
+  const series = buildSeries(items, workspace, config, CODEMODS, (p) => sources.get(p) ?? readOrNull(p));
+  const rules = RULES.filter((r) =>
+    opts.rules?.length ? opts.rules.map((x) => x.toUpperCase()).includes(r.meta.id) : true,
+  );
+  const repos: RunInfo["repos"] = workspace.recipes.map((r) => ({
+    name: r.name,
+    kind: "recipe",
+    path: r.dir,
+  }));
+  if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
+  return {
+    workspace,
+    config,
+    items,
+    findings: items.map((i) => i.finding),
+    series,
+    rules: [...rules],
+    run: { roots: { recipes: root, harness }, repos },
+  };
+}
+
+/** Exit status 1 when an unsuppressed finding reaches the threshold. */
+export function failed(findings: Finding[], failOn: RedfixConfig["failOn"]): boolean {
+  if (failOn === "never") return false;
+  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
+function readOrNull(p: string): string | null {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return null;
+  }
+}

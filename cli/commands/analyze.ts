@@ -1,0 +1,70 @@
+import type { Command } from "commander";
+import { Option } from "commander";
+import { relative, resolve } from "node:path";
+import { analyze, failed } from "../analyze.js";
+import { findingsDocument, renderJson } from "../../reports/json.js";
+import { writeRunDir } from "../../reports/run-dir.js";
+import { renderSarif } from "../../reports/sarif.js";
+import { renderText, useColor } from "../../reports/text.js";
+import { afterRunDirWritten } from "../hooks.js";
+
+export function register(program: Command): void {
+  program
+    .command("analyze")
+    .description("find defects in recipes (and the harness), write findings, patches and the report")
+    .argument("<recipes-dir>", "a folder of recipe folders, or one recipe folder")
+    .option("--harness <dir>", "the CI harness to analyze with the recipes")
+    .option("--out <dir>", "the run directory to write", ".redfix/run")
+    .addOption(
+      new Option("--format <format>", "what to print").choices(["text", "json", "sarif"]).default("text"),
+    )
+    .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
+    .option("--profile <name>", "rule profile: default, abra, or one from redfix.config.yaml")
+    .option("--config <file>", "config file (default: <recipes-dir>/redfix.config.yaml)")
+    .addOption(
+      new Option("--fail-on <severity>", "lowest severity that makes the exit status 1").choices([
+        "error",
+        "warning",
+        "info",
+        "never",
+      ]),
+    )
+    .option("--backup-hooks <style>", "RF110 fix style: script (a mounted config) or inline labels")
+    .action(async (dir: string, o: Record<string, unknown>) => {
+      const result = await analyze({
+        recipes: dir,
+        ...(o.harness ? { harness: String(o.harness) } : {}),
+        ...(o.config ? { config: String(o.config) } : {}),
+        ...(o.profile ? { profile: String(o.profile) } : {}),
+        rules: o.rule as string[],
+      });
+      if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
+      if (o.backupHooks === "script" || o.backupHooks === "inline") result.config.backupHooks = o.backupHooks;
+      const out = resolve(String(o.out));
+      writeRunDir(
+        out,
+        result.findings,
+        result.rules.map((r) => r.meta),
+        result.series,
+        result.run,
+      );
+      const report = await afterRunDirWritten(out);
+      if (o.format === "json") process.stdout.write(renderJson(findingsDocument(result.findings)));
+      else if (o.format === "sarif")
+        process.stdout.write(
+          renderSarif(
+            result.findings,
+            result.rules.map((r) => r.meta),
+          ),
+        );
+      else {
+        process.stdout.write(renderText(result.findings, { color: useColor(process.stdout) }));
+        for (const r of result.series.refused)
+          process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
+        const shown = relative(process.cwd(), out) || ".";
+        process.stdout.write(`run directory: ${shown}  (findings.json, redfix.sarif, patches/)\n`);
+        if (report) process.stdout.write(`report: ${relative(process.cwd(), report)}\n`);
+      }
+      process.exitCode = failed(result.findings, result.config.failOn) ? 1 : 0;
+    });
+}

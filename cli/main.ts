@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The redfix binary. Exit codes: 0 nothing at or above the failure threshold, 1 findings,
+ * 2 usage, config or internal error (one line; the stack only with --debug).
+ */
+import { Command, CommanderError } from "commander";
+import { register as registerAnalyze } from "./commands/analyze.js";
+import { register as registerRules } from "./commands/rules.js";
+import { VERSION } from "./version.js";
+
+const program = new Command();
+program
+  .name("redfix")
+  .description("find, fix, verify and report defects in Co-op Cloud recipes and their CI harness")
+  .version(VERSION)
+  .option("--debug", "print stack traces of internal errors")
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerAnalyze(program);
+registerRules(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    const debug = process.argv.includes("--debug");
+    const err = e as Error;
+    process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : err.message.split("\n")[0]}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtemp, rm, writeFile, access } from "node:fs/promises";
+import { constants } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { execa } from "execa";
+import { renderGoTemplate, sourceLine, type TemplateSamples } from "./go-template.js";
+
+export interface CaddyAdaptOptions {
+  timeoutMs?: number;
+  /** The caddy binary; found on PATH when not given. */
+  caddyPath?: string;
+  /** Environment for `{$VAR}` placeholders; nothing else of this process's environment is passed. */
+  env?: Record<string, string>;
+}
+
+export interface CaddyAdaptResult {
+  status: "passed" | "failed" | "skipped";
+  reason?: string;
+  /** The adapted JSON config when it passed. */
+  output?: string;
+  /** The Caddyfile line caddy's error names (`Caddyfile:LINE`), when it names one. */
+  line?: number;
+}
+
+export const DEFAULT_ADAPT_TIMEOUT_MS = 20_000;
+
+async function findOnPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** Caddy's error line, with the temporary path shortened to `Caddyfile` so the reason is reproducible. */
+function errorReason(stderr: string, dir: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) =>
+      l
+        .split(dir + "/")
+        .join("")
+        .trim(),
+    )
+    .filter((l) => l !== "");
+  return lines.find((l) => l.startsWith("Error:")) ?? lines.at(-1) ?? "caddy adapt failed without a message";
+}
+
+/**
+ * Runs `caddy adapt` on a Caddyfile text (no shell; on timeout the whole process group is killed).
+ * `skipped` when caddy is not installed: a check that could not run never passes.
+ */
+export async function caddyAdapt(text: string, opts: CaddyAdaptOptions = {}): Promise<CaddyAdaptResult> {
+  const caddy = opts.caddyPath ?? (await findOnPath("caddy"));
+  if (!caddy) return { status: "skipped", reason: "caddy is not installed (not found on PATH)" };
+  const dir = await mkdtemp(join(tmpdir(), "redfix-caddy-"));
+  const file = join(dir, "Caddyfile");
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ADAPT_TIMEOUT_MS;
+  try {
+    await writeFile(file, text, "utf8");
+    const child = execa(caddy, ["adapt", "--config", file, "--adapter", "caddyfile"], {
+      reject: false,
+      detached: true,
+      stdin: "ignore",
+      extendEnv: false,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, ...opts.env },
+      cwd: dir,
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // the group is already gone
+        }
+      }
+    }, timeoutMs);
+    const result = await child;
+    clearTimeout(timer);
+    if (timedOut) return { status: "failed", reason: `caddy adapt timed out after ${timeoutMs} ms` };
+    if (result.failed && result.exitCode === undefined) {
+      return { status: "skipped", reason: `caddy could not be started: ${result.shortMessage}` };
+    }
+    if (result.exitCode === 0) return { status: "passed", output: String(result.stdout) };
+    const stderr = String(result.stderr);
+    const failed: CaddyAdaptResult = { status: "failed", reason: errorReason(stderr, dir) };
+    const m = /Caddyfile:(\d+)\b/.exec(stderr);
+    if (m) failed.line = Number(m[1]);
+    return failed;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface CaddyTemplateCheck extends CaddyAdaptResult {
+  /** The rendered Caddyfile that caddy read. */
+  rendered?: string;
+}
+
+/**
+ * Renders a Go-templated Caddyfile with sample values, then runs `caddy adapt`; a template error is a
+ * failure at its own line, and caddy's line is mapped back through the rendering to the template's line.
+ */
+export async function caddyAdaptTemplate(
+  template: string,
+  samples: TemplateSamples = {},
+  opts: CaddyAdaptOptions = {},
+): Promise<CaddyTemplateCheck> {
+  const renderedWith = renderGoTemplate(template, samples);
+  const first = renderedWith.errors[0];
+  if (first) {
+    const line = template.slice(0, first.start).split("\n").length;
+    return { status: "failed", reason: `template: ${first.message}`, line };
+  }
+  const result = await caddyAdapt(renderedWith.output, opts);
+  const out: CaddyTemplateCheck = { ...result, rendered: renderedWith.output };
+  if (result.line !== undefined) out.line = sourceLine(template, renderedWith, result.line);
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * Release tags of a recipe repo, read from `.git` directly: a spawn of git per recipe would dominate
+ * the analysis of a large workspace. Loose tag refs name an object whose type (annotated `tag` or
+ * lightweight `commit`) is read from its zlib header; packed refs carry a `^` peeled line after
+ * annotated tags. Objects only in packs fall back to one `git for-each-ref` call.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { inflateSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
+
+export interface GitTag {
+  name: string;
+  annotated: boolean;
+  /** The object the ref names (a tag object or a commit). */
+  object: string;
+}
+
+export interface GitInfo {
+  gitDir: string;
+  tags: GitTag[];
+  /** `remote.origin.url` when set. */
+  originUrl: string | null;
+}
+
+export function readGitInfo(repoDir: string): GitInfo | null {
+  const gitDir = resolveGitDir(repoDir);
+  if (!gitDir) return null;
+  const tags = new Map<string, GitTag>();
+  let unknown = false;
+  const packed = join(gitDir, "packed-refs");
+  if (existsSync(packed)) {
+    const lines = readFileSync(packed, "utf8").split("\n");
+    let last: GitTag | null = null;
+    for (const line of lines) {
+      if (line.startsWith("^") && last) {
+        last.annotated = true;
+        continue;
+      }
+      const m = /^([0-9a-f]{40,64}) refs\/tags\/(.+)$/.exec(line);
+      last = null;
+      if (m) {
+        const tag: GitTag = { name: m[2]!, annotated: false, object: m[1]! };
+        tags.set(tag.name, tag);
+        last = tag;
+      }
+    }
+  }
+  const tagDir = join(gitDir, "refs", "tags");
+  for (const name of listRefs(tagDir, "")) {
+    const object = readFileSync(join(tagDir, name), "utf8").trim();
+    const type = looseObjectType(gitDir, object);
+    if (type === null) unknown = true;
+    tags.set(name, { name, object, annotated: type === "tag" });
+  }
+  if (unknown) {
+    for (const t of gitForEachRef(repoDir)) tags.set(t.name, t);
+  }
+  return {
+    gitDir,
+    tags: [...tags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    originUrl: readOriginUrl(gitDir),
+  };
+}
+
+function resolveGitDir(repoDir: string): string | null {
+  const dotGit = join(repoDir, ".git");
+  try {
+    const st = statSync(dotGit);
+    if (st.isDirectory()) return dotGit;
+    const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"));
+    return m ? join(repoDir, m[1]!.trim()) : null;
+  } catch {
+    return null;
+  }
+}
+
+function listRefs(dir: string, prefix: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) out.push(...listRefs(join(dir, e.name), `${prefix}${e.name}/`));
+    else if (e.isFile()) out.push(`${prefix}${e.name}`);
+  }
+  return out;
+}
+
+function looseObjectType(gitDir: string, sha: string): string | null {
+  try {
+    const raw = readFileSync(join(gitDir, "objects", sha.slice(0, 2), sha.slice(2)));
+    const head = inflateSync(raw, { finishFlush: 2 /* Z_SYNC_FLUSH: only the header is needed */ })
+      .subarray(0, 16)
+      .toString("latin1");
+    return head.split(" ")[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function gitForEachRef(repoDir: string): GitTag[] {
+  try {
+    const out = execFileSync(
+      "git",
+      ["for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objecttype) %(objectname)"],
+      { cwd: repoDir, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] },
+    );
+    return out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const [name = "", type = "", object = ""] = l.split(" ");
+        return { name, annotated: type === "tag", object };
+      });
+  } catch {
+    return [];
+  }
+}
+
+function readOriginUrl(gitDir: string): string | null {
+  try {
+    const cfg = readFileSync(join(gitDir, "config"), "utf8");
+    const m = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(cfg);
+    return m ? m[1]! : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `compose.yml` as it is at a tag, for rules that judge releases (RF204). */
+export function showFileAtRef(repoDir: string, ref: string, path: string): string | null {
+  try {
+    return execFileSync("git", ["show", `${ref}:${path}`], {
+      cwd: repoDir,
+      encoding: "utf8",
+      timeout: 10_000,
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 4 * 1024 * 1024,
+    });
+  } catch {
+    return null;
+  }
+}
