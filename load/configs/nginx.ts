@@ -317,7 +317,8 @@ export function nginxUpstreams(config: NginxConfig): NginxUpstreams {
     const setValue = variable === undefined ? undefined : sets.get(variable);
     if (setValue) {
       const viaSet = tokenRef(text, setValue, `nginx.${d.name.text}.set`);
-      if (viaSet && !names.has(viaSet.host) && !refs.some((r) => r.range.start === viaSet.range.start)) refs.push(viaSet);
+      if (viaSet && !names.has(viaSet.host) && !refs.some((r) => r.range.start === viaSet.range.start))
+        refs.push(viaSet);
       continue;
     }
     refs.push(ref);

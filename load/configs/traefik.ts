@@ -40,7 +40,12 @@ export function maskTemplateActions(text: string): { masked: string; errors: Tra
     const lineStart = text.lastIndexOf("\n", s - 1) + 1;
     const nl = text.indexOf("\n", e);
     const lineEnd = nl === -1 ? text.length : nl;
-    const rest = text.slice(lineStart, s).trim() + text.slice(e, lineEnd).replace(/\{\{[\s\S]*?\}\}/g, "").trim();
+    const rest =
+      text.slice(lineStart, s).trim() +
+      text
+        .slice(e, lineEnd)
+        .replace(/\{\{[\s\S]*?\}\}/g, "")
+        .trim();
     const filler = rest === "" ? " " : "x";
     for (let k = s; k < e; k++) if (chars[k] !== "\n") chars[k] = filler;
   }
@@ -48,10 +53,17 @@ export function maskTemplateActions(text: string): { masked: string; errors: Tra
 }
 
 function get(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
-  return (map.items as Pair<Node, Node>[]).find((p) => isScalar(p.key) && String(p.key.value).toLowerCase() === key);
+  return (map.items as Pair<Node, Node>[]).find(
+    (p) => isScalar(p.key) && String(p.key.value).toLowerCase() === key,
+  );
 }
 
-function scalarRef(text: string, node: Node | null | undefined, kind: string, form: "url" | "auto"): UpstreamRef | undefined {
+function scalarRef(
+  text: string,
+  node: Node | null | undefined,
+  kind: string,
+  form: "url" | "auto",
+): UpstreamRef | undefined {
   if (!isScalar(node) || !node.range) return undefined;
   const [start, valueEnd] = node.range;
   const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
@@ -66,7 +78,8 @@ function scalarRef(text: string, node: Node | null | undefined, kind: string, fo
 export function traefikYamlUpstreams(text: string): TraefikUpstreams {
   const { masked, errors } = maskTemplateActions(text);
   const doc = parseDocument(masked, { prettyErrors: false, uniqueKeys: false });
-  for (const e of doc.errors) errors.push({ message: e.message.split("\n")[0] ?? e.message, start: e.pos[0], end: e.pos[1] });
+  for (const e of doc.errors)
+    errors.push({ message: e.message.split("\n")[0] ?? e.message, start: e.pos[0], end: e.pos[1] });
   const refs: UpstreamRef[] = [];
   if (isMap(doc.contents)) {
     for (const [proto, key] of Object.entries(SERVER_KEY)) {
@@ -79,7 +92,12 @@ export function traefikYamlUpstreams(text: string): TraefikUpstreams {
         if (!isSeq(servers)) continue;
         for (const server of servers.items) {
           if (!isMap(server)) continue;
-          const ref = scalarRef(text, get(server, key)?.value, `traefik.${key}`, key === "url" ? "url" : "auto");
+          const ref = scalarRef(
+            text,
+            get(server, key)?.value,
+            `traefik.${key}`,
+            key === "url" ? "url" : "auto",
+          );
           if (ref) refs.push(ref);
         }
       }
@@ -173,7 +191,11 @@ export function traefikTomlUpstreams(text: string): TraefikUpstreams {
           if (depth > 0) arrayPath = path;
         }
       } else if (line.trim() !== "") {
-        errors.push({ message: "not a TOML table header or key/value line", start: offset, end: offset + line.length });
+        errors.push({
+          message: "not a TOML table header or key/value line",
+          start: offset,
+          end: offset + line.length,
+        });
       }
     }
     offset += fullLine.length + 1;

@@ -1,0 +1,76 @@
+import { opaqueSpans, parseAddress, type UpstreamRef } from "./upstream.js";
+
+export { isBareServiceName } from "./upstream.js";
+
+interface Word {
+  start: number;
+  end: number;
+}
+
+const SCHEME = /[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * Hosts inside an environment value: URLs (`postgres://user:pw@db:5432/x`, `redis://redis`, several hosts
+ * as in `mongodb://a:27017,b:27017/x`, a URL after `--flag=`) and `host:port` pairs (`db:5432`, `a:1,b:2`).
+ * `${VAR}`, `$VAR`, `{{ … }}` and `{$VAR}` stay whole: `${STACK_NAME}_db:5432` is one templated host.
+ * `offset` is the value's offset in its file, so ranges point into the file.
+ */
+export function envValueUpstreams(value: string, offset = 0): UpstreamRef[] {
+  const refs: UpstreamRef[] = [];
+  const spans = opaqueSpans(value, { dollarVariables: true });
+  const inSpan = (k: number): boolean => spans.some((s) => k >= s.start && k < s.end);
+  const words: Word[] = [];
+  let start = -1;
+  for (let k = 0; k <= value.length; k++) {
+    const sep = k === value.length || (!inSpan(k) && /[\s,;"'<>()[\]]/.test(value[k] ?? ""));
+    if (sep) {
+      if (start !== -1) words.push({ start, end: k });
+      start = -1;
+    } else if (start === -1) start = k;
+  }
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w] as Word;
+    const text = value.slice(word.start, word.end);
+    const scheme = SCHEME.exec(text);
+    if (!scheme) {
+      const ref = hostPort(text, offset + word.start, false);
+      if (ref) refs.push(ref);
+      continue;
+    }
+    const urlStart = word.start + scheme.index;
+    const url = parseAddress(value.slice(urlStart, word.end), "env.url", {
+      form: "url",
+      offset: offset + urlStart,
+      dollarVariables: true,
+    });
+    if (!url) continue;
+    refs.push(url);
+    if (url.path !== undefined) continue;
+    // A multi-host URL goes on after commas, up to the host that carries the path.
+    for (let x = w + 1; x < words.length && value[(words[x - 1] as Word).end] === ","; x++) {
+      const next = words[x] as Word;
+      const nextText = value.slice(next.start, next.end);
+      if (SCHEME.test(nextText)) break;
+      const ref = hostPort(nextText, offset + next.start, true);
+      if (!ref) break;
+      refs.push(ref);
+      w = x;
+      if (ref.path !== undefined) break;
+    }
+  }
+  return refs;
+}
+
+/** `host:port` (with a path only after a multi-host URL's comma); a bare word or `12:30` is no reference. */
+function hostPort(text: string, at: number, continuation: boolean): UpstreamRef | undefined {
+  const ref = parseAddress(text, continuation ? "env.url" : "env.hostport", {
+    form: "auto",
+    offset: at,
+    dollarVariables: true,
+  });
+  if (!ref || ref.port === undefined || /^\d+$/.test(ref.host)) return undefined;
+  if (ref.path !== undefined && !continuation) return undefined;
+  const literal = ref.host.replace(/\{\{[\s\S]*?\}\}|\$\{[^}]*\}|\{\$?[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g, "");
+  if (!/^[A-Za-z0-9_.-]*$/.test(literal) || (literal === "" && !ref.templated)) return undefined;
+  return ref;
+}
