@@ -1,0 +1,3 @@
+import type { Codemod } from "./codemod.js";
+
+export const RECIPE_CODEMODS: Codemod[] = [];
