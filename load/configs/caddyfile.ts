@@ -228,7 +228,8 @@ function readHeredoc(text: string, start: number): Heredoc {
     const lineEnd = text.indexOf("\n", at) === -1 ? text.length : text.indexOf("\n", at);
     const lineText = text.slice(at, lineEnd).replace(/\r$/, "");
     const padding = /^[ \t]*/.exec(lineText)?.[0] ?? "";
-    if (lineText.slice(padding.length) === marker) {
+    // Caddy closes the heredoc as soon as the marker is read, so more tokens may follow on that line.
+    if (lineText.startsWith(marker, padding.length)) {
       const end = at + padding.length + marker.length;
       const body = text.slice(contentStart, at);
       const lines = body.split("\n");

@@ -140,6 +140,8 @@ class Evaluator {
   }
 
   private command(lexemes: Lexeme[], piped: Value | undefined): Value {
+    const variable = lexemes.find((l) => l.kind === "other" && l.text.startsWith("$"));
+    if (variable) throw new TemplateFailure(`template variables are not supported: "${variable.text}"`);
     const args: Value[] = [];
     let i = 1;
     while (i < lexemes.length) {

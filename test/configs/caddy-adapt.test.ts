@@ -1,0 +1,126 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { caddyAdapt, caddyAdaptTemplate, parseCaddyfile } from "../../load/configs/index.js";
+import { fixture, fixtureNames } from "./fixture.js";
+
+const caddyInstalled = (process.env.PATH ?? "").split(delimiter).some((dir) => {
+  try {
+    accessSync(join(dir, "caddy"), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+const SAMPLES = { env: { DOMAIN: "pds.example.org", ON_DEMAND: "1", MAINTENANCE: "" } };
+const valid = fixtureNames(/Caddyfile/).filter((f) => !f.startsWith("error-"));
+
+test("the fixture list is the one these checks are about", () => {
+  assert.equal(valid, [
+    "bluesky-pds-qualified.Caddyfile.tmpl",
+    "bluesky-pds.Caddyfile.tmpl",
+    "brace-less.Caddyfile",
+    "conditional.Caddyfile.tmpl",
+    "site-features.Caddyfile",
+  ]);
+});
+
+for (const name of valid) {
+  test(`${name}: parses clean and passes caddy adapt after rendering`, async () => {
+    const text = fixture(name);
+    assert.equal(parseCaddyfile(text).errors, []);
+    const result = await caddyAdaptTemplate(text, SAMPLES, { env: { STATIC_UPSTREAM: "static:80" } });
+    if (!caddyInstalled) {
+      assert.equal(result, {
+        status: "skipped",
+        reason: "caddy is not installed (not found on PATH)",
+        rendered: result.rendered,
+      });
+      return;
+    }
+    assert.is(result.status, "passed", result.reason);
+    const json = JSON.parse(result.output ?? "") as { apps?: unknown };
+    assert.ok(json.apps);
+  });
+}
+
+test("the conditional template adapts in both branches", async () => {
+  if (!caddyInstalled) return;
+  const text = fixture("conditional.Caddyfile.tmpl");
+  for (const env of [
+    { DOMAIN: "a.example", ON_DEMAND: "0", MAINTENANCE: "yes" },
+    { DOMAIN: "a.example", ON_DEMAND: "1", MAINTENANCE: "" },
+  ]) {
+    const result = await caddyAdaptTemplate(text, { env });
+    assert.is(result.status, "passed", result.reason);
+    assert.is(result.output?.includes('"on_demand"'), env.ON_DEMAND === "1");
+  }
+});
+
+test("caddy's error line is mapped back through the template to the source line", async () => {
+  if (!caddyInstalled) return;
+  const template =
+    '{{/* header */}}\n{{ if env "X" }}\n\n\n{{ end }}\n{{ env "DOMAIN" }} {\n\tbogus_directive on\n}\n';
+  const result = await caddyAdaptTemplate(template, { env: { X: "", DOMAIN: "a.example" } });
+  assert.is(result.status, "failed");
+  assert.match(result.reason ?? "", /bogus_directive/);
+  assert.is(result.line, 7);
+  const rendered = result.rendered ?? "";
+  assert.is(rendered.split("\n")[3], "\tbogus_directive on");
+});
+
+test("a plain failure names caddy's line and no temporary path", async () => {
+  if (!caddyInstalled) return;
+  const result = await caddyAdapt(
+    "a.example {\n\treverse_proxy app:3000 {\n\t\tnot_a_subdirective\n\t}\n}\n",
+  );
+  assert.is(result.status, "failed");
+  assert.is(result.line, 3);
+  assert.not.match(result.reason ?? "", /redfix-caddy-/);
+});
+
+test("a template error fails before caddy runs, at the template's line", async () => {
+  const result = await caddyAdaptTemplate(fixture("error-unterminated-action.Caddyfile.tmpl"), SAMPLES);
+  assert.equal(result, { status: "failed", reason: "template: unterminated template action '{{'", line: 2 });
+});
+
+test("no caddy binary: skipped with a reason, never passed", async () => {
+  const result = await caddyAdapt("a.example {\n}\n", { caddyPath: "/nonexistent/bin/caddy" });
+  assert.is(result.status, "skipped");
+  assert.match(result.reason ?? "", /could not be started/);
+});
+
+test("a hung caddy is killed with its whole process tree at the timeout", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "redfix-fake-caddy-"));
+  try {
+    const fake = join(dir, "caddy");
+    const pidFile = join(dir, "child.pid");
+    writeFileSync(fake, `#!/bin/sh\nsleep 60 &\necho $! > "${pidFile}"\nwait\n`);
+    chmodSync(fake, 0o755);
+    const started = Date.now();
+    const result = await caddyAdapt("a.example {\n}\n", { caddyPath: fake, timeoutMs: 500 });
+    assert.equal(result, { status: "failed", reason: "caddy adapt timed out after 500 ms" });
+    assert.ok(Date.now() - started < 5000);
+    const childPid = Number(readFileSync(pidFile, "utf8").trim());
+    await new Promise((r) => setTimeout(r, 100));
+    const alive =
+      existsSync(`/proc/${childPid}`) && !readFileSync(`/proc/${childPid}/stat`, "utf8").includes(") Z ");
+    assert.not.ok(alive, "the grandchild sleep outlived the timeout");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
