@@ -9,7 +9,8 @@ const CODES = { red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1, green: 32 } as c
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0") return true;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== "" && force !== "0") return true;
   return stream.isTTY === true;
 }
 
