@@ -78,8 +78,15 @@ function scalarRef(
 export function traefikYamlUpstreams(text: string): TraefikUpstreams {
   const { masked, errors } = maskTemplateActions(text);
   const doc = parseDocument(masked, { prettyErrors: false, uniqueKeys: false });
-  for (const e of doc.errors)
-    errors.push({ message: e.message.split("\n")[0] ?? e.message, start: e.pos[0], end: e.pos[1] });
+  // The yaml package may place an end-of-input error one past the text.
+  const clamp = (k: number): number => Math.min(Math.max(k, 0), text.length);
+  for (const e of doc.errors) {
+    errors.push({
+      message: e.message.split("\n")[0] ?? e.message,
+      start: clamp(e.pos[0]),
+      end: clamp(e.pos[1]),
+    });
+  }
   const refs: UpstreamRef[] = [];
   if (isMap(doc.contents)) {
     for (const [proto, key] of Object.entries(SERVER_KEY)) {
