@@ -216,7 +216,7 @@ export function parseComposeFile(source: SourceFile, name: string): ComposeFile 
     });
   }
   if (file.problems.length > 0) return file;
-  const aliasProblem = checkAliasExpansion(doc);
+  const aliasProblem = checkAliasExpansion(doc, source.text);
   if (aliasProblem) {
     file.problems.push(aliasProblem);
     return file;
@@ -257,7 +257,8 @@ export function parseComposeFile(source: SourceFile, name: string): ComposeFile 
  * Fully expands the document once with the parser's alias limit so that an alias bomb becomes a
  * finding. Only documents that use aliases pay for it.
  */
-function checkAliasExpansion(doc: Document.Parsed): ParseProblem | null {
+function checkAliasExpansion(doc: Document.Parsed, text: string): ParseProblem | null {
+  if (!text.includes("*")) return null; // no alias without a `*`: skip the walk
   let firstAlias: Node | null = null;
   visit(doc, {
     Alias(_, n) {

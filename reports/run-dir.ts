@@ -1,5 +1,5 @@
 /** Writes the run directory (docs/run-directory.md): the hand-off between analyze, verify, report and apply. */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Finding } from "../analyzers/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
@@ -22,18 +22,42 @@ export function writeRunDir(
   run: Omit<RunInfo, "tool">,
 ): void {
   mkdirSync(out, { recursive: true });
-  // Only what analyze owns is replaced; verify records of an earlier run would describe other patches.
-  for (const owned of ["patches", "verify"]) rmSync(join(out, owned), { recursive: true, force: true });
+  // Verify records of an earlier run would describe other patches.
+  rmSync(join(out, "verify"), { recursive: true, force: true });
   writeFileSync(join(out, "findings.json"), renderJson(findingsDocument(findings)));
   writeFileSync(join(out, "redfix.sarif"), renderSarif(findings, rules));
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
   writeFileSync(join(out, "run.json"), `${JSON.stringify(info, null, 2)}\n`);
-  const perRepo = new Map<string, string[]>();
+  writePatches(join(out, "patches"), series);
+}
+
+/**
+ * Writes `patches/<repo>/` and removes what an earlier run left there; removing only stale files is
+ * much cheaper than deleting and recreating thousands of patches on every run.
+ */
+function writePatches(dir: string, series: PatchSeries): void {
+  const wanted = new Map<string, string[]>();
   for (const p of series.patches) {
-    const dir = join(out, "patches", p.path.split("/")[1]!);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, p.name), p.content);
-    perRepo.set(dir, [...(perRepo.get(dir) ?? []), p.name]);
+    const repoDir = p.path.split("/")[1]!;
+    wanted.set(repoDir, [...(wanted.get(repoDir) ?? []), p.name]);
   }
-  for (const [dir, names] of perRepo) writeFileSync(join(dir, "series"), `${names.join("\n")}\n`);
+  for (const stale of listDir(dir)) {
+    if (!wanted.has(stale)) rmSync(join(dir, stale), { recursive: true, force: true });
+  }
+  for (const [repoDir, names] of wanted) {
+    const d = join(dir, repoDir);
+    mkdirSync(d, { recursive: true });
+    const keep = new Set([...names, "series"]);
+    for (const f of listDir(d)) if (!keep.has(f)) rmSync(join(d, f), { recursive: true, force: true });
+    writeFileSync(join(d, "series"), `${names.join("\n")}\n`);
+  }
+  for (const p of series.patches) writeFileSync(join(dir, p.path.split("/")[1]!, p.name), p.content);
+}
+
+function listDir(d: string): string[] {
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
 }

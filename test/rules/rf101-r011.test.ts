@@ -27,6 +27,7 @@ test("RF101: an entry undefined only in some combinations names them and has no 
 
 for (const [rule, name] of [
   ["RF101", "bitnami-sidekiq"],
+  ["RF101", "comments-anchors-flow"],
   ["R011", "orphan-overlay"],
 ] as const) {
   test(`${rule} codemod ${name}: patches apply, output matches byte for byte, fixpoint, idempotent`, async () => {
