@@ -1,0 +1,389 @@
+/**
+ * Carries out a plan: for each step a commit on its branch, a push, a pull request. Never loses work:
+ * every repo is checked (clean tree, expected branch) before anything is written; commits are made
+ * without touching the working tree (git.ts); a push is never forced unless `--force-with-lease`; a
+ * step that fails before its push leaves its branch as it was before the run.
+ */
+import type { GitResult } from "./git.js";
+import {
+  GitError,
+  NETWORK_TIMEOUT_MS,
+  PatchDoesNotApply,
+  Repo,
+  firstLine,
+  parsePushPorcelain,
+} from "./git.js";
+import { ForgeError, GiteaClient, ensurePullRequest, forgeRepoFromRemote } from "./forge.js";
+import type { ForgeRepo, PullRequestResult } from "./forge.js";
+import type { Plan, PlanStep } from "./plan.js";
+
+export type PrMode = "api" | "agit" | "none";
+/** How an AGit description travels: push options cannot hold a newline. */
+export type AgitDescription = "base64" | "commit";
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  /** The remote (name, URL or path) to push to; nothing is pushed without it. */
+  push?: string;
+  pr: PrMode;
+  forceWithLease: boolean;
+  /** The environment variable that holds the forge token (`--pr api`). */
+  tokenEnv: string;
+  /** Gitea's root URL, when the push remote's URL does not give it. */
+  forgeUrl?: string;
+  forgeOwner?: string;
+  agitDescription: AgitDescription;
+  /** Where the token is looked up; `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  /** Extra environment for git (tests). */
+  gitEnv?: Record<string, string>;
+  /** One line per event, without the newline. */
+  print: (line: string) => void;
+}
+
+export type StepAction = "created" | "unchanged" | "in-base" | "failed" | "would-create" | "would-skip";
+
+export interface StepReport {
+  repo: string;
+  branch: string;
+  base: string;
+  action: StepAction;
+  commit: string | null;
+  push?: "pushed" | "up-to-date";
+  pr?: PullRequestResult | { action: "agit"; topic: string };
+  error?: string;
+}
+
+export interface ApplyReport {
+  steps: StepReport[];
+  /** True when every step succeeded (or had nothing to do). */
+  ok: boolean;
+}
+
+/** The run is refused before anything is touched: one line per repo and reason. Exit 2. */
+export class ApplyRefusal extends Error {
+  constructor(readonly reasons: string[]) {
+    super(reasons.join("\n"));
+  }
+}
+
+class StepFailure extends Error {}
+
+export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
+  const forges = await preflight(plan, opts);
+  if (opts.dryRun) return dryRun(plan, opts, forges);
+  const steps: StepReport[] = [];
+  for (const step of plan.steps) {
+    const report = await runStep(step, opts, forges.get(step));
+    steps.push(report);
+    opts.print(describe(step, report, opts));
+  }
+  return { steps, ok: steps.every((s) => s.action !== "failed") };
+}
+
+/**
+ * Everything that can be known before writing: each repo clean, on the expected branch, at its root;
+ * base and branch names valid; the remote, token and forge known. Any problem refuses the whole run.
+ */
+async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, ForgeRepo>> {
+  const reasons: string[] = [];
+  const forges = new Map<PlanStep, ForgeRepo>();
+  if (opts.pr !== "none" && !opts.push) reasons.push(`--pr ${opts.pr} needs --push <remote>`);
+  if (opts.forceWithLease && !opts.push) reasons.push("--force-with-lease needs --push <remote>");
+  const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
+  if (opts.pr === "api" && !token)
+    reasons.push(`--pr api needs a token in the environment variable ${opts.tokenEnv}`);
+  const checked = new Map<string, string | null>();
+  for (const step of plan.steps) {
+    const repo = new Repo(step.dir, opts.gitEnv);
+    const name = step.repo.name;
+    if (!checked.has(step.dir)) {
+      const reason = await repoNotReady(repo, plan, step);
+      checked.set(step.dir, reason);
+      if (reason) reasons.push(`${name} (${step.dir}): ${reason}`);
+    }
+    if (checked.get(step.dir)) continue;
+    const fmt = await repo.run(["check-ref-format", `refs/heads/${step.branch}`]);
+    if (fmt.exitCode !== 0) reasons.push(`${name}: ${step.branch} is not a valid branch name`);
+    if (step.base && !(await repo.resolve(`refs/heads/${step.base}`)))
+      reasons.push(`${name}: the base branch ${step.base} does not exist`);
+    if (opts.push) {
+      const url = await repo.remoteUrl(opts.push);
+      if (!url) {
+        reasons.push(`${name}: no remote ${opts.push}`);
+        continue;
+      }
+      if (opts.pr === "api") {
+        const forge = forgeRepoFromRemote(url, {
+          ...(opts.forgeUrl ? { forgeUrl: opts.forgeUrl } : {}),
+          ...(opts.forgeOwner ? { owner: opts.forgeOwner } : {}),
+        });
+        if (forge) forges.set(step, forge);
+        else
+          reasons.push(
+            `${name}: cannot tell the forge and owner from ${url} (give --forge-url and --forge-owner)`,
+          );
+      }
+    }
+  }
+  if (reasons.length > 0) throw new ApplyRefusal([...new Set(reasons)]);
+  return forges;
+}
+
+async function repoNotReady(repo: Repo, plan: Plan, step: PlanStep): Promise<string | null> {
+  if (!(await repo.isWorkTreeRoot())) return "not the root of a git work tree";
+  const status = await repo.status();
+  if (status !== "") {
+    const n = status.split("\n").length;
+    return `uncommitted changes (${n} path${n === 1 ? "" : "s"}, e.g. ${status.split("\n")[0]!.slice(3)}); commit or stash them first`;
+  }
+  const op = await repo.operationInProgress();
+  if (op) return `${op} is in progress`;
+  const current = await repo.currentBranch();
+  if (current === null) return "HEAD is detached; check out the base branch (or give --base)";
+  if (plan.options.base && current !== plan.options.base)
+    return `on branch ${current}, expected the base branch ${plan.options.base}`;
+  if (current.startsWith(plan.options.branchPrefix) && plan.options.branchPrefix !== "")
+    return `on ${current}, a branch redfix makes; check out the base branch first`;
+  if (!step.base) return "no base branch";
+  return null;
+}
+
+async function dryRun(
+  plan: Plan,
+  opts: ApplyOptions,
+  forges: Map<PlanStep, ForgeRepo>,
+): Promise<ApplyReport> {
+  const steps: StepReport[] = [];
+  for (const step of plan.steps) {
+    const repo = new Repo(step.dir, opts.gitEnv);
+    const base = step.base!;
+    const files = step.patches.map((p) => p.absPath);
+    const ref = `refs/heads/${step.branch}`;
+    const existing = await repo.resolve(ref);
+    const baseSha = (await repo.resolve(`refs/heads/${base}`))!;
+    let note: string;
+    let action: StepAction = "would-create";
+    if (existing && (await repo.carries(existing, files))) {
+      action = "would-skip";
+      note = `nothing to do: ${step.branch} already carries the patch`;
+    } else if (await repo.carries(baseSha, files)) {
+      action = "would-skip";
+      note = `nothing to do: ${base} already carries the patch`;
+    } else {
+      const problem = await repo.appliesCleanlyOn(existing ?? baseSha, files);
+      note = problem
+        ? `would try a 3-way merge: ${problem}`
+        : `would commit on ${existing ? `the existing ${step.branch}` : base}`;
+    }
+    const lines = [
+      `${step.repo.name} (${step.dir}): ${step.branch} from ${base}`,
+      ...step.patches.map(
+        (p) =>
+          `  patch ${p.name}${p.findings.length ? ` (${p.findings.map((f) => `${f.rule} ${f.id}`).join(", ")})` : ""}`,
+      ),
+      `  commit: ${firstLine(step.commitMessage)}`,
+      `  ${note}`,
+    ];
+    if (opts.push) lines.push(`  push: ${pushTarget(step, opts)}`);
+    const forge = forges.get(step);
+    if (opts.pr === "api" && forge)
+      lines.push(`  pr: ${forge.baseUrl} ${forge.owner}/${forge.repo}: "${step.pr.title}"`);
+    if (opts.pr === "agit") lines.push(`  pr: AGit, topic ${step.branch}: "${step.pr.title}"`);
+    for (const l of lines) opts.print(l);
+    steps.push({ repo: step.repo.name, branch: step.branch, base, action, commit: null });
+  }
+  opts.print(`dry run: ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}, nothing changed`);
+  return { steps, ok: true };
+}
+
+function pushTarget(step: PlanStep, opts: ApplyOptions): string {
+  return opts.pr === "agit"
+    ? `${opts.push} refs/for/${step.base}`
+    : `${opts.push} ${step.branch}${opts.forceWithLease ? " (--force-with-lease)" : ""}`;
+}
+
+async function runStep(
+  step: PlanStep,
+  opts: ApplyOptions,
+  forge: ForgeRepo | undefined,
+): Promise<StepReport> {
+  const repo = new Repo(step.dir, opts.gitEnv);
+  const base = step.base!;
+  const ref = `refs/heads/${step.branch}`;
+  const files = step.patches.map((p) => p.absPath);
+  const report: StepReport = {
+    repo: step.repo.name,
+    branch: step.branch,
+    base,
+    action: "failed",
+    commit: null,
+  };
+  const before = await repo.resolve(ref);
+  let pushed = false;
+  try {
+    let existing = before;
+    if (!existing && opts.push && opts.pr !== "agit")
+      existing = await adoptRemoteBranch(repo, opts.push, ref);
+    const baseSha = (await repo.resolve(`refs/heads/${base}`))!;
+    if (existing && (await repo.carries(existing, files))) {
+      report.action = "unchanged";
+      report.commit = existing;
+    } else if (!existing && (await repo.carries(baseSha, files))) {
+      // The fix has landed: no branch, no push, no PR.
+      report.action = "in-base";
+      return report;
+    } else {
+      const commit = await commitOrFail(repo, existing ?? baseSha, files, step.commitMessage);
+      if (commit === null) {
+        report.action = "in-base";
+        return report;
+      }
+      await repo.updateRef(ref, commit, existing);
+      report.action = "created";
+      report.commit = commit;
+    }
+    if (!opts.push) return report;
+    if (opts.pr === "agit") {
+      report.push = await pushAgit(repo, step, opts);
+      report.pr = { action: "agit", topic: step.branch };
+      pushed = true;
+      return report;
+    }
+    report.push = await pushBranch(repo, opts.push, ref, opts.forceWithLease);
+    pushed = true;
+    if (opts.pr === "api" && forge) {
+      const token = (opts.env ?? process.env)[opts.tokenEnv]!;
+      report.pr = await ensurePullRequest(new GiteaClient(forge, token), {
+        head: step.branch,
+        base,
+        title: step.pr.title,
+        body: step.pr.body,
+      });
+    }
+    return report;
+  } catch (e) {
+    report.error =
+      e instanceof StepFailure || e instanceof ForgeError || e instanceof GitError ? e.message : String(e);
+    if (pushed) {
+      report.error += `; ${step.branch} was pushed and is kept`;
+    } else {
+      // Whatever this run did to the branch (created, adopted, committed on) is undone; the original
+      // branch and files were never touched.
+      const now = await repo.resolve(ref);
+      if (now !== before) await repo.updateRef(ref, before, now);
+      report.commit = before;
+      report.error += `; ${step.repo.name} is as it was`;
+    }
+    report.action = "failed";
+    return report;
+  }
+}
+
+async function commitOrFail(
+  repo: Repo,
+  parent: string,
+  files: string[],
+  message: string,
+): Promise<string | null> {
+  try {
+    return await repo.commitPatches(parent, files, message);
+  } catch (e) {
+    if (e instanceof PatchDoesNotApply) {
+      const hint =
+        files.length === 1 ? " (if it builds on an earlier patch of the series, try --group recipe)" : "";
+      throw new StepFailure(`${e.message}${hint}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * The branch is not here but the remote has it (a run from another clone): fetch it so the check for
+ * "already carries the patch" sees it and a new commit goes on top of it instead of forking it.
+ */
+async function adoptRemoteBranch(repo: Repo, remote: string, ref: string): Promise<string | null> {
+  const remoteSha = await repo.lsRemote(remote, ref);
+  if (!remoteSha) return null;
+  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", remote, `${ref}:${ref}`], {
+    timeoutMs: NETWORK_TIMEOUT_MS,
+  });
+  return remoteSha;
+}
+
+async function pushBranch(
+  repo: Repo,
+  remote: string,
+  ref: string,
+  forceWithLease: boolean,
+): Promise<"pushed" | "up-to-date"> {
+  const args = [
+    "push",
+    "--porcelain",
+    ...(forceWithLease ? [`--force-with-lease=${ref}`] : []),
+    remote,
+    `${ref}:${ref}`,
+  ];
+  const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
+  return pushOutcome(r, args, ref, remote, forceWithLease);
+}
+
+async function pushAgit(repo: Repo, step: PlanStep, opts: ApplyOptions): Promise<"pushed" | "up-to-date"> {
+  const dst = `refs/for/${step.base}`;
+  const options = [`topic=${step.branch}`, `title=${step.pr.title}`];
+  if (opts.agitDescription === "base64") {
+    // Gitea decodes push-option values written as `{base64}<data>`; a raw body cannot travel, since
+    // git refuses push options with a newline.
+    options.push(`description={base64}${Buffer.from(step.pr.body, "utf8").toString("base64")}`);
+  }
+  // Without a description, Gitea takes the commit message body, which carries the same why and evidence.
+  const args = [
+    "push",
+    "--porcelain",
+    ...options.flatMap((o) => ["-o", o]),
+    opts.push!,
+    `refs/heads/${step.branch}:${dst}`,
+  ];
+  const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
+  return pushOutcome(r, args, dst, opts.push!, false);
+}
+
+function pushOutcome(
+  r: GitResult,
+  args: string[],
+  dst: string,
+  remote: string,
+  forceWithLease: boolean,
+): "pushed" | "up-to-date" {
+  const outcome = parsePushPorcelain(r.stdout, dst);
+  if (outcome?.flag === "=") return "up-to-date";
+  // Gitea's AGit answer when the PR already has this exact commit.
+  if (outcome?.flag === "!" && /same with old commit/.test(outcome.reason)) return "up-to-date";
+  if (r.exitCode === 0 && outcome) return "pushed";
+  if (outcome?.flag === "!") {
+    const why = /non-fast-forward|fetch first/.test(outcome.reason)
+      ? `the remote ${dst.replace("refs/heads/", "")} has commits this one lacks; not forcing${forceWithLease ? "" : " (--force-with-lease overrides)"}`
+      : /stale info/.test(outcome.reason)
+        ? "the remote branch moved since it was last fetched; --force-with-lease refuses to overwrite it"
+        : "the remote refused it";
+    throw new StepFailure(`push to ${remote} rejected (${outcome.reason}): ${why}`);
+  }
+  if (r.exitCode === 0) return "pushed";
+  throw new GitError(args, r);
+}
+
+function describe(step: PlanStep, r: StepReport, opts: ApplyOptions): string {
+  const head = `${step.repo.name}: ${step.branch}:`;
+  if (r.action === "failed") return `${head} failed: ${r.error}`;
+  if (r.action === "in-base") return `${head} nothing to do (${r.base} already carries the patch)`;
+  const parts = [
+    r.action === "created"
+      ? `committed ${r.commit!.slice(0, 12)} on ${r.base}`
+      : `nothing to do (the branch already carries the patch, ${r.commit!.slice(0, 12)})`,
+  ];
+  if (r.push) parts.push(r.push === "pushed" ? `pushed to ${opts.push}` : `${opts.push} up to date`);
+  if (r.pr && "number" in r.pr)
+    parts.push(`PR #${r.pr.number} ${r.pr.action}${r.pr.url ? ` ${r.pr.url}` : ""}`);
+  if (r.pr && r.pr.action === "agit") parts.push(`AGit PR for refs/for/${r.base}, topic ${r.pr.topic}`);
+  return `${head} ${parts.join("; ")}`;
+}

@@ -1,0 +1,232 @@
+/**
+ * The git operations of `redfix apply`, all through execa without a shell. Commits are built with
+ * plumbing on a temporary index outside the repo (read-tree, apply --cached, write-tree, commit-tree,
+ * update-ref): the user's HEAD, index and working tree are never written, so a failure at any point
+ * cannot leave the repo on another branch or with changed files.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface GitRunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  /** Network operations (push, fetch, ls-remote) get longer. */
+  timeoutMs?: number;
+}
+
+/** A git command that failed where failure is not an answer (exit status other than the expected ones). */
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly result: GitResult,
+  ) {
+    super(`git ${args[0]} failed: ${firstLine(result.stderr || result.stdout) || `exit ${result.exitCode}`}`);
+  }
+}
+
+const LOCAL_TIMEOUT_MS = 60_000;
+export const NETWORK_TIMEOUT_MS = 180_000;
+
+export class Repo {
+  constructor(
+    readonly dir: string,
+    /** Extra environment for every git call (tests pass a fixed identity and dates). */
+    readonly env: Record<string, string> = {},
+  ) {}
+
+  async run(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
+    const r = await execa("git", args, {
+      cwd: this.dir,
+      input: opts.input ?? "",
+      reject: false,
+      timeout: opts.timeoutMs ?? LOCAL_TIMEOUT_MS,
+      forceKillAfterDelay: 2_000,
+      stripFinalNewline: false,
+      // A push must never wait for a password prompt; messages are parsed, so they must be English.
+      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...this.env, ...opts.env },
+    });
+    if (r.timedOut) throw new Error(`git ${args[0]} in ${this.dir} timed out`);
+    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1 };
+  }
+
+  /** Runs git and returns its trimmed stdout; any non-zero exit is a GitError. */
+  async ok(args: string[], opts: GitRunOptions = {}): Promise<string> {
+    const r = await this.run(args, opts);
+    if (r.exitCode !== 0) throw new GitError(args, r);
+    return r.stdout.trim();
+  }
+
+  async isWorkTreeRoot(): Promise<boolean> {
+    const r = await this.run(["rev-parse", "--show-prefix"]);
+    return r.exitCode === 0 && r.stdout.trim() === "";
+  }
+
+  /** The checked-out branch, or null when HEAD is detached. */
+  async currentBranch(): Promise<string | null> {
+    const r = await this.run(["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    return r.exitCode === 0 ? r.stdout.trim() : null;
+  }
+
+  /** `git status --porcelain` with untracked files listed one by one; empty when clean. */
+  async status(): Promise<string> {
+    return this.ok(["status", "--porcelain=v1", "--untracked-files=all", "--ignore-submodules=none"]);
+  }
+
+  /** An operation in progress (merge, rebase, cherry-pick, bisect) also makes a tree not ready. */
+  async operationInProgress(): Promise<string | null> {
+    for (const [file, what] of [
+      ["MERGE_HEAD", "a merge"],
+      ["rebase-merge", "a rebase"],
+      ["rebase-apply", "a rebase or am"],
+      ["CHERRY_PICK_HEAD", "a cherry-pick"],
+      ["REVERT_HEAD", "a revert"],
+      ["BISECT_LOG", "a bisect"],
+    ] as const) {
+      // --git-path answers relative to the working directory, or absolute for a linked worktree.
+      if (existsSync(resolve(this.dir, await this.ok(["rev-parse", "--git-path", file])))) return what;
+    }
+    return null;
+  }
+
+  /** The object a ref names, or null when it does not exist. */
+  async resolve(ref: string): Promise<string | null> {
+    const r = await this.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    return r.exitCode === 0 ? r.stdout.trim() : null;
+  }
+
+  async treeOf(commit: string): Promise<string> {
+    return this.ok(["rev-parse", `${commit}^{tree}`]);
+  }
+
+  /**
+   * Runs `body` with GIT_INDEX_FILE pointing at a fresh index in a temp dir, loaded with `commit`'s
+   * tree. The temp dir is removed afterwards, whatever happens.
+   */
+  async withIndexAt<T>(commit: string, body: (index: Record<string, string>) => Promise<T>): Promise<T> {
+    const dir = mkdtempSync(join(tmpdir(), "redfix-apply-index-"));
+    const env = { GIT_INDEX_FILE: join(dir, "index") };
+    try {
+      await this.ok(["read-tree", commit], { env });
+      return await body(env);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Whether the tree of `commit` already carries the patches: they reverse-apply, last to first, on it.
+   * A tree without the change lacks the patch's post-image, so the reverse check fails there.
+   */
+  async carries(commit: string, patchFiles: string[]): Promise<boolean> {
+    return this.withIndexAt(commit, async (env) => {
+      const r = await this.run(["apply", "--cached", "--reverse", "--check", ...[...patchFiles].reverse()], {
+        env,
+      });
+      return r.exitCode === 0;
+    });
+  }
+
+  /**
+   * Whether the patches apply cleanly, in order, on `commit`. Only `--check`: nothing is written, not
+   * even objects (a `--3way` check would write blobs and still miss conflicts, so none is tried here).
+   */
+  async appliesCleanlyOn(commit: string, patchFiles: string[]): Promise<string | null> {
+    return this.withIndexAt(commit, async (env) => {
+      // One invocation: git applies the patches in sequence in memory, a later one on an earlier's result.
+      const r = await this.run(["apply", "--cached", "--check", ...patchFiles], { env });
+      return r.exitCode === 0 ? null : applyFailure(patchFiles, r);
+    });
+  }
+
+  /**
+   * A commit with the patches applied on `parent`, or null when they change nothing. Writes objects
+   * only; no ref, index or file of the user's.
+   */
+  async commitPatches(parent: string, patchFiles: string[], message: string): Promise<string | null> {
+    return this.withIndexAt(parent, async (env) => {
+      for (const p of patchFiles) {
+        const r = await this.run(["apply", "--cached", "--3way", p], { env });
+        if (r.exitCode !== 0) throw new PatchDoesNotApply(applyFailure([p], r));
+      }
+      const tree = await this.ok(["write-tree"], { env });
+      if (tree === (await this.treeOf(parent))) return null;
+      return this.ok(["commit-tree", tree, "-p", parent, "-F", "-"], { input: message });
+    });
+  }
+
+  /**
+   * Moves `ref` from `oldValue` to `newValue` atomically; `oldValue` null means the ref must not exist
+   * yet, `newValue` null deletes it. A concurrent change of the ref makes git refuse.
+   */
+  async updateRef(ref: string, newValue: string | null, oldValue: string | null): Promise<void> {
+    if (newValue === null) {
+      await this.ok(["update-ref", "-m", "redfix apply: roll back", "-d", ref, oldValue ?? ""]);
+      return;
+    }
+    await this.ok(["update-ref", "-m", "redfix apply", ref, newValue, oldValue ?? ""]);
+  }
+
+  /** The URL a remote name stands for; a URL or path is returned as it is. */
+  async remoteUrl(remote: string): Promise<string | null> {
+    const r = await this.run(["remote", "get-url", remote]);
+    if (r.exitCode === 0) return r.stdout.trim();
+    return /[:/\\]/.test(remote) ? remote : null;
+  }
+
+  /** The commit a remote has at `ref`, or null when it has none. */
+  async lsRemote(remote: string, ref: string): Promise<string | null> {
+    const r = await this.run(["ls-remote", "--exit-code", remote, ref], { timeoutMs: NETWORK_TIMEOUT_MS });
+    if (r.exitCode === 2) return null;
+    if (r.exitCode !== 0) throw new GitError(["ls-remote", remote, ref], r);
+    const line = r.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
+    return line ? line.split("\t")[0]! : null;
+  }
+}
+
+export class PatchDoesNotApply extends Error {}
+
+/** The outcome of one ref of a `git push --porcelain`. */
+export interface PushOutcome {
+  /** `*` new, ` ` fast-forward, `+` forced, `=` up to date, `!` rejected. */
+  flag: string;
+  summary: string;
+  reason: string;
+}
+
+export function parsePushPorcelain(stdout: string, dst: string): PushOutcome | null {
+  for (const line of stdout.split("\n")) {
+    const m = /^(.)\t([^\t]*)\t(.*)$/.exec(line);
+    if (!m) continue;
+    const [, flag = "", refs = "", rest = ""] = m;
+    if (!refs.endsWith(`:${dst}`)) continue;
+    const reason = /\((.*)\)\s*$/.exec(rest)?.[1] ?? "";
+    return { flag, summary: rest, reason };
+  }
+  return null;
+}
+
+function applyFailure(patches: string[], r: GitResult): string {
+  const msg = (r.stderr || r.stdout)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^(Falling back|repository lacks the necessary blob)/i.test(l));
+  const names = patches.map((p) => p.split(/[\\/]/).pop() ?? p).join(", ");
+  return `${names} does not apply: ${msg.find((l) => /^error:/.test(l)) ?? msg[0] ?? `exit ${r.exitCode}`}`;
+}
+
+export function firstLine(s: string): string {
+  return (
+    s
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Commit messages and pull-request texts, from the Handlebars templates in `templates/apply/`.
+ * Both are plain text / Markdown read by people and forges, not HTML: nothing is HTML-escaped.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import type { Finding, RunCounts, Verification } from "../analyzers/finding.js";
+import { PACKAGE_ROOT, VERSION } from "../cli/version.js";
+
+export interface MessageInput {
+  recipe: string;
+  findings: Finding[];
+  /** Patch file names, in the order they are applied. */
+  patches: string[];
+  related: { repo: string; branch: string }[];
+  reportUrl?: string;
+}
+
+export interface PullRequestText {
+  title: string;
+  body: string;
+}
+
+const hbs = Handlebars.create();
+const templates = new Map<string, Handlebars.TemplateDelegate>();
+
+function template(name: "commit" | "pr"): Handlebars.TemplateDelegate {
+  let t = templates.get(name);
+  if (!t) {
+    const source = readFileSync(join(PACKAGE_ROOT, "templates", "apply", `${name}.hbs`), "utf8");
+    t = hbs.compile(source, { noEscape: true, strict: false });
+    templates.set(name, t);
+  }
+  return t;
+}
+
+/** `<recipe>: <what the fix does>`, the commit subject and the PR title. */
+export function titleOf(input: MessageInput): string {
+  const summaries = [...new Set(input.findings.map((f) => f.fix?.summary).filter((s): s is string => !!s))];
+  if (input.patches.length === 1 && summaries[0]) return oneLine(`${input.recipe}: ${summaries[0]}`);
+  const rules = [...new Set(input.findings.map((f) => f.rule))];
+  if (rules.length === 0) return oneLine(`${input.recipe}: apply ${input.patches.join(", ")}`);
+  return oneLine(`${input.recipe}: fix ${rules.join(", ")}`);
+}
+
+export function renderCommitMessage(input: MessageInput): string {
+  return tidy(template("commit")(context(input)));
+}
+
+export function renderPullRequest(input: MessageInput): PullRequestText {
+  return { title: titleOf(input), body: tidy(template("pr")(context(input))) };
+}
+
+function context(input: MessageInput) {
+  return {
+    title: titleOf(input),
+    recipe: input.recipe,
+    plural: input.findings.length > 1,
+    patchesPlural: input.patches.length > 1,
+    patches: input.patches,
+    related: input.related,
+    reportUrl: input.reportUrl,
+    version: VERSION,
+    findings: input.findings.map((f) => ({
+      id: f.id,
+      rule: f.rule,
+      severity: f.severity,
+      classification: f.classification,
+      message: f.message,
+      summary: f.fix?.summary,
+      location: `${f.file}:${f.line}`,
+      evidence: f.evidence.map((e) => ({
+        location:
+          e.endLine && e.endLine !== e.line ? `${e.file}:${e.line}-${e.endLine}` : `${e.file}:${e.line}`,
+        note: e.note,
+      })),
+      verification: f.verification ? verificationView(f.verification) : undefined,
+    })),
+  };
+}
+
+function verificationView(v: Verification) {
+  const parts: string[] = [];
+  if (v.before) parts.push(`before: ${counts(v.before)}`);
+  if (v.after) parts.push(`after: ${counts(v.after)}`);
+  if (v.underLoad?.before) parts.push(`under load before: ${counts(v.underLoad.before)}`);
+  if (v.underLoad?.after) parts.push(`under load after: ${counts(v.underLoad.after)}`);
+  return { verdict: v.verdict, counts: parts.join("; "), checks: v.checks };
+}
+
+function counts(c: RunCounts): string {
+  return `${c.passed} passed, ${c.failed} failed`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}
+
+/** Templates leave blank runs where optional blocks were empty: at most one blank line, one final newline. */
+function tidy(s: string): string {
+  return `${s
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
+}

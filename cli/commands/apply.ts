@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { Option } from "commander";
+import { ApplyRefusal, applyPlan } from "../../apply/apply.js";
+import type { AgitDescription, PrMode } from "../../apply/apply.js";
+import { DEFAULT_BRANCH_PREFIX, buildPlan } from "../../apply/plan.js";
+import type { Grouping } from "../../apply/plan.js";
+import { RunDirError } from "../../apply/run-dir.js";
+
+export const DEFAULT_TOKEN_ENV = "REDFIX_GITEA_TOKEN";
+
+export function register(program: Command): void {
+  program
+    .command("apply")
+    .description("turn the patches of a run directory into branches, commits and pull requests")
+    .argument("<run-dir>", "the run directory redfix analyze wrote")
+    .option("--dry-run", "print the plan and change nothing")
+    .option("--push <remote>", "push each branch to this remote (a name, URL or path)")
+    .addOption(
+      new Option(
+        "--pr <mode>",
+        "open pull requests: api (Gitea/Forgejo REST), agit (push to refs/for/<base>), none",
+      )
+        .choices(["api", "agit", "none"])
+        .default("none"),
+    )
+    .addOption(
+      new Option("--group <by>", "one branch per patch, or per recipe")
+        .choices(["patch", "recipe"])
+        .default("patch"),
+    )
+    .option("--branch-prefix <prefix>", "prefix of the branch names", DEFAULT_BRANCH_PREFIX)
+    .option("--base <branch>", "the branch to start from (default: each repo's current branch)")
+    .option("--recipes <dir>", "where the recipe repos are, instead of the run's recipes root")
+    .option("--harness <dir>", "where the harness repo is, instead of the run's harness root")
+    .option("--force-with-lease", "let a push replace a remote branch that this clone last saw")
+    .option(
+      "--token-env <name>",
+      "environment variable holding the forge token (--pr api)",
+      DEFAULT_TOKEN_ENV,
+    )
+    .option("--forge-url <url>", "Gitea/Forgejo root URL, when the remote URL does not give it")
+    .option("--forge-owner <owner>", "repository owner on the forge, when the remote URL does not give it")
+    .addOption(
+      new Option(
+        "--agit-description <how>",
+        "AGit PR body: base64 (a {base64} push option) or commit (the forge takes the commit message)",
+      )
+        .choices(["base64", "commit"])
+        .default("base64"),
+    )
+    .option("--report-url <url>", "link to the evidence report, put in each pull request")
+    .action(async (runDir: string, o: Record<string, unknown>, cmd: Command) => {
+      const debug = Boolean(cmd.optsWithGlobals().debug);
+      process.exitCode = await runApply(runDir, o, debug);
+    });
+}
+
+async function runApply(runDir: string, o: Record<string, unknown>, debug: boolean): Promise<number> {
+  const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+  try {
+    const plan = await buildPlan(runDir, {
+      group: o.group as Grouping,
+      branchPrefix: str("branchPrefix") ?? DEFAULT_BRANCH_PREFIX,
+      ...(str("base") ? { base: str("base") } : {}),
+      ...(str("recipes") ? { recipes: str("recipes") } : {}),
+      ...(str("harness") ? { harness: str("harness") } : {}),
+      ...(str("reportUrl") ? { reportUrl: str("reportUrl") } : {}),
+    });
+    if (plan.steps.length === 0) {
+      process.stdout.write("no patches in the run directory: nothing to apply\n");
+      return 0;
+    }
+    const report = await applyPlan(plan, {
+      dryRun: Boolean(o.dryRun),
+      ...(str("push") ? { push: str("push") } : {}),
+      pr: o.pr as PrMode,
+      forceWithLease: Boolean(o.forceWithLease),
+      tokenEnv: str("tokenEnv") ?? DEFAULT_TOKEN_ENV,
+      ...(str("forgeUrl") ? { forgeUrl: str("forgeUrl") } : {}),
+      ...(str("forgeOwner") ? { forgeOwner: str("forgeOwner") } : {}),
+      agitDescription: o.agitDescription as AgitDescription,
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
+    return report.ok ? 0 : 2;
+  } catch (e) {
+    if (e instanceof ApplyRefusal) {
+      for (const r of e.reasons) process.stderr.write(`redfix apply: refused: ${r}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    const known = e instanceof RunDirError;
+    process.stderr.write(
+      `redfix apply: ${debug && !known ? (err.stack ?? err.message) : (err.message ?? String(e)).split("\n")[0]}\n`,
+    );
+    return 2;
+  }
+}
