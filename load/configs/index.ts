@@ -7,3 +7,4 @@ export * from "./nginx.js";
 export * from "./traefik.js";
 export { envValueUpstreams } from "./env-url.js";
 export * from "./qualify.js";
+export * from "./config-file.js";

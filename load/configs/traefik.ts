@@ -1,4 +1,14 @@
-import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from "yaml";
 import { parseAddress, templateActionEnd, type UpstreamRef } from "./upstream.js";
 
 /**
@@ -52,10 +62,13 @@ export function maskTemplateActions(text: string): { masked: string; errors: Tra
   return { masked: chars.join(""), errors };
 }
 
-function get(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
-  return (map.items as Pair<Node, Node>[]).find(
+/** A key's value, case-insensitively as Traefik reads keys, through YAML aliases. */
+function get(doc: Document, map: YAMLMap, key: string): Node | undefined {
+  const pair = (map.items as Pair<Node, Node>[]).find(
     (p) => isScalar(p.key) && String(p.key.value).toLowerCase() === key,
   );
+  const value = pair?.value ?? undefined;
+  return isAlias(value) ? (value.resolve(doc) as Node | undefined) : value;
 }
 
 function scalarRef(
@@ -90,18 +103,20 @@ export function traefikYamlUpstreams(text: string): TraefikUpstreams {
   const refs: UpstreamRef[] = [];
   if (isMap(doc.contents)) {
     for (const [proto, key] of Object.entries(SERVER_KEY)) {
-      const services = get(doc.contents, proto)?.value;
-      const servicesMap = isMap(services) ? get(services, "services")?.value : undefined;
-      if (!isMap(servicesMap)) continue;
-      for (const svc of servicesMap.items as Pair<Node, Node>[]) {
-        const lb = isMap(svc.value) ? get(svc.value, "loadbalancer")?.value : undefined;
-        const servers = isMap(lb) ? get(lb, "servers")?.value : undefined;
+      const section = get(doc, doc.contents, proto);
+      const services = isMap(section) ? get(doc, section, "services") : undefined;
+      if (!isMap(services)) continue;
+      for (const svc of services.items as Pair<Node, Node>[]) {
+        const service = isAlias(svc.value) ? (svc.value.resolve(doc) as Node | undefined) : svc.value;
+        const lb = isMap(service) ? get(doc, service, "loadbalancer") : undefined;
+        const servers = isMap(lb) ? get(doc, lb, "servers") : undefined;
         if (!isSeq(servers)) continue;
-        for (const server of servers.items) {
+        for (const item of servers.items) {
+          const server = isAlias(item) ? item.resolve(doc) : item;
           if (!isMap(server)) continue;
           const ref = scalarRef(
             text,
-            get(server, key)?.value,
+            get(doc, server, key),
             `traefik.${key}`,
             key === "url" ? "url" : "auto",
           );
@@ -110,7 +125,9 @@ export function traefikYamlUpstreams(text: string): TraefikUpstreams {
       }
     }
   }
-  return { refs: refs.sort((a, b) => a.range.start - b.range.start), errors };
+  // Services sharing one anchored server list would report the same bytes twice.
+  const unique = refs.filter((r, k) => refs.findIndex((o) => o.hostRange.start === r.hostRange.start) === k);
+  return { refs: unique.sort((a, b) => a.range.start - b.range.start), errors };
 }
 
 /** Splits a TOML dotted key (`http.services."my-app".loadBalancer`) into lower-cased parts. */

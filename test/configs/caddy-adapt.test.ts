@@ -12,7 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { caddyAdapt, caddyAdaptTemplate, parseCaddyfile } from "../../load/configs/index.js";
+import { caddyAdapt, caddyAdaptTemplate, caddyUpstreams, parseCaddyfile } from "../../load/configs/index.js";
 import { fixture, fixtureNames } from "./fixture.js";
 
 const caddyInstalled = (process.env.PATH ?? "").split(delimiter).some((dir) => {
@@ -55,6 +55,36 @@ for (const name of valid) {
     assert.ok(json.apps);
   });
 }
+
+/** Every `dial` and the on-demand `ask` in caddy's adapted JSON: what caddy itself made of the upstreams. */
+function caddyTargets(json: unknown, out: string[] = []): string[] {
+  if (Array.isArray(json)) for (const v of json) caddyTargets(v, out);
+  else if (json && typeof json === "object") {
+    for (const [k, v] of Object.entries(json)) {
+      if ((k === "dial" || k === "ask") && typeof v === "string") out.push(v);
+      else caddyTargets(v, out);
+    }
+  }
+  return out;
+}
+
+test("the extracted upstreams are exactly the ones caddy's own parser finds", async () => {
+  if (!caddyInstalled) return;
+  for (const name of valid) {
+    // No environment: caddy falls back to each `{$VAR:default}` default, as the expectation below does.
+    const result = await caddyAdaptTemplate(fixture(name), SAMPLES);
+    assert.is(result.status, "passed", result.reason);
+    const rendered = result.rendered ?? "";
+    const expected = caddyUpstreams(parseCaddyfile(rendered)).map((r) => {
+      if (r.kind === "caddy.on_demand_tls.ask") return r.raw;
+      if (r.templated)
+        return `${rendered.slice(r.hostRange.start, r.hostRange.end).replace(/^\{\$\w+:?|\}$/g, "")}`;
+      return `${r.host.includes(":") ? `[${r.host}]` : r.host}:${r.port ?? (r.scheme === "https" ? 443 : 80)}`;
+    });
+    const actual = caddyTargets(JSON.parse(result.output ?? "null"));
+    assert.equal([...actual].sort(), [...expected].sort(), name);
+  }
+});
 
 test("the conditional template adapts in both branches", async () => {
   if (!caddyInstalled) return;

@@ -1,6 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { maskTemplateActions, traefikUpstreams } from "../../load/configs/index.js";
+import {
+  configFileKind,
+  configUpstreams,
+  maskTemplateActions,
+  traefikUpstreams,
+} from "../../load/configs/index.js";
 import { fixture } from "./fixture.js";
 
 test("YAML: loadBalancer server urls and tcp/udp addresses, templated hosts read from the original", () => {
@@ -66,6 +71,40 @@ test("broken YAML and unterminated actions are errors with positions", () => {
   assert.ok(bad.errors.every((e) => e.start >= 0 && e.end >= e.start));
   const action = traefikUpstreams("x.yml", 'a: "{{ env "X"\n');
   assert.equal(action.errors[0], { message: "unterminated template action '{{'", start: 4, end: 15 });
+});
+
+test("YAML aliases are followed, and a shared anchor is reported once", () => {
+  const text =
+    "x-servers: &servers\n  - url: http://app:3000\nhttp:\n  services:\n    a:\n      loadBalancer:\n        servers: *servers\n    b:\n      loadBalancer:\n        servers: *servers\n";
+  const { refs, errors } = traefikUpstreams("dynamic.yml", text);
+  assert.equal(errors, []);
+  assert.equal(
+    refs.map((r) => [r.host, text.slice(r.range.start, r.range.end)]),
+    [["app", "http://app:3000"]],
+  );
+});
+
+test("config files are routed to their reader by name and shape", () => {
+  const cases: [string, string, string | undefined][] = [
+    ["Caddyfile", "", "caddyfile"],
+    ["caddy/Caddyfile.tmpl", "", "caddyfile"],
+    ["site.caddy", "", "caddyfile"],
+    ["nginx.conf.tmpl", "", "nginx"],
+    ["default.conf", "server {\n  location / { proxy_pass http://app; }\n}\n", "nginx"],
+    ["postgres.conf", "shared_buffers = 128MB\n", undefined],
+    ["traefik/dynamic.yml", fixture("traefik-dynamic.yml"), "traefik"],
+    ["dynamic.toml", fixture("traefik-dynamic.toml"), "traefik"],
+    ["compose.yml", "services:\n  app:\n    image: x\n", undefined],
+  ];
+  for (const [path, text, kind] of cases) assert.is(configFileKind(path, text), kind, path);
+  const caddy = configUpstreams("Caddyfile.tmpl", fixture("bluesky-pds.Caddyfile.tmpl"));
+  assert.equal(
+    caddy?.refs.map((r) => r.kind),
+    ["caddy.on_demand_tls.ask", "caddy.reverse_proxy"],
+  );
+  const nginx = configUpstreams("nginx.conf.tmpl", fixture("nginx.conf.tmpl"));
+  assert.is(nginx?.refs.length, 8);
+  assert.is(configUpstreams("compose.yml", "services: {}\n"), undefined);
 });
 
 test.run();
