@@ -30,14 +30,30 @@ function proxyRefs(text: string, d: CaddyDirective, kind: string, out: UpstreamR
     const ref = tokenRef(text, arg, kind, "auto");
     if (ref) out.push(ref);
   }
-  // Subdirectives other than `to` (transport, health checks, headers) name no upstream.
+  // Subdirectives other than `to` and `dynamic a` (transport, health checks, headers) name no upstream.
   for (const sub of d.block?.directives ?? []) {
+    if (sub.name.text === "dynamic" && sub.args[0]?.text === "a") {
+      const ref = dynamicARef(text, sub, `${kind}.dynamic`);
+      if (ref) out.push(ref);
+    }
     if (sub.name.text !== "to") continue;
     for (const arg of sub.args) {
       const ref = tokenRef(text, arg, `${kind}.to`, "auto");
       if (ref) out.push(ref);
     }
   }
+}
+
+/** `dynamic a <name> <port>` or `dynamic a { name <name>; port <port> }`: upstreams from DNS A records. */
+function dynamicARef(text: string, sub: CaddyDirective, kind: string): UpstreamRef | undefined {
+  const inner = (key: string): CaddyToken | undefined =>
+    sub.block?.directives.find((x) => x.name.text === key)?.args[0];
+  const name = sub.args[1] ?? inner("name");
+  const port = sub.args[2] ?? inner("port");
+  if (!name) return undefined;
+  const ref = tokenRef(text, name, kind, "auto");
+  if (ref && ref.port === undefined && port && /^\d{1,5}$/.test(port.text)) ref.port = Number(port.text);
+  return ref;
 }
 
 function onDemandRefs(text: string, d: CaddyDirective, out: UpstreamRef[]): void {

@@ -61,7 +61,10 @@ function caddyTargets(json: unknown, out: string[] = []): string[] {
   if (Array.isArray(json)) for (const v of json) caddyTargets(v, out);
   else if (json && typeof json === "object") {
     for (const [k, v] of Object.entries(json)) {
+      const dynamic = v as { source?: string; name?: string; port?: string };
       if ((k === "dial" || k === "ask") && typeof v === "string") out.push(v);
+      else if (k === "dynamic_upstreams" && dynamic.source === "a")
+        out.push(`${dynamic.name}:${dynamic.port}`);
       else caddyTargets(v, out);
     }
   }

@@ -92,6 +92,8 @@ test("all upstream directives, `to`, matchers skipped, transport ignored, snippe
       ["caddy.forward_auth", "authelia", 9091, false],
       ["caddy.php_fastcgi", "php-fpm", 9000, false],
       ["caddy.reverse_proxy", "{$STATIC_UPSTREAM:static:80}", null, true],
+      ["caddy.reverse_proxy.dynamic", "events", 8080, false],
+      ["caddy.reverse_proxy.dynamic", "feeds", 8081, false],
     ],
   );
   for (const r of refs) assert.is(text.slice(r.hostRange.start, r.hostRange.end), r.host);
