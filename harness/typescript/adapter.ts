@@ -1,0 +1,629 @@
+import { Node, Project, SyntaxKind, ts } from "ts-morph";
+import type { SourceFile as MorphFile } from "ts-morph";
+import type { SourceFile } from "../../load/source.js";
+import { byStart, comparisonOf, crashed, literalString } from "../facts.js";
+import type {
+  HarnessArgument,
+  HarnessAssertion,
+  HarnessCall,
+  HarnessConstant,
+  HarnessExpr,
+  HarnessFunction,
+  HarnessGuard,
+  HarnessImport,
+  HarnessKeywordArgument,
+  HarnessLocal,
+  HarnessModule,
+  HarnessParameter,
+  HarnessProblem,
+  HarnessReturn,
+  HarnessTest,
+  TemplatePart,
+} from "../model.js";
+
+export interface ModuleAnalysis {
+  /** Absent when the file could not be walked at all. */
+  module?: HarnessModule;
+  problems: HarnessProblem[];
+}
+
+/**
+ * Parses the harness's TypeScript and JavaScript files in one in-memory project: only syntax is
+ * needed, so no lib files or node_modules types are loaded and nothing is type-checked.
+ */
+export function analyzeTypeScript(files: { source: SourceFile; moduleName: string }[]): ModuleAnalysis[] {
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    compilerOptions: { allowJs: true, noLib: true, target: ts.ScriptTarget.ES2022, noResolve: true },
+  });
+  const morphs = files.map((f) =>
+    project.createSourceFile(`/${f.source.path}`, f.source.text, { overwrite: true }),
+  );
+  const program = project.getProgram();
+  return files.map((f, i) => {
+    const morph = morphs[i]!;
+    const problems = program.getSyntacticDiagnostics(morph).map((d): HarnessProblem => {
+      const start = d.getStart() ?? 0;
+      const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
+      return {
+        file: f.source.path,
+        range: { start, end: start + (d.getLength() ?? 0) },
+        position: f.source.lines.position(start),
+        message: `syntax error: ${message}`,
+      };
+    });
+    try {
+      return { module: new TsModuleWalker(f.source, f.moduleName, morph).walk(), problems };
+    } catch (e) {
+      return { problems: [...problems, crashed(f.source, e)] };
+    }
+  });
+}
+
+interface FunctionScope {
+  qualifiedName: string;
+  returns: HarnessReturn[];
+  locals: HarnessLocal[];
+}
+
+type Range = { start: number; end: number };
+
+function range(node: Node): Range {
+  return { start: node.getStart(), end: node.getEnd() };
+}
+
+const TEST_CALLS = new Set(["test", "it"]);
+const SUITE_CALLS = new Set(["describe", "suite"]);
+const EQUALITY = new Set([
+  "equal",
+  "strictEqual",
+  "deepEqual",
+  "deepStrictEqual",
+  "is",
+  "toBe",
+  "toEqual",
+  "toStrictEqual",
+]);
+const INEQUALITY = new Set([
+  "notEqual",
+  "notStrictEqual",
+  "notDeepEqual",
+  "notDeepStrictEqual",
+  "not",
+  "unreachable",
+]);
+
+const BINARY_OPS: Partial<Record<SyntaxKind, string>> = {
+  [SyntaxKind.PlusToken]: "+",
+  [SyntaxKind.MinusToken]: "-",
+  [SyntaxKind.AsteriskToken]: "*",
+  [SyntaxKind.SlashToken]: "/",
+  [SyntaxKind.PercentToken]: "%",
+  [SyntaxKind.EqualsEqualsToken]: "==",
+  [SyntaxKind.EqualsEqualsEqualsToken]: "==",
+  [SyntaxKind.ExclamationEqualsToken]: "!=",
+  [SyntaxKind.ExclamationEqualsEqualsToken]: "!=",
+  [SyntaxKind.LessThanToken]: "<",
+  [SyntaxKind.LessThanEqualsToken]: "<=",
+  [SyntaxKind.GreaterThanToken]: ">",
+  [SyntaxKind.GreaterThanEqualsToken]: ">=",
+  [SyntaxKind.AmpersandAmpersandToken]: "and",
+  [SyntaxKind.BarBarToken]: "or",
+  [SyntaxKind.QuestionQuestionToken]: "??",
+  [SyntaxKind.InKeyword]: "in",
+};
+
+class TsModuleWalker {
+  private readonly imports: HarnessImport[] = [];
+  private readonly constants: HarnessConstant[] = [];
+  private readonly functions: HarnessFunction[] = [];
+  private readonly calls = new Map<string, HarnessCall>();
+  private readonly tests: HarnessTest[] = [];
+  private readonly assertions: HarnessAssertion[] = [];
+  private readonly isTestFile: boolean;
+
+  constructor(
+    private readonly source: SourceFile,
+    private readonly moduleName: string,
+    private readonly morph: MorphFile,
+  ) {
+    const base = source.path.slice(source.path.lastIndexOf("/") + 1);
+    this.isTestFile = /^test_.*\.[cm]?[jt]s$/.test(base) || /[._](test|spec)\.[cm]?[jt]s$/.test(base);
+  }
+
+  walk(): HarnessModule {
+    for (const stmt of this.morph.getStatements()) this.topLevel(stmt);
+    this.morph.forEachDescendant((node) => {
+      if (Node.isCallExpression(node)) {
+        const call = this.callFor(node);
+        this.maybeAssertion(node, call);
+        this.maybeTest(node);
+      }
+    });
+    return {
+      source: this.source,
+      language: "typescript",
+      name: this.moduleName,
+      imports: this.imports.sort(byStart),
+      constants: this.constants.sort(byStart),
+      functions: this.functions.sort(byStart),
+      calls: [...this.calls.values()].sort(byStart),
+      tests: this.tests.sort(byStart),
+      assertions: this.assertions.sort(byStart),
+      connects: [],
+    };
+  }
+
+  private topLevel(stmt: Node): void {
+    if (Node.isImportDeclaration(stmt)) return this.addImport(stmt);
+    if (Node.isFunctionDeclaration(stmt)) {
+      const name = stmt.getName();
+      if (name) this.addFunction(stmt, name, stmt.getNameNode() ?? stmt, undefined, undefined);
+      return;
+    }
+    if (Node.isClassDeclaration(stmt)) {
+      const className = stmt.getName() ?? "default";
+      for (const m of stmt.getMethods())
+        this.addFunction(m, m.getName(), m.getNameNode(), className, undefined);
+      return;
+    }
+    if (Node.isVariableStatement(stmt)) {
+      for (const decl of stmt.getDeclarations()) {
+        const nameNode = decl.getNameNode();
+        const init = decl.getInitializer();
+        if (!Node.isIdentifier(nameNode) || !init) continue;
+        const fn = unwrap(init);
+        if (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn)) {
+          this.addFunction(fn, nameNode.getText(), nameNode, undefined, undefined, decl);
+        } else {
+          this.constants.push({
+            name: nameNode.getText(),
+            range: range(stmt),
+            nameRange: range(nameNode),
+            value: this.expr(init),
+          });
+        }
+      }
+    }
+  }
+
+  private addImport(decl: Node & { getModuleSpecifierValue(): string }): void {
+    if (!Node.isImportDeclaration(decl)) return;
+    const module = this.resolveSpecifier(decl.getModuleSpecifierValue());
+    const namespace = decl.getNamespaceImport();
+    if (namespace)
+      this.imports.push({ range: range(namespace), alias: namespace.getText(), module, internal: false });
+    const def = decl.getDefaultImport();
+    if (def)
+      this.imports.push({
+        range: range(def),
+        alias: def.getText(),
+        module,
+        symbol: "default",
+        internal: false,
+      });
+    for (const spec of decl.getNamedImports()) {
+      const alias = spec.getAliasNode()?.getText() ?? spec.getName();
+      this.imports.push({ range: range(spec), alias, module, symbol: spec.getName(), internal: false });
+    }
+  }
+
+  /** `./warm.js` from `runner/harness/canonical.ts` → `runner.harness.warm`; packages stay as written. */
+  private resolveSpecifier(spec: string): string {
+    if (!spec.startsWith(".")) return spec;
+    const dir = this.source.path.split("/").slice(0, -1);
+    for (const seg of spec.replace(/\.[cm]?[jt]s$/, "").split("/")) {
+      if (seg === "..") dir.pop();
+      else if (seg !== "." && seg !== "") dir.push(seg);
+    }
+    if (dir[dir.length - 1] === "index") dir.pop();
+    return dir.join(".");
+  }
+
+  private addFunction(
+    fn: Node,
+    name: string,
+    nameNode: Node,
+    className: string | undefined,
+    outer: FunctionScope | undefined,
+    declaration?: Node,
+  ): void {
+    if (!hasBody(fn)) return;
+    const owner = outer?.qualifiedName ?? (className ? `${this.moduleName}.${className}` : this.moduleName);
+    const scope: FunctionScope = { qualifiedName: `${owner}.${name}`, returns: [], locals: [] };
+    const body = fn.getBody();
+    if (!body) return;
+    if (Node.isBlock(body)) this.walkStatements(body.getStatements(), [], scope);
+    else scope.returns.push({ range: range(body), value: this.expr(body), guards: [] });
+    const whole = declaration?.getParent()?.getParent() ?? fn;
+    this.functions.push({
+      name,
+      qualifiedName: scope.qualifiedName,
+      ...(className ? { className } : {}),
+      range: range(Node.isVariableStatement(whole) ? whole : fn),
+      nameRange: range(nameNode),
+      bodyRange: range(body),
+      params: fn.getParameters().map((p): HarnessParameter => {
+        const init = p.getInitializer();
+        return {
+          name: p.getNameNode().getText(),
+          range: range(p),
+          ...(init ? { default: this.expr(init) } : {}),
+          ...(p.isRestParameter() ? { rest: "positional" as const } : {}),
+        };
+      }),
+      returns: scope.returns,
+      locals: scope.locals,
+      async: fn.getModifiers().some((m) => m.getKind() === SyntaxKind.AsyncKeyword),
+    });
+    if (this.isTestFile && !outer && !className && /^test/.test(name)) {
+      this.tests.push({
+        nodeId: `${this.source.path}::${name}`,
+        name,
+        range: range(fn),
+        function: scope.qualifiedName,
+      });
+    }
+  }
+
+  private walkStatements(stmts: Node[], guards: HarnessGuard[], scope: FunctionScope): void {
+    for (const s of stmts) this.walkStatement(s, guards, scope);
+  }
+
+  private walkStatement(stmt: Node, guards: HarnessGuard[], scope: FunctionScope): void {
+    if (Node.isBlock(stmt)) return this.walkStatements(stmt.getStatements(), guards, scope);
+    if (Node.isReturnStatement(stmt)) {
+      const e = stmt.getExpression();
+      scope.returns.push({ range: range(stmt), ...(e ? { value: this.expr(e) } : {}), guards: [...guards] });
+      return;
+    }
+    if (Node.isIfStatement(stmt)) {
+      const test = this.expr(stmt.getExpression());
+      this.walkStatement(stmt.getThenStatement(), [...guards, { kind: "if", test, holds: true }], scope);
+      const otherwise = stmt.getElseStatement();
+      if (otherwise) this.walkStatement(otherwise, [...guards, { kind: "if", test, holds: false }], scope);
+      return;
+    }
+    if (Node.isVariableStatement(stmt)) {
+      for (const decl of stmt.getDeclarations()) {
+        const nameNode = decl.getNameNode();
+        const init = decl.getInitializer();
+        if (!Node.isIdentifier(nameNode) || !init) continue;
+        const f = unwrap(init);
+        if (Node.isArrowFunction(f) || Node.isFunctionExpression(f)) {
+          this.addFunction(f, nameNode.getText(), nameNode, undefined, scope, decl);
+        } else {
+          scope.locals.push({
+            name: nameNode.getText(),
+            range: range(decl),
+            value: this.expr(init),
+            guards: [...guards],
+          });
+        }
+      }
+      return;
+    }
+    if (Node.isFunctionDeclaration(stmt)) {
+      const name = stmt.getName();
+      if (name) this.addFunction(stmt, name, stmt.getNameNode() ?? stmt, undefined, scope);
+      return;
+    }
+    if (Node.isExpressionStatement(stmt)) {
+      const e = stmt.getExpression();
+      if (Node.isBinaryExpression(e) && Node.isIdentifier(e.getLeft())) {
+        const kind = e.getOperatorToken().getKind();
+        const name = e.getLeft().getText();
+        if (kind === SyntaxKind.EqualsToken) {
+          scope.locals.push({
+            name,
+            range: range(stmt),
+            value: this.expr(e.getRight()),
+            guards: [...guards],
+          });
+        } else if (kind === SyntaxKind.PlusEqualsToken) {
+          const value: HarnessExpr = {
+            kind: "binary",
+            range: range(e),
+            op: "+",
+            left: this.expr(e.getLeft()),
+            right: this.expr(e.getRight()),
+          };
+          scope.locals.push({ name, range: range(stmt), value, guards: [...guards] });
+        }
+      }
+      return;
+    }
+    if (Node.isTryStatement(stmt)) {
+      this.walkStatement(stmt.getTryBlock(), guards, scope);
+      const handler = stmt.getCatchClause();
+      if (handler) {
+        const opaque: HarnessGuard = {
+          kind: "opaque",
+          reason: "a catch block runs only when an exception is thrown",
+          range: range(handler),
+        };
+        this.walkStatement(handler.getBlock(), [...guards, opaque], scope);
+      }
+      const fin = stmt.getFinallyBlock();
+      if (fin) this.walkStatement(fin, guards, scope);
+      return;
+    }
+    const loop =
+      Node.isForStatement(stmt) ||
+      Node.isForOfStatement(stmt) ||
+      Node.isForInStatement(stmt) ||
+      Node.isWhileStatement(stmt) ||
+      Node.isDoStatement(stmt);
+    if (loop || Node.isSwitchStatement(stmt)) {
+      const reason = loop ? "a loop body may run any number of times" : "switch cases are not followed";
+      const inner: HarnessGuard[] = [...guards, { kind: "opaque", reason, range: range(stmt) }];
+      stmt.forEachChild((child) => {
+        if (Node.isStatement(child)) this.walkStatement(child, inner, scope);
+        if (Node.isCaseBlock(child)) {
+          for (const clause of child.getClauses()) this.walkStatements(clause.getStatements(), inner, scope);
+        }
+      });
+    }
+  }
+
+  callFor(node: Node): HarnessCall {
+    const key = `${node.getStart()}:${node.getEnd()}`;
+    const known = this.calls.get(key);
+    if (known || !Node.isCallExpression(node)) return known!;
+    const args: HarnessArgument[] = [];
+    const kwargs: HarnessKeywordArgument[] = [];
+    for (const a of node.getArguments()) {
+      if (Node.isSpreadElement(a)) {
+        args.push({ ...this.argument(a, a.getExpression()), spread: "positional" });
+        continue;
+      }
+      args.push(this.argument(a, a));
+      const obj = unwrap(a);
+      if (!Node.isObjectLiteralExpression(obj)) continue;
+      for (const prop of obj.getProperties()) {
+        if (Node.isPropertyAssignment(prop)) {
+          const nameNode = prop.getNameNode();
+          const init = prop.getInitializer();
+          if (!init || Node.isComputedPropertyName(nameNode)) continue;
+          kwargs.push({
+            name: propertyName(nameNode),
+            nameRange: range(nameNode),
+            ...this.argument(prop, init),
+          });
+        } else if (Node.isShorthandPropertyAssignment(prop)) {
+          const nameNode = prop.getNameNode();
+          kwargs.push({
+            name: nameNode.getText(),
+            nameRange: range(nameNode),
+            ...this.argument(prop, nameNode),
+          });
+        }
+      }
+    }
+    const callee = node.getExpression();
+    const call: HarnessCall = {
+      range: range(node),
+      callee: callee.getText().replace(/\s+/g, ""),
+      calleeExpr: this.expr(callee),
+      args,
+      kwargs,
+    };
+    this.calls.set(key, call);
+    return call;
+  }
+
+  private argument(whole: Node, valueNode: Node): HarnessArgument {
+    const value = this.expr(valueNode);
+    const str = literalString(value);
+    return { range: range(whole), value, ...(str !== undefined ? { string: str } : {}) };
+  }
+
+  /** `assert(x)`, `assert.ok(x)`, `assert.equal(a, b)`, `expect(a).toBe(b)` and their negations. */
+  private maybeAssertion(node: Node, call: HarnessCall): void {
+    if (!Node.isCallExpression(node)) return;
+    const callee = call.callee;
+    const method = callee.slice(callee.lastIndexOf(".") + 1);
+    const [first, second] = call.args;
+    let test: HarnessExpr | undefined;
+    let message: HarnessExpr | undefined;
+    const expectCall = /^expect\(/.test(callee);
+    if (expectCall) {
+      const target = node.getExpression();
+      const inner = Node.isPropertyAccessExpression(target) ? target.getExpression() : undefined;
+      const actualNode = Node.isCallExpression(inner) ? inner.getArguments()[0] : undefined;
+      if (!actualNode || !first) return;
+      const actual = this.expr(actualNode);
+      if (EQUALITY.has(method)) test = binary("==", actual, first.value, call.range);
+      else if (method === "toContain") test = binary("in", first.value, actual, call.range);
+      else return;
+    } else if (callee === "assert" || callee === "assert.ok" || callee === "assert.strict") {
+      if (!first) return;
+      test = first.value;
+      message = second?.value;
+    } else if (/^assert\./.test(callee) && first && second) {
+      if (EQUALITY.has(method)) test = binary("==", first.value, second.value, call.range);
+      else if (INEQUALITY.has(method)) test = binary("!=", first.value, second.value, call.range);
+      else return;
+      message = call.args[2]?.value;
+    } else return;
+    const comparison = comparisonOf(test);
+    this.assertions.push({
+      range: call.range,
+      text: this.source.text.slice(call.range.start, call.range.end),
+      test,
+      ...(message ? { message } : {}),
+      ...(comparison ? { comparison } : {}),
+    });
+  }
+
+  /** `test("name", fn)` inside `describe("suite", …)` → `path::suite::name`. */
+  private maybeTest(node: Node): void {
+    if (!this.isTestFile || !Node.isCallExpression(node)) return;
+    const callee = node.getExpression().getText();
+    const name = stringArg(node);
+    if (!TEST_CALLS.has(callee) || name === undefined) return;
+    const suites: string[] = [];
+    for (let p = node.getParent(); p; p = p.getParent()) {
+      if (Node.isCallExpression(p) && SUITE_CALLS.has(p.getExpression().getText())) {
+        const suite = stringArg(p);
+        if (suite !== undefined) suites.unshift(suite);
+      }
+    }
+    this.tests.push({
+      nodeId: [this.source.path, ...suites, name].join("::"),
+      name,
+      ...(suites.length ? { className: suites.join(".") } : {}),
+      range: range(node),
+    });
+  }
+
+  expr(node: Node): HarnessExpr {
+    const r = range(node);
+    const n = unwrap(node);
+    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) {
+      return { kind: "string", range: r, value: n.getLiteralValue() };
+    }
+    if (Node.isTemplateExpression(n)) {
+      const head = n.getHead();
+      const parts: TemplatePart[] = [];
+      const text = (lit: Node, value: string): void => {
+        if (value) parts.push({ kind: "text", range: range(lit), value });
+      };
+      text(head, head.compilerNode.text);
+      for (const span of n.getTemplateSpans()) {
+        parts.push({
+          kind: "value",
+          range: range(span.getExpression()),
+          expr: this.expr(span.getExpression()),
+        });
+        const lit = span.getLiteral();
+        text(lit, lit.compilerNode.text);
+      }
+      return { kind: "template", range: r, parts };
+    }
+    if (Node.isNumericLiteral(n)) return { kind: "number", range: r, value: n.getLiteralValue() };
+    if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n))
+      return { kind: "bool", range: r, value: Node.isTrueLiteral(n) };
+    if (Node.isNullLiteral(n)) return { kind: "none", range: r };
+    if (Node.isIdentifier(n)) {
+      return n.getText() === "undefined"
+        ? { kind: "none", range: r }
+        : { kind: "name", range: r, name: n.getText() };
+    }
+    if (Node.isPropertyAccessExpression(n)) {
+      return { kind: "attribute", range: r, object: this.expr(n.getExpression()), name: n.getName() };
+    }
+    if (Node.isElementAccessExpression(n)) {
+      const index = n.getArgumentExpression();
+      if (index)
+        return { kind: "subscript", range: r, object: this.expr(n.getExpression()), index: this.expr(index) };
+    }
+    if (Node.isCallExpression(n)) return { kind: "call", range: r, call: this.callFor(n) };
+    if (Node.isBinaryExpression(n)) {
+      const op = BINARY_OPS[n.getOperatorToken().getKind()];
+      if (op) return binary(op, this.expr(n.getLeft()), this.expr(n.getRight()), r);
+    }
+    if (Node.isPrefixUnaryExpression(n)) {
+      const op = n.getOperatorToken();
+      const operand = this.expr(n.getOperand());
+      if (op === SyntaxKind.ExclamationToken) return { kind: "unary", range: r, op: "not", operand };
+      if (op === SyntaxKind.MinusToken) return { kind: "unary", range: r, op: "-", operand };
+      if (op === SyntaxKind.PlusToken) return { kind: "unary", range: r, op: "+", operand };
+    }
+    if (Node.isConditionalExpression(n)) {
+      return {
+        kind: "conditional",
+        range: r,
+        test: this.expr(n.getCondition()),
+        then: this.expr(n.getWhenTrue()),
+        else: this.expr(n.getWhenFalse()),
+      };
+    }
+    if (Node.isObjectLiteralExpression(n)) return this.objectLiteral(n, r);
+    if (Node.isArrayLiteralExpression(n)) {
+      const elements = n.getElements();
+      if (!elements.some((e) => Node.isSpreadElement(e))) {
+        return { kind: "list", range: r, items: elements.map((e) => this.expr(e)) };
+      }
+    }
+    if (Node.isNewExpression(n) && n.getExpression().getText() === "Set") {
+      const [arg] = n.getArguments();
+      const items = arg ? this.expr(arg) : undefined;
+      if (!arg) return { kind: "set", range: r, items: [] };
+      if (items?.kind === "list") return { kind: "set", range: r, items: items.items };
+    }
+    return { kind: "other", range: r, syntax: n.getKindName() };
+  }
+
+  private objectLiteral(n: Node, r: Range): HarnessExpr {
+    if (!Node.isObjectLiteralExpression(n)) return { kind: "other", range: r, syntax: n.getKindName() };
+    const entries: { key: HarnessExpr; value: HarnessExpr }[] = [];
+    for (const prop of n.getProperties()) {
+      if (Node.isPropertyAssignment(prop)) {
+        const nameNode = prop.getNameNode();
+        const init = prop.getInitializer();
+        if (!init) return { kind: "other", range: r, syntax: n.getKindName() };
+        const key: HarnessExpr = Node.isComputedPropertyName(nameNode)
+          ? this.expr(nameNode.getExpression())
+          : { kind: "string", range: range(nameNode), value: propertyName(nameNode) };
+        entries.push({ key, value: this.expr(init) });
+      } else if (Node.isShorthandPropertyAssignment(prop)) {
+        const nameNode = prop.getNameNode();
+        entries.push({
+          key: { kind: "string", range: range(nameNode), value: nameNode.getText() },
+          value: this.expr(nameNode),
+        });
+      } else {
+        return { kind: "other", range: r, syntax: n.getKindName() };
+      }
+    }
+    return { kind: "dict", range: r, entries };
+  }
+}
+
+function binary(op: string, left: HarnessExpr, right: HarnessExpr, r: Range): HarnessExpr {
+  return { kind: "binary", range: r, op, left, right };
+}
+
+/** Type-only wrappers change nothing about a value: `x as const`, `x satisfies T`, `x!`, `(x)`. */
+function unwrap(node: Node): Node {
+  let n = node;
+  while (
+    Node.isAsExpression(n) ||
+    Node.isSatisfiesExpression(n) ||
+    Node.isNonNullExpression(n) ||
+    Node.isParenthesizedExpression(n) ||
+    Node.isTypeAssertion(n)
+  ) {
+    n = n.getExpression();
+  }
+  return n;
+}
+
+function propertyName(node: Node): string {
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
+  if (Node.isNumericLiteral(node)) return String(node.getLiteralValue());
+  return node.getText();
+}
+
+function stringArg(call: Node): string | undefined {
+  if (!Node.isCallExpression(call)) return undefined;
+  const first = call.getArguments()[0];
+  if (first && (Node.isStringLiteral(first) || Node.isNoSubstitutionTemplateLiteral(first))) {
+    return first.getLiteralValue();
+  }
+  return undefined;
+}
+
+function hasBody(node: Node): node is Node & {
+  getBody(): Node | undefined;
+  getParameters(): import("ts-morph").ParameterDeclaration[];
+  getModifiers(): Node[];
+} {
+  return (
+    Node.isFunctionDeclaration(node) ||
+    Node.isArrowFunction(node) ||
+    Node.isFunctionExpression(node) ||
+    Node.isMethodDeclaration(node)
+  );
+}
