@@ -89,6 +89,41 @@ test("the extracted upstreams are exactly the ones caddy's own parser finds", as
   }
 });
 
+/** Every `body` in caddy's adapted JSON, in route order. */
+function bodies(json: unknown, out: string[] = []): string[] {
+  if (Array.isArray(json)) for (const v of json) bodies(v, out);
+  else if (json && typeof json === "object") {
+    for (const [k, v] of Object.entries(json)) {
+      if (k === "body" && typeof v === "string") out.push(v);
+      else bodies(v, out);
+    }
+  }
+  return out;
+}
+
+test("token values are what caddy's own lexer reads", async () => {
+  if (!caddyInstalled) return;
+  const values = [
+    '"a \\"b\\" c"',
+    '"back\\slash \\n kept"',
+    "`raw \\\" quote`",
+    'word\\"quote',
+    '"two\nlines"',
+    '"{http.request.host} {braces}"',
+    "x#not-a-comment",
+    "`multi\nline backtick`",
+  ];
+  const text = `:8080 {\n\troute {\n${values.map((v, k) => `\t\trespond /p${k} ${v} 200\n`).join("")}\t}\n}\n`;
+  const doc = parseCaddyfile(text);
+  assert.equal(doc.errors, []);
+  const route = doc.serverBlocks[0]?.directives[0];
+  const ours = (route?.block?.directives ?? []).map((d) => d.args[1]?.text);
+  const result = await caddyAdapt(text);
+  assert.is(result.status, "passed", result.reason);
+  assert.equal(ours, bodies(JSON.parse(result.output ?? "null")));
+  assert.is(ours.length, values.length);
+});
+
 test("the conditional template adapts in both branches", async () => {
   if (!caddyInstalled) return;
   const text = fixture("conditional.Caddyfile.tmpl");
