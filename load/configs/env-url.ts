@@ -2,6 +2,23 @@ import { opaqueSpans, parseAddress, type UpstreamRef } from "./upstream.js";
 
 export { isBareServiceName } from "./upstream.js";
 
+export interface EnvValueOptions {
+  /** The variable's name: a `*_HOST`-style key makes a lone host (`db`) a reference too. */
+  key?: string;
+}
+
+/** Keys whose whole value is a host name (`DB_HOST=db`, `REDIS_HOSTNAME=redis`, `SMTP_SERVER=mail`). */
+const HOST_KEY = /(^|_)(HOST|HOSTNAME|SERVER|ADDR|ADDRESS)$/i;
+
+/** The whole value as one host (`kind: env.host`), when it is a single name with no scheme or port. */
+function bareHost(value: string, offset: number): UpstreamRef | undefined {
+  const trimmed = value.trim();
+  if (trimmed === "" || /[\s,;/@]/.test(trimmed) || trimmed.includes(":")) return undefined;
+  const at = value.indexOf(trimmed);
+  const ref = parseAddress(trimmed, "env.host", { form: "auto", offset: offset + at, dollarVariables: true });
+  return ref && ref.host === trimmed ? ref : undefined;
+}
+
 interface Word {
   start: number;
   end: number;
@@ -15,8 +32,10 @@ const SCHEME = /[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  * `${VAR}`, `$VAR`, `{{ … }}` and `{$VAR}` stay whole: `${STACK_NAME}_db:5432` is one templated host.
  * `offset` is the value's offset in its file, so ranges point into the file.
  */
-export function envValueUpstreams(value: string, offset = 0): UpstreamRef[] {
+export function envValueUpstreams(value: string, offset = 0, options: EnvValueOptions = {}): UpstreamRef[] {
   const refs: UpstreamRef[] = [];
+  const host = options.key !== undefined && HOST_KEY.test(options.key) ? bareHost(value, offset) : undefined;
+  if (host) return [host];
   const spans = opaqueSpans(value, { dollarVariables: true });
   const inSpan = (k: number): boolean => spans.some((s) => k >= s.start && k < s.end);
   const words: Word[] = [];

@@ -5,6 +5,6 @@ export * from "./caddy-adapt.js";
 export * from "./go-template.js";
 export * from "./nginx.js";
 export * from "./traefik.js";
-export { envValueUpstreams } from "./env-url.js";
+export { envValueUpstreams, type EnvValueOptions } from "./env-url.js";
 export * from "./qualify.js";
 export * from "./config-file.js";

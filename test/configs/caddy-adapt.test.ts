@@ -106,7 +106,7 @@ test("token values are what caddy's own lexer reads", async () => {
   const values = [
     '"a \\"b\\" c"',
     '"back\\slash \\n kept"',
-    "`raw \\\" quote`",
+    '`raw \\" quote`',
     'word\\"quote',
     '"two\nlines"',
     '"{http.request.host} {braces}"',

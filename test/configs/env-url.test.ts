@@ -59,6 +59,28 @@ test("compose variables and template actions make a host templated", () => {
   assert.equal(view("postgres://u:${PW}@db:5432/x"), [["env.url", "postgres", "db", 5432, false, "db"]]);
 });
 
+test("a *_HOST key makes a lone name a reference; other keys and values do not", () => {
+  const refs = envValueUpstreams(" db ", 10, { key: "POSTGRES_HOST" });
+  assert.equal(
+    refs.map((r) => [r.kind, r.host, r.hostRange.start, r.hostRange.end]),
+    [["env.host", "db", 11, 13]],
+  );
+  assert.equal(
+    envValueUpstreams("redis", 0, { key: "REDIS_HOSTNAME" }).map((r) => r.kind),
+    ["env.host"],
+  );
+  assert.equal(envValueUpstreams("db", 0, { key: "POSTGRES_DB" }), []);
+  assert.equal(envValueUpstreams("db", 0), []);
+  assert.equal(
+    envValueUpstreams("${STACK_NAME}_db", 0, { key: "DB_HOST" }).map((r) => [r.host, r.templated]),
+    [["${STACK_NAME}_db", true]],
+  );
+  assert.equal(
+    envValueUpstreams("db:5432", 0, { key: "DB_ADDR" }).map((r) => [r.kind, r.host, r.port]),
+    [["env.hostport", "db", 5432]],
+  );
+});
+
 test("isBareServiceName: no dot, not an IP, not localhost, no template", () => {
   const cases: [string, boolean][] = [
     ["app", true],

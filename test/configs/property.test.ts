@@ -165,6 +165,7 @@ test("Traefik YAML/TOML and env values: any input, no exception, hosts slice bac
       checkRanges(text, toml.errors);
       checkRefs(text, toml.refs);
       checkRefs(text, envValueUpstreams(text));
+      checkRefs(text, envValueUpstreams(text, 0, { key: "DB_HOST" }));
     }),
     RUNS,
   );
