@@ -107,6 +107,8 @@ interface Frame {
 class Evaluator {
   private readonly trace: TraceStep[] = [];
   private readonly stack: string[] = [];
+  /** Constants already evaluated: their trace steps appear once. */
+  private readonly constants = new Map<string, StaticValue>();
 
   constructor(private readonly model: HarnessModel) {}
 
@@ -292,12 +294,15 @@ class Evaluator {
     if (!binding) throw new NotStatic(`${dotted} at ${where(module, at)} is not a harness constant`);
     if (binding.kind !== "constant") throw new NotStatic(`${dotted} is a ${binding.kind}, not a value`);
     const qualified = `${binding.module.name}.${binding.constant.name}`;
+    const known = this.constants.get(qualified);
+    if (known) return known;
     if (this.stack.includes(qualified)) throw new NotStatic(`${qualified} is defined in terms of itself`);
     this.stack.push(qualified);
     try {
       const s = this.step("constant", qualified, binding.module, binding.constant.range, "");
       const value = this.eval(binding.constant.value, { module: binding.module, params: new Map() });
       s.note = show(value);
+      this.constants.set(qualified, value);
       return value;
     } finally {
       this.stack.pop();

@@ -1,6 +1,6 @@
 import { findConnects } from "./connects.js";
-import { enclosingFunction } from "./facts.js";
-import type { HarnessModel } from "./model.js";
+import { contains, enclosingFunction } from "./facts.js";
+import type { HarnessModel, HarnessModule } from "./model.js";
 import { resolveExpr } from "./resolve.js";
 
 /**
@@ -20,6 +20,8 @@ export function linkHarness(model: HarnessModel): void {
     for (const call of module.calls) {
       const fn = enclosingFunction(module.functions, call.range);
       if (fn) call.enclosingFunction = fn.qualifiedName;
+      const test = enclosingTest(module, call.range);
+      if (test) call.testId = test;
       const nested =
         fn && call.calleeExpr.kind === "name"
           ? module.functions.find((f) => f.qualifiedName === `${fn.qualifiedName}.${call.callee}`)
@@ -31,7 +33,19 @@ export function linkHarness(model: HarnessModel): void {
     for (const assertion of module.assertions) {
       const fn = enclosingFunction(module.functions, assertion.range);
       if (fn) assertion.enclosingFunction = fn.qualifiedName;
+      const test = enclosingTest(module, assertion.range);
+      if (test) assertion.testId = test;
     }
   }
-  for (const module of model.modules) module.connects = findConnects(model, module);
+  for (const module of model.modules) {
+    module.connects = findConnects(model, module).map((c) => {
+      const test = enclosingTest(module, c.range);
+      return test ? { ...c, testId: test } : c;
+    });
+  }
+}
+
+/** Tests do not nest, so at most one contains a range. */
+function enclosingTest(module: HarnessModule, range: { start: number; end: number }): string | undefined {
+  return module.tests.find((t) => contains(t.range, range))?.nodeId;
 }

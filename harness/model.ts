@@ -141,6 +141,8 @@ export interface HarnessCall {
   resolved?: string;
   /** Qualified name of the function the call sits in. */
   enclosingFunction?: string;
+  /** Node id of the test the call sits in. */
+  testId?: string;
 }
 
 /** A test the harness's runner can select on its own. */
@@ -169,6 +171,8 @@ export interface HarnessAssertion {
   message?: HarnessExpr;
   comparison?: HarnessComparison;
   enclosingFunction?: string;
+  /** Node id of the test the assertion sits in. */
+  testId?: string;
 }
 
 export type ConnectKind = "tcp" | "tls";
@@ -183,6 +187,8 @@ export interface HarnessConnect {
   /** The port number when it is a literal or a constant the module defines. */
   portValue?: number;
   enclosingFunction?: string;
+  /** Node id of the test that opens it. */
+  testId?: string;
 }
 
 /**

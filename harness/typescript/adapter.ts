@@ -1,4 +1,5 @@
 import { Node, Project, SyntaxKind, ts } from "ts-morph";
+import type { ParameterDeclaration } from "ts-morph";
 import type { SourceFile as MorphFile } from "ts-morph";
 import type { SourceFile } from "../../load/source.js";
 import { byStart, comparisonOf, crashed, literalString } from "../facts.js";
@@ -617,7 +618,7 @@ function stringArg(call: Node): string | undefined {
 
 function hasBody(node: Node): node is Node & {
   getBody(): Node | undefined;
-  getParameters(): import("ts-morph").ParameterDeclaration[];
+  getParameters(): ParameterDeclaration[];
   getModifiers(): Node[];
 } {
   return (
