@@ -14,7 +14,7 @@ import { CODEMODS } from "../codemods/index.js";
 import { buildSeries } from "../codemods/series.js";
 import type { PatchSeries } from "../codemods/series.js";
 import type { RedfixConfig } from "../load/config.js";
-import { loadConfig, resolveProfile } from "../load/config.js";
+import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
 import type { Workspace } from "../load/workspace.js";
 import type { RunInfo } from "../reports/run-dir.js";
@@ -81,7 +81,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     findings: items.map((i) => i.finding),
     series,
     rules: [...rules],
-    run: { roots: { recipes: root, harness }, repos },
+    run: {
+      roots: { recipes: root, harness },
+      rules: rules
+        .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
+        .map((r) => r.meta.id),
+      repos,
+    },
   };
 }
 

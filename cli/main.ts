@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { register as registerAnalyze } from "./commands/analyze.js";
 import { register as registerRules } from "./commands/rules.js";
+import { register as registerVerify } from "./commands/verify.js";
 import { VERSION } from "./version.js";
 
 const program = new Command();
@@ -18,6 +19,7 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerAnalyze(program);
+registerVerify(program);
 registerRules(program);
 
 try {

@@ -25,8 +25,14 @@ export interface ConfigSuppression {
   reason: string;
 }
 
+export interface VerifyConfig {
+  /** `RULE` or `RULE:recipe` → pytest node ids that replay such findings. */
+  tests: Record<string, string[]>;
+}
+
 export interface RedfixConfig {
   profile: string;
+  verify: VerifyConfig;
   suppress: ConfigSuppression[];
   rules: Record<string, RuleLevel>;
   profiles: Record<string, Profile>;
@@ -51,6 +57,7 @@ const LEVELS = new Set(["error", "warning", "info", "off"]);
 export function defaultConfig(): RedfixConfig {
   return {
     profile: "default",
+    verify: { tests: {} },
     suppress: [],
     rules: {},
     profiles: {},
@@ -79,7 +86,11 @@ export function loadConfig(dir: string, explicit?: string): RedfixConfig {
   if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${path}: must be a mapping`);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!["profile", "rules", "profiles", "exclude", "failOn", "backupHooks", "suppress"].includes(key)) {
+    if (
+      !["profile", "rules", "profiles", "exclude", "failOn", "backupHooks", "suppress", "verify"].includes(
+        key,
+      )
+    ) {
       throw new ConfigError(`${path}: unknown key \`${key}\``);
     }
   }
@@ -105,6 +116,18 @@ export function loadConfig(dir: string, explicit?: string): RedfixConfig {
       }
       return { rule: it.rule, path: typeof it.path === "string" ? it.path : "**", reason: it.reason.trim() };
     });
+  }
+  if (r.verify !== undefined) {
+    const tests = (r.verify as Record<string, unknown> | null)?.tests;
+    if (typeof tests !== "object" || tests === null || Array.isArray(tests)) {
+      throw new ConfigError(
+        `${path}: \`verify.tests\` must map RULE or RULE:recipe to lists of pytest node ids`,
+      );
+    }
+    for (const [k, v] of Object.entries(tests as Record<string, unknown>)) {
+      if (!Array.isArray(v)) throw new ConfigError(`${path}: verify.tests.${k} must be a list of node ids`);
+      cfg.verify.tests[k] = v.map(String);
+    }
   }
   if (r.backupHooks !== undefined) {
     if (r.backupHooks !== "script" && r.backupHooks !== "inline") {

@@ -11,6 +11,8 @@ import { renderSarif } from "./sarif.js";
 export interface RunInfo {
   tool: { name: "redfix"; version: string };
   roots: { recipes: string; harness: string | null };
+  /** The rules that ran (after profile, config and --rule), so later steps re-check with the same set. */
+  rules: string[];
   repos: { name: string; kind: "recipe" | "harness"; path: string }[];
 }
 

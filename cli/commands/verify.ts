@@ -1,0 +1,74 @@
+import type { Command } from "commander";
+import { verifyRun } from "../../runner/verify.js";
+import { UsageError } from "../analyze.js";
+import { afterRunDirWritten } from "../hooks.js";
+
+function positiveInt(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("verify")
+    .description(
+      "replay each fix's verification plan: static re-check, validators, targeted tests before/after",
+    )
+    .argument("<run-dir>", "a run directory written by `redfix analyze`")
+    .option(
+      "--repeat <n>",
+      "runs of each targeted test alone, before and after",
+      positiveInt("--repeat", 1),
+      3,
+    )
+    .option(
+      "--load <k>",
+      "concurrent copies of each test under load (0: no load runs)",
+      positiveInt("--load", 0),
+      3,
+    )
+    .option("--jobs <j>", "findings verified at once", positiveInt("--jobs", 1), 1)
+    .option(
+      "--timeout <s>",
+      "seconds before a replay's process tree is killed",
+      positiveInt("--timeout", 1),
+      300,
+    )
+    .action(async (runDir: string, o: { repeat: number; load: number; jobs: number; timeout: number }) => {
+      const tty = process.stderr.isTTY === true;
+      const findings = await verifyRun(runDir, {
+        repeat: o.repeat,
+        load: o.load,
+        jobs: o.jobs,
+        timeoutMs: o.timeout * 1000,
+        onStart: (f) => {
+          if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
+        },
+        onProgress: (done, total, r) => {
+          const width = 20;
+          const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
+          const c = r.counts;
+          const line =
+            `${r.rule} ${r.recipe}: ${r.verdict}  before ${c.beforeAlone.passed}/${c.beforeAlone.passed + c.beforeAlone.failed}` +
+            `  after ${c.afterAlone.passed}/${c.afterAlone.passed + c.afterAlone.failed}` +
+            (c.beforeLoad
+              ? `  under load before ${c.beforeLoad.passed}/${c.beforeLoad.passed + c.beforeLoad.failed}`
+              : "") +
+            (c.afterLoad ? ` after ${c.afterLoad.passed}/${c.afterLoad.passed + c.afterLoad.failed}` : "");
+          if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
+          process.stdout.write(`${line}\n`);
+          for (const ch of r.checks.filter((x) => x.status !== "passed")) {
+            process.stdout.write(`    ${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}\n`);
+          }
+        },
+      });
+      const report = await afterRunDirWritten(runDir);
+      const verified = findings.filter((f) => f.verification);
+      process.stdout.write(`${verified.length} findings verified; records in ${runDir}/verify/\n`);
+      if (report) process.stdout.write(`report: ${report}\n`);
+      process.exitCode = verified.some((f) => f.verification?.verdict === "defect") ? 1 : 0;
+    });
+}

@@ -1,0 +1,292 @@
+/**
+ * `redfix verify`: for each fixed finding, a verification plan — static re-check of the patched copy,
+ * real validators on the touched files, and the targeted harness tests replayed before and after the
+ * patch, alone (`repeat` times) and under load (`load` concurrent copies) — then a verdict from the
+ * counts, written to `verify/<id>/` and into findings.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CheckResult, Finding, RunCounts } from "../analyzers/finding.js";
+import { analyze } from "../cli/analyze.js";
+import { defaultConfig, loadConfig } from "../load/config.js";
+import { loadWorkspace } from "../load/workspace.js";
+import { findingsDocument, renderJson } from "../reports/json.js";
+import { RULES } from "../analyzers/index.js";
+import { renderSarif } from "../reports/sarif.js";
+import { applyThrough, copyWorkspace } from "./patched-copy.js";
+import type { WorkspaceCopy } from "./patched-copy.js";
+import { runProcess, which } from "./process.js";
+import type { VerifyRecord, TestRun } from "./record.js";
+import { readRunDir } from "./run-dir.js";
+import type { RunDir } from "./run-dir.js";
+import { collectRecipeTests, targetedTests } from "./targeted-tests.js";
+import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
+import { classificationAfter, verdictOf } from "./verdict.js";
+
+export interface VerifyOptions {
+  repeat: number;
+  load: number;
+  jobs: number;
+  timeoutMs: number;
+  /** Called as each finding finishes (progress output). */
+  onProgress?: (done: number, total: number, record: VerifyRecord) => void;
+  /** Called before each finding starts. */
+  onStart?: (finding: Finding) => void;
+}
+
+export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Finding[]> {
+  const rd = readRunDir(runDir);
+  const config = loadConfig(rd.run.roots.recipes);
+  const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed);
+  const python = which("python3");
+  const before = copyWorkspace(rd);
+  const collected = new Map<string, Promise<{ nodeIds: string[]; error?: string }>>();
+  const collect = (recipe: string) => {
+    let p = collected.get(recipe);
+    if (!p) {
+      p =
+        python && before.harness
+          ? collectRecipeTests(python, before.harness, recipe)
+          : Promise.resolve({
+              nodeIds: [],
+              error: python ? "no harness was analyzed" : "python3 is not installed",
+            });
+      collected.set(recipe, p);
+    }
+    return p;
+  };
+  const baseline = new Set(rd.doc.findings.map((f) => f.id));
+  let done = 0;
+  try {
+    await pool(targets, opts.jobs, async (finding) => {
+      opts.onStart?.(finding);
+      const record = await verifyFinding(
+        rd,
+        finding,
+        before,
+        baseline,
+        collect,
+        python,
+        config.verify.tests,
+        opts,
+      );
+      done++;
+      opts.onProgress?.(done, targets.length, record);
+    });
+  } finally {
+    before.dispose();
+  }
+  writeFileSync(join(runDir, "findings.json"), renderJson(findingsDocument(rd.doc.findings)));
+  const rules = RULES.map((r) => r.meta).filter((m) => rd.run.rules.includes(m.id));
+  writeFileSync(join(runDir, "redfix.sarif"), renderSarif(rd.doc.findings, rules));
+  return rd.doc.findings;
+}
+
+async function verifyFinding(
+  rd: RunDir,
+  finding: Finding,
+  before: WorkspaceCopy,
+  baseline: Set<string>,
+  collect: (recipe: string) => Promise<{ nodeIds: string[]; error?: string }>,
+  python: string | null,
+  overrides: Record<string, string[]>,
+  opts: VerifyOptions,
+): Promise<VerifyRecord> {
+  const fix = finding.fix!;
+  const dir = join(rd.dir, "verify", finding.id);
+  mkdirSync(dir, { recursive: true });
+  const checks: CheckResult[] = [];
+  const after = copyWorkspace(rd);
+  const runs: TestRun[] = [];
+  let tests: string[] = [];
+  let note: string | undefined;
+  try {
+    const applyError = await applyThrough(rd, after, fix.repo, fix.patch);
+    checks.push(
+      applyError
+        ? { name: "git apply", status: "failed", reason: applyError }
+        : { name: "git apply", status: "passed" },
+    );
+    if (!applyError) {
+      checks.push(...(await staticRecheck(after, finding, baseline, rd.run.rules)));
+      checks.push(...(await validators(rd, after, finding, opts.timeoutMs)));
+      const c = await collect(finding.recipe);
+      tests = targetedTests(finding, c.nodeIds, overrides);
+      if (tests.length === 0) note = c.error ?? `the harness has no tests for ${finding.recipe}`;
+      if (python && before.harness && after.harness && tests.length > 0) {
+        for (const [phase, copy] of [
+          ["before", before],
+          ["after", after],
+        ] as const) {
+          for (const test of tests) {
+            for (let i = 1; i <= opts.repeat; i++) {
+              runs.push(await replay(python, copy, test, phase, "alone", i, dir, opts.timeoutMs));
+            }
+            if (opts.load > 0) {
+              const copies = Array.from({ length: opts.load }, (_, k) =>
+                replay(python, copy, test, phase, "load", k + 1, dir, opts.timeoutMs),
+              );
+              runs.push(...(await Promise.all(copies)));
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    after.dispose();
+  }
+  const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => ({
+    passed: runs.filter((r) => r.phase === phase && r.mode === mode && r.outcome === "passed").length,
+    failed: runs.filter((r) => r.phase === phase && r.mode === mode && r.outcome === "failed").length,
+  });
+  const counts: VerifyRecord["counts"] = {
+    beforeAlone: count("before", "alone"),
+    afterAlone: count("after", "alone"),
+  };
+  if (opts.load > 0 && runs.length > 0) {
+    counts.beforeLoad = count("before", "load");
+    counts.afterLoad = count("after", "load");
+  }
+  const checkFailed = checks.some((c) => c.status === "failed");
+  let verdict = verdictOf(counts);
+  if (checkFailed && verdict !== "defect") verdict = runs.length > 0 ? "inconclusive" : "defect";
+  const classification = classificationAfter(verdict, finding.classification);
+  finding.classification = classification;
+  finding.verification = {
+    verdict,
+    before: counts.beforeAlone,
+    after: counts.afterAlone,
+    ...(counts.beforeLoad ? { underLoad: { before: counts.beforeLoad, after: counts.afterLoad! } } : {}),
+    checks,
+  };
+  const record: VerifyRecord = {
+    findingId: finding.id,
+    rule: finding.rule,
+    recipe: finding.recipe,
+    patch: fix.patch,
+    verdict,
+    classification,
+    command: ["python3", ...PYTEST_ARGS, "<node id>"],
+    tests,
+    checks,
+    counts,
+    runs,
+    ...(note ? { note } : {}),
+  };
+  writeFileSync(join(dir, "result.json"), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+const PYTEST_ARGS = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"];
+
+async function replay(
+  python: string,
+  copy: WorkspaceCopy,
+  test: string,
+  phase: TestRun["phase"],
+  mode: TestRun["mode"],
+  index: number,
+  dir: string,
+  timeoutMs: number,
+): Promise<TestRun> {
+  const r = await runProcess(python, [...PYTEST_ARGS, test], {
+    cwd: copy.harness!,
+    env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
+    timeoutMs,
+  });
+  const summary = r.output.trim().split("\n").at(-1) ?? "";
+  const passed = /(\d+) passed/.test(summary);
+  const failed = /(\d+) (failed|error)/.test(summary);
+  const outcome: TestRun["outcome"] =
+    r.exitCode === 0 && passed && !failed
+      ? "passed"
+      : r.exitCode === 0 && /skipped/.test(summary)
+        ? "skipped"
+        : "failed";
+  const name = `${phase}-${mode}-${index}-${slug(test)}.log`;
+  writeFileSync(
+    join(dir, name),
+    `$ python3 ${[...PYTEST_ARGS, test].join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
+  );
+  return {
+    test,
+    phase,
+    mode,
+    index,
+    outcome,
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    durationMs: r.durationMs,
+    log: join("verify", dir.split("/").at(-1)!, name),
+  };
+}
+
+/** The finding is gone from the patched copy, and nothing new appeared. */
+async function staticRecheck(
+  copy: WorkspaceCopy,
+  finding: Finding,
+  baseline: Set<string>,
+  rules: string[],
+): Promise<CheckResult[]> {
+  const r = await analyze({
+    recipes: copy.recipes,
+    rules,
+    ...(copy.harness ? { harness: copy.harness } : {}),
+  });
+  const ids = new Set(r.findings.map((f) => f.id));
+  const out: CheckResult[] = [];
+  out.push(
+    ids.has(finding.id)
+      ? {
+          name: "static re-check: finding gone",
+          status: "failed",
+          reason: "the patched copy still has the finding",
+        }
+      : { name: "static re-check: finding gone", status: "passed" },
+  );
+  const fresh = r.findings.filter((f) => !baseline.has(f.id) && !f.suppressed);
+  out.push(
+    fresh.length > 0
+      ? {
+          name: "static re-check: no new finding",
+          status: "failed",
+          reason: fresh.map((f) => `${f.rule} ${f.file}:${f.line} ${f.message}`).join("; "),
+        }
+      : { name: "static re-check: no new finding", status: "passed" },
+  );
+  return out;
+}
+
+async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, timeoutMs: number) {
+  const fix = finding.fix!;
+  const patch = readFileSync(join(rd.dir, fix.patch), "utf8");
+  const touched = patchedFiles(patch);
+  const repoDir = copy.repoPath(fix.repo);
+  const out: CheckResult[] = [];
+  const repo = rd.run.repos.find((r) => r.name === fix.repo);
+  let env: Record<string, string> = {};
+  if (repo?.kind === "recipe") {
+    const recipe = loadWorkspace(repoDir, defaultConfig()).recipes[0];
+    if (recipe) {
+      env = recipeEnv(recipe);
+      out.push(...(await composeChecks(recipe, touched, timeoutMs)));
+    }
+  }
+  out.push(...(await fileChecks(repoDir, touched, env, timeoutMs)));
+  return out;
+}
+
+async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function slug(test: string): string {
+  return test.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(-80);
+}
