@@ -115,10 +115,12 @@ export async function caddyAdaptTemplate(
   opts: CaddyAdaptOptions = {},
 ): Promise<CaddyTemplateCheck> {
   const renderedWith = renderGoTemplate(template, samples);
-  const first = renderedWith.errors[0];
+  const first = renderedWith.errors.find((e) => e.kind === "error") ?? renderedWith.errors[0];
   if (first) {
     const line = template.slice(0, first.start).split("\n").length;
-    return { status: "failed", reason: `template: ${first.message}`, line };
+    // A template this renderer cannot evaluate may still be valid: the check could not run.
+    const status = first.kind === "error" ? "failed" : "skipped";
+    return { status, reason: `template: ${first.message}`, line };
   }
   const result = await caddyAdapt(renderedWith.output, opts);
   const out: CaddyTemplateCheck = { ...result, rendered: renderedWith.output };

@@ -22,6 +22,8 @@ export interface TemplateError {
   message: string;
   start: number;
   end: number;
+  /** `error`: the template is wrong; `unsupported`: it may be right, but this renderer cannot evaluate it. */
+  kind: "error" | "unsupported";
 }
 
 /** A stretch of output and where it came from: copied text maps byte for byte, an action to its start. */
@@ -67,7 +69,17 @@ type Node =
   | { kind: "action"; action: Action }
   | { kind: "if"; action: Action; branches: { cond: Action | undefined; body: Node[] }[] };
 
-class TemplateFailure extends Error {}
+class TemplateFailure extends Error {
+  constructor(
+    message: string,
+    readonly unsupported = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Go's built-in functions that recipes rarely use and this renderer does not implement. */
+const UNIMPLEMENTED_BUILTINS = ["index", "slice", "html", "js", "urlquery", "call"];
 
 interface Lexeme {
   kind: "string" | "number" | "bool" | "ident" | "field" | "lparen" | "rparen" | "pipe" | "other";
@@ -141,7 +153,7 @@ class Evaluator {
 
   private command(lexemes: Lexeme[], piped: Value | undefined): Value {
     const variable = lexemes.find((l) => l.kind === "other" && l.text.startsWith("$"));
-    if (variable) throw new TemplateFailure(`template variables are not supported: "${variable.text}"`);
+    if (variable) throw new TemplateFailure(`template variables are not supported: "${variable.text}"`, true);
     const args: Value[] = [];
     let i = 1;
     while (i < lexemes.length) {
@@ -174,7 +186,7 @@ class Evaluator {
     if (l.kind === "field") {
       const key = l.text.slice(1);
       const v = this.samples.fields?.[key] ?? DOCKER_FIELDS[key];
-      if (v === undefined) throw new TemplateFailure(`no sample value for field ${l.text}`);
+      if (v === undefined) throw new TemplateFailure(`no sample value for field ${l.text}`, true);
       return [v, i + 1];
     }
     if (l.kind === "ident") return [this.call(l.text, []), i + 1];
@@ -233,6 +245,8 @@ class Evaluator {
         if (args.length < 1) throw new TemplateFailure("missing format for printf");
         return printf(show(args[0] as Value), args.slice(1));
       default:
+        if (UNIMPLEMENTED_BUILTINS.includes(name))
+          throw new TemplateFailure(`unsupported function "${name}"`, true);
         throw new TemplateFailure(`function "${name}" not defined`);
     }
   }
@@ -257,7 +271,12 @@ function lexTemplate(text: string, errors: TemplateError[]): { nodes: Node[]; ac
     if (open === -1) break;
     const end = templateActionEnd(text, open);
     if (end === -1) {
-      errors.push({ message: "unterminated template action '{{'", start: open, end: text.length });
+      errors.push({
+        message: "unterminated template action '{{'",
+        start: open,
+        end: text.length,
+        kind: "error",
+      });
       break;
     }
     const inner = text.slice(open + 2, end - 2);
@@ -289,10 +308,17 @@ function lexTemplate(text: string, errors: TemplateError[]): { nodes: Node[]; ac
 
 const keyword = (a: Action): string => /^[A-Za-z]+|^\/\*/.exec(a.body)?.[0] ?? "";
 
-/** Groups `if` … `else` … `end` into nodes; unsupported control actions are errors. */
+/** Actions that open a block closed by `{{end}}` but that this renderer does not evaluate. */
+const UNSUPPORTED_BLOCKS = ["range", "with", "define", "block"];
+const UNSUPPORTED_ACTIONS = ["template", "break", "continue"];
+
+/**
+ * Groups `if` … `else` … `end` into nodes. An unsupported block (`range`, `with`, …) is reported as
+ * unsupported and its body left out, so its `{{end}}` still closes it.
+ */
 function structure(flat: Node[], errors: TemplateError[]): Node[] {
   const root: Node[] = [];
-  const stack: { node: Extract<Node, { kind: "if" }>; body: Node[] }[] = [];
+  const stack: { node?: Extract<Node, { kind: "if" }>; keyword: string; action: Action; body: Node[] }[] = [];
   const current = (): Node[] => stack.at(-1)?.body ?? root;
   for (const node of flat) {
     if (node.kind !== "action") {
@@ -302,8 +328,7 @@ function structure(flat: Node[], errors: TemplateError[]): Node[] {
     const a = node.action;
     const kw = keyword(a);
     if (kw === "/*") {
-      if (!/\*\/$/.test(a.body))
-        errors.push({ message: "comment ends before closing delimiter", start: a.start, end: a.end });
+      if (!/\*\/$/.test(a.body)) errors.push(templateError("comment ends before closing delimiter", a));
       continue;
     }
     if (kw === "if") {
@@ -313,32 +338,34 @@ function structure(flat: Node[], errors: TemplateError[]): Node[] {
         branches: [{ cond: a, body: [] }],
       };
       current().push(ifNode);
-      stack.push({ node: ifNode, body: ifNode.branches[0]?.body ?? [] });
+      stack.push({ node: ifNode, keyword: kw, action: a, body: ifNode.branches[0]?.body ?? [] });
     } else if (kw === "else") {
       const top = stack.at(-1);
       if (!top) {
-        errors.push({ message: "unexpected {{else}}", start: a.start, end: a.end });
+        errors.push(templateError("unexpected {{else}}", a));
         continue;
       }
       const branch = { cond: /^else\s+if\b/.test(a.body) ? a : undefined, body: [] as Node[] };
-      top.node.branches.push(branch);
+      top.node?.branches.push(branch);
       top.body = branch.body;
     } else if (kw === "end") {
-      if (!stack.pop()) errors.push({ message: "unexpected {{end}}", start: a.start, end: a.end });
-    } else if (["range", "with", "define", "block", "template", "break", "continue"].includes(kw)) {
-      errors.push({ message: `unsupported template action "${kw}"`, start: a.start, end: a.end });
+      if (!stack.pop()) errors.push(templateError("unexpected {{end}}", a));
+    } else if (UNSUPPORTED_BLOCKS.includes(kw)) {
+      errors.push(templateError(`unsupported template action "${kw}"`, a, "unsupported"));
+      stack.push({ keyword: kw, action: a, body: [] });
+    } else if (UNSUPPORTED_ACTIONS.includes(kw)) {
+      errors.push(templateError(`unsupported template action "${kw}"`, a, "unsupported"));
     } else {
       current().push(node);
     }
   }
-  for (const open of stack) {
-    errors.push({
-      message: "unexpected EOF: {{if}} has no {{end}}",
-      start: open.node.action.start,
-      end: open.node.action.end,
-    });
-  }
+  for (const open of stack)
+    errors.push(templateError(`unexpected EOF: {{${open.keyword}}} has no {{end}}`, open.action));
   return root;
+}
+
+function templateError(message: string, a: Action, kind: TemplateError["kind"] = "error"): TemplateError {
+  return { message, start: a.start, end: a.end, kind };
 }
 
 export function renderGoTemplate(text: string, samples: TemplateSamples = {}): RenderedTemplate {
@@ -352,7 +379,10 @@ export function renderGoTemplate(text: string, samples: TemplateSamples = {}): R
     try {
       return evaluator.pipeline(lexAction(source));
     } catch (e) {
-      errors.push({ message: e instanceof Error ? e.message : String(e), start: a.start, end: a.end });
+      const unsupported = e instanceof TemplateFailure && e.unsupported;
+      errors.push(
+        templateError(e instanceof Error ? e.message : String(e), a, unsupported ? "unsupported" : "error"),
+      );
       return undefined;
     }
   };
@@ -382,11 +412,7 @@ export function renderGoTemplate(text: string, samples: TemplateSamples = {}): R
           if (branch.cond) {
             const cond = branch.cond.body.replace(/^(else\s+)?if\b/, "");
             if (cond.trim() === "") {
-              errors.push({
-                message: "missing value for if",
-                start: branch.cond.start,
-                end: branch.cond.end,
-              });
+              errors.push(templateError("missing value for if", branch.cond));
               break;
             }
             const v = evaluate(branch.cond, cond);

@@ -164,6 +164,16 @@ test("a template error fails before caddy runs, at the template's line", async (
   assert.equal(result, { status: "failed", reason: "template: unterminated template action '{{'", line: 2 });
 });
 
+test("a template this renderer cannot evaluate skips the check instead of failing it", async () => {
+  const template = '{{ range $d := split "," (env "DOMAINS") }}\n{{ $d }} {\n\trespond ok\n}\n{{ end }}\n';
+  const result = await caddyAdaptTemplate(template, SAMPLES);
+  assert.equal(result, {
+    status: "skipped",
+    reason: 'template: unsupported template action "range"',
+    line: 1,
+  });
+});
+
 test("no caddy binary: skipped with a reason, never passed", async () => {
   const result = await caddyAdapt("a.example {\n}\n", { caddyPath: "/nonexistent/bin/caddy" });
   assert.is(result.status, "skipped");

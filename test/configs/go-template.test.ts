@@ -51,29 +51,45 @@ test("pipes, printf and len", () => {
   assert.is(r.output, "st_app 2 x1");
 });
 
-test("unknown functions and unsupported actions are errors at their position, never exceptions", () => {
-  const tpl = 'a {{ sprigThing "x" }} b {{ range .Items }}x{{ end }} {{ $v := 1 }}';
+test("unknown functions are errors, unsupported features are marked so; both at their position", () => {
+  const tpl =
+    'a {{ sprigThing "x" }} b {{ range .Items }}x{{ end }} {{ $v := 1 }} {{ index "ab" 1 }} {{ .Custom.Field }}';
   const r = renderGoTemplate(tpl, {});
   assert.equal(
-    r.errors.map((e) => [e.message, tpl.slice(e.start, e.end)]),
+    r.errors.map((e) => [e.kind, e.message, tpl.slice(e.start, e.end)]),
     [
-      ['function "sprigThing" not defined', '{{ sprigThing "x" }}'],
-      ['unsupported template action "range"', "{{ range .Items }}"],
-      ["unexpected {{end}}", "{{ end }}"],
-      ['template variables are not supported: "$v"', "{{ $v := 1 }}"],
+      ["error", 'function "sprigThing" not defined', '{{ sprigThing "x" }}'],
+      ["unsupported", 'unsupported template action "range"', "{{ range .Items }}"],
+      ["unsupported", 'template variables are not supported: "$v"', "{{ $v := 1 }}"],
+      ["unsupported", 'unsupported function "index"', '{{ index "ab" 1 }}'],
+      ["unsupported", "no sample value for field .Custom.Field", "{{ .Custom.Field }}"],
     ],
   );
+  assert.is(r.output, "a  b    ");
+  assert.is(renderGoTemplate("{{ .Custom.Field }}", { fields: { "Custom.Field": "v" } }).output, "v");
 });
 
-test("an unterminated action and an unclosed if are reported", () => {
+test("an unterminated action and unclosed blocks are reported", () => {
   const a = renderGoTemplate('x {{ env "A" ', {});
-  assert.equal(a.errors, [{ message: "unterminated template action '{{'", start: 2, end: 13 }]);
+  assert.equal(a.errors, [
+    { message: "unterminated template action '{{'", start: 2, end: 13, kind: "error" },
+  ]);
   const b = renderGoTemplate("{{ if true }}x", {});
-  assert.equal(b.errors, [{ message: "unexpected EOF: {{if}} has no {{end}}", start: 0, end: 13 }]);
+  assert.equal(b.errors, [
+    { message: "unexpected EOF: {{if}} has no {{end}}", start: 0, end: 13, kind: "error" },
+  ]);
   const c = renderGoTemplate("{{ env }}", {});
   assert.equal(
     c.errors.map((e) => e.message),
     ["wrong number of args for env: want 1 got 0"],
+  );
+  const d = renderGoTemplate('{{ with env "A" }}x{{ end }}{{ end }}', {});
+  assert.equal(
+    d.errors.map((e) => [e.kind, e.message]),
+    [
+      ["unsupported", 'unsupported template action "with"'],
+      ["error", "unexpected {{end}}"],
+    ],
   );
 });
 
