@@ -77,7 +77,11 @@ export class Repo {
 
   /** `git status --porcelain` with untracked files listed one by one; empty when clean. */
   async status(): Promise<string> {
-    return this.ok(["status", "--porcelain=v1", "--untracked-files=all", "--ignore-submodules=none"]);
+    const args = ["status", "--porcelain=v1", "--untracked-files=all", "--ignore-submodules=none"];
+    const r = await this.run(args);
+    if (r.exitCode !== 0) throw new GitError(args, r);
+    // Not trimmed at the start: the first two columns are the status of the first path.
+    return r.stdout.replace(/\n+$/, "");
   }
 
   /** An operation in progress (merge, rebase, cherry-pick, bisect) also makes a tree not ready. */

@@ -23,6 +23,14 @@ export interface PullRequestText {
 }
 
 const hbs = Handlebars.create();
+// A Markdown table cell: a pipe or a newline would end the cell or the row.
+hbs.registerHelper("cell", (v: unknown) =>
+  v === undefined || v === null
+    ? ""
+    : String(v)
+        .replace(/\|/g, "\\|")
+        .replace(/\s*\n\s*/g, " "),
+);
 const templates = new Map<string, Handlebars.TemplateDelegate>();
 
 function template(name: "commit" | "pr"): Handlebars.TemplateDelegate {

@@ -95,7 +95,7 @@ export function snapshot(dir: string): string {
     refs: git(dir, "for-each-ref", "--format=%(refname) %(objectname)"),
   };
   if (!bare) {
-    state.head = git(dir, "symbolic-ref", "-q", "HEAD");
+    state.head = `${git(dir, "rev-parse", "HEAD")} ${git(dir, "rev-parse", "--symbolic-full-name", "HEAD")}`;
     state.status = git(dir, "status", "--porcelain=v1", "--untracked-files=all");
     state.index = hash(readFileSync(join(dir, ".git", "index")));
     state.files = [...files(dir)].map(([p, h]) => `${p} ${h}`);
