@@ -194,10 +194,10 @@ class Evaluator {
   private guardsHold(guards: HarnessGuard[], frame: Frame): boolean {
     for (const g of guards) {
       if (g.kind === "opaque") throw new NotStatic(g.reason);
-      const holds = truthy(this.eval(g.test, frame)) === g.holds;
+      const condition = truthy(this.eval(g.test, frame));
       const text = frame.module.source.text.slice(g.test.range.start, g.test.range.end);
-      this.step("condition", text, frame.module, g.test.range, g.holds === holds ? "holds" : "does not hold");
-      if (!holds) return false;
+      this.step("condition", text, frame.module, g.test.range, condition ? "holds" : "does not hold");
+      if (condition !== g.holds) return false;
     }
     return true;
   }
