@@ -1,0 +1,110 @@
+/** Reads the run directory's files the report is built from (docs/run-directory.md). */
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Finding, FindingsDocument } from "../../analyzers/finding.js";
+
+/** What the report shows about a rule; redfix fills it from rule metadata (RuleMeta). */
+export interface RuleDocs {
+  name?: string;
+  description?: string;
+  /** Markdown. */
+  docs?: string;
+  /** An http(s) page about the rule; other schemes are not linked. */
+  url?: string;
+}
+
+export interface RunRoots {
+  recipes: string | null;
+  harness: string | null;
+}
+
+export interface RunInputs {
+  runDir: string;
+  version: string;
+  findings: Finding[];
+  roots: RunRoots;
+  repos: Map<string, { kind: string; path: string }>;
+  rules: Map<string, RuleDocs>;
+  /** Problems with the run directory as a whole, shown at the top of the report. */
+  notes: string[];
+}
+
+/**
+ * findings.json is required (without it there is nothing to report, and the error says so); run.json
+ * and redfix.sarif only add context, so their absence becomes a note.
+ */
+export async function readRunInputs(
+  runDir: string,
+  extraRules: Record<string, RuleDocs> = {},
+): Promise<RunInputs> {
+  const dir = resolve(runDir);
+  const notes: string[] = [];
+  const doc = await readJson(join(dir, "findings.json"));
+  if ("problem" in doc) throw new Error(`${join(dir, "findings.json")}: ${doc.problem}`);
+  const findings = (doc.value as Partial<FindingsDocument>).findings;
+  if (!Array.isArray(findings)) throw new Error(`${join(dir, "findings.json")}: no "findings" list`);
+  const version = (doc.value as Partial<FindingsDocument>).tool?.version ?? "unknown";
+
+  const roots: RunRoots = { recipes: null, harness: null };
+  const repos = new Map<string, { kind: string; path: string }>();
+  const run = await readJson(join(dir, "run.json"));
+  if ("problem" in run)
+    notes.push(`run.json: ${run.problem}; evidence excerpts and git apply commands are missing`);
+  else {
+    const info = run.value as { roots?: Record<string, unknown>; repos?: unknown };
+    // Roots are absolute when redfix writes them; a relative root is taken from the run directory.
+    for (const name of ["recipes", "harness"] as const) {
+      const r = info.roots?.[name];
+      if (typeof r === "string" && r !== "") roots[name] = resolve(dir, r);
+    }
+    if (Array.isArray(info.repos))
+      for (const r of info.repos as { name?: unknown; kind?: unknown; path?: unknown }[])
+        if (typeof r?.name === "string" && typeof r.path === "string")
+          repos.set(r.name, { kind: String(r.kind ?? ""), path: resolve(dir, r.path) });
+  }
+
+  const rules = await sarifRules(join(dir, "redfix.sarif"));
+  for (const [id, docs] of Object.entries(extraRules)) rules.set(id, { ...rules.get(id), ...docs });
+  return { runDir: dir, version, findings, roots, repos, rules, notes };
+}
+
+/** redfix.sarif carries every rule's docs (`help.markdown`): the run directory documents itself. */
+async function sarifRules(path: string): Promise<Map<string, RuleDocs>> {
+  const rules = new Map<string, RuleDocs>();
+  const sarif = await readJson(path);
+  if ("problem" in sarif) return rules;
+  type SarifRule = {
+    id?: unknown;
+    name?: unknown;
+    shortDescription?: { text?: unknown };
+    help?: { text?: unknown; markdown?: unknown };
+    helpUri?: unknown;
+  };
+  const runs = (sarif.value as { runs?: { tool?: { driver?: { rules?: SarifRule[] } } }[] }).runs;
+  for (const r of runs?.[0]?.tool?.driver?.rules ?? []) {
+    if (typeof r.id !== "string") continue;
+    const docs = r.help?.markdown ?? r.help?.text;
+    rules.set(r.id, {
+      ...(typeof r.name === "string" ? { name: r.name } : {}),
+      ...(typeof r.shortDescription?.text === "string" ? { description: r.shortDescription.text } : {}),
+      ...(typeof docs === "string" ? { docs } : {}),
+      ...(typeof r.helpUri === "string" ? { url: r.helpUri } : {}),
+    });
+  }
+  return rules;
+}
+
+async function readJson(path: string): Promise<{ value: unknown } | { problem: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === "ENOENT" ? "missing" : `cannot be read (${code})` };
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    return { problem: `not JSON (${(e as Error).message})` };
+  }
+}
