@@ -113,6 +113,8 @@ test("token values are what caddy's own lexer reads", async () => {
     "x#not-a-comment",
     "`multi\nline backtick`",
   ];
+  // The last one is split by a line continuation: caddy must still read it as one line.
+  values.push('\\\n\t\t\t"continued"');
   const text = `:8080 {\n\troute {\n${values.map((v, k) => `\t\trespond /p${k} ${v} 200\n`).join("")}\t}\n}\n`;
   const doc = parseCaddyfile(text);
   assert.equal(doc.errors, []);
