@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { RULES, findRule } from "../../analyzers/index.js";
+import { ruleDocPage, ruleIndexPage } from "../../reports/rule-docs.js";
 import { UsageError } from "../analyze.js";
 
 export function register(program: Command): void {
@@ -7,7 +10,15 @@ export function register(program: Command): void {
     .command("rules")
     .description("list the rules, or document one")
     .argument("[id]", "a rule id, e.g. RF101")
-    .action((id?: string) => {
+    .option("--write-docs <dir>", "write one markdown page per rule, and an index, into <dir>")
+    .action((id: string | undefined, o: { writeDocs?: string }) => {
+      if (o.writeDocs) {
+        mkdirSync(o.writeDocs, { recursive: true });
+        for (const r of RULES) writeFileSync(join(o.writeDocs, `${r.meta.id}.md`), ruleDocPage(r.meta));
+        writeFileSync(join(o.writeDocs, "README.md"), ruleIndexPage(RULES.map((r) => r.meta)));
+        process.stdout.write(`${RULES.length} rule pages written to ${o.writeDocs}\n`);
+        return;
+      }
       if (!id) {
         for (const r of RULES) {
           const fix = r.meta.fixable ? "fix" : "   ";
@@ -19,10 +30,6 @@ export function register(program: Command): void {
       }
       const r = findRule(id);
       if (!r) throw new UsageError(`unknown rule ${id} (see \`redfix rules\`)`);
-      const m = r.meta;
-      process.stdout.write(
-        `${m.id} ${m.name}\n\n${m.description}\n\nseverity: ${m.severity}   target: ${m.target}   ` +
-          `classification: ${m.classification}   fixable: ${m.fixable ? "yes" : "no"}\n\n${m.docs}\n`,
-      );
+      process.stdout.write(ruleDocPage(r.meta));
     });
 }

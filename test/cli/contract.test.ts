@@ -183,7 +183,7 @@ test("redfix rules lists every rule and documents one", () => {
   assert.is(list.status, 0);
   assert.match(list.stdout, /^RF101 +error +fix +/m);
   const one = redfix(["rules", "rf101"]);
-  assert.match(one.stdout, /depends-on-undefined-service/);
+  assert.match(one.stdout, /RF101 — depends-on-undefined-service/);
   assert.is(redfix(["rules", "RF999"]).status, 2);
 });
 
