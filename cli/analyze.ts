@@ -55,6 +55,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
   }
   const workspace = loadWorkspace(root, config);
+  if (harness) {
+    // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
+    const { loadHarness } = await import("../harness/load.js");
+    workspace.harness = await loadHarness(harness);
+    for (const p of workspace.harness.problems) {
+      workspace.problems.push({
+        rule: "RF001",
+        recipe: basename(harness),
+        root: "harness",
+        file: p.file,
+        ...(workspace.harness.modules.find((m) => m.source.path === p.file)
+          ? { source: workspace.harness.modules.find((m) => m.source.path === p.file)!.source, range: p.range }
+          : { position: p.position }),
+        message: p.message,
+        key: `harness:${p.file}:${p.message}`,
+      });
+    }
+  }
   const problems = runRules(workspace, RULES, opts.rules ?? []);
   const items = toFindings(problems, config);
   const sources = new Map<string, string>();

@@ -6,6 +6,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { RootName } from "../analyzers/finding.js";
+import type { HarnessModel } from "../harness/model.js";
 import { parseComposeFile } from "./compose.js";
 import type { ComposeFile, TopLevelEntry } from "./compose.js";
 import type { RedfixConfig } from "./config.js";
@@ -67,6 +68,8 @@ export interface Workspace {
   /** Absolute path of the analyzed folder. */
   root: string;
   recipes: Recipe[];
+  /** The CI harness given with `--harness`, loaded by its language adapters. */
+  harness: HarnessModel | null;
   config: RedfixConfig;
   problems: LoadProblem[];
 }
@@ -83,7 +86,7 @@ export function isRecipeDir(dir: string): boolean {
 export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace {
   const root = resolve(rootArg);
   const excluded = excludeMatcher(config);
-  const ws: Workspace = { root, recipes: [], config, problems: [] };
+  const ws: Workspace = { root, recipes: [], harness: null, config, problems: [] };
   if (isRecipeDir(root)) {
     ws.recipes.push(loadRecipe(root, "", basename(root), excluded));
     return ws;
