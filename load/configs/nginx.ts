@@ -142,7 +142,8 @@ export function tokenizeNginx(text: string): {
       else errors.push({ message: "unterminated quoted string", start, end: n });
       push("quoted", start, i, start + 1, contentEnd, value);
       const after = text[i] ?? "";
-      if (closed && after !== "" && !isSpace(after) && after !== ";" && after !== "{" && after !== "}") {
+      // nginx lets `)` follow a quoted string, for `if ($x = "a")`.
+      if (closed && after !== "" && !isSpace(after) && !";{})".includes(after)) {
         errors.push({ message: `unexpected "${after}" after a quoted string`, start: i, end: i + 1 });
       }
       continue;

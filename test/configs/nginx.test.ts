@@ -108,4 +108,16 @@ test("errors: unterminated quote, missing ';', unbalanced braces, unterminated t
   assert.ok(action.errors.some((e) => e.message === "unterminated template action '{{'" && e.start === 18));
 });
 
+test("a quoted string may be followed by `)` (if conditions), not by other characters", () => {
+  const ok = parseNginx('location / {\n  if ($http_x = "a") { return 403; }\n}\n');
+  assert.equal(ok.errors, []);
+  const ifd = [...walkNginx(ok.directives)].find((d) => d.name.text === "if");
+  assert.equal(
+    ifd?.args.map((a) => a.text),
+    ["($http_x", "=", "a", ")"],
+  );
+  const bad = parseNginx('return 200 "a"b;\n');
+  assert.equal(bad.errors, [{ message: 'unexpected "b" after a quoted string', start: 14, end: 15 }]);
+});
+
 test.run();
