@@ -127,7 +127,10 @@ export function traefikYamlUpstreams(text: string): TraefikUpstreams {
   }
   // Services sharing one anchored server list would report the same bytes twice.
   const unique = refs.filter((r, k) => refs.findIndex((o) => o.hostRange.start === r.hostRange.start) === k);
-  return { refs: unique.sort((a, b) => a.range.start - b.range.start), errors };
+  return {
+    refs: unique.sort((a, b) => a.range.start - b.range.start),
+    errors: errors.sort((a, b) => a.start - b.start),
+  };
 }
 
 /** Splits a TOML dotted key (`http.services."my-app".loadBalancer`) into lower-cased parts. */
