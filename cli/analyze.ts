@@ -66,7 +66,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         root: "harness",
         file: p.file,
         ...(workspace.harness.modules.find((m) => m.source.path === p.file)
-          ? { source: workspace.harness.modules.find((m) => m.source.path === p.file)!.source, range: p.range }
+          ? {
+              source: workspace.harness.modules.find((m) => m.source.path === p.file)!.source,
+              range: p.range,
+            }
           : { position: p.position }),
         message: p.message,
         key: `harness:${p.file}:${p.message}`,

@@ -1,4 +1,15 @@
-/** Steps that follow the run directory's writing; the HTML report joins here once it exists. */
-export async function afterRunDirWritten(_runDir: string): Promise<string | null> {
-  return null;
+/** Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and verify. */
+import { RULES } from "../analyzers/index.js";
+import { writeReport } from "../reports/html/render.js";
+import type { RuleDocs } from "../reports/html/render.js";
+
+export function ruleDocs(): Record<string, RuleDocs> {
+  const rules: Record<string, RuleDocs> = {};
+  for (const r of RULES)
+    rules[r.meta.id] = { name: r.meta.name, description: r.meta.description, docs: r.meta.docs };
+  return rules;
+}
+
+export async function afterRunDirWritten(runDir: string): Promise<string> {
+  return writeReport(runDir, { rules: ruleDocs() });
 }

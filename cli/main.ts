@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { register as registerAnalyze } from "./commands/analyze.js";
+import { register as registerApply } from "./commands/apply.js";
+import { register as registerReport } from "./commands/report.js";
 import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
 import { VERSION } from "./version.js";
@@ -20,6 +22,8 @@ program
 
 registerAnalyze(program);
 registerVerify(program);
+registerReport(program);
+registerApply(program);
 registerRules(program);
 
 try {

@@ -1,33 +1,41 @@
-/** What `redfix verify` leaves in `verify/<finding-id>/result.json` (docs/verify-record.md). */
+/**
+ * What `redfix verify` leaves in `verify/<finding-id>/result.json`: the shape docs/verify-record.md
+ * documents (version 1, read by the HTML report), plus a few fields of the verifier's own.
+ */
 import type { CheckResult, Classification, RunCounts, Verification } from "../analyzers/finding.js";
 
 export interface TestRun {
-  test: string;
   phase: "before" | "after";
   mode: "alone" | "load";
-  /** 1-based repetition (alone) or copy (under load). */
-  index: number;
+  passed: boolean;
+  /** pytest's own outcome: a test that skipped itself neither passed nor failed. */
   outcome: "passed" | "failed" | "skipped";
-  exitCode: number | null;
-  timedOut: boolean;
   durationMs: number;
   /** The replay's output, relative to the run directory. */
   log: string;
+  test: string;
+  /** argv, run in the harness folder without a shell (temporary paths travel in the environment). */
+  command: string[];
+  exitCode: number | null;
+  timedOut: boolean;
+  /** 1-based repetition (alone) or copy (under load). */
+  index: number;
 }
 
 export interface VerifyRecord {
-  findingId: string;
+  version: 1;
+  finding: string;
+  verdict: Verification["verdict"];
+  repeat: number;
+  load: number;
+  runs: TestRun[];
+  checks: CheckResult[];
   rule: string;
   recipe: string;
   patch: string | null;
-  verdict: Verification["verdict"];
   classification: Classification;
-  /** The command each replay ran, in the harness folder (paths of the temporary copies left out). */
-  command: string[];
   tests: string[];
-  checks: CheckResult[];
   counts: { beforeAlone: RunCounts; afterAlone: RunCounts; beforeLoad?: RunCounts; afterLoad?: RunCounts };
-  runs: TestRun[];
   /** Why no test was replayed, when none was. */
   note?: string;
 }

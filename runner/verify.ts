@@ -136,7 +136,7 @@ async function verifyFinding(
     after.dispose();
   }
   const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => ({
-    passed: runs.filter((r) => r.phase === phase && r.mode === mode && r.outcome === "passed").length,
+    passed: runs.filter((r) => r.phase === phase && r.mode === mode && r.passed).length,
     failed: runs.filter((r) => r.phase === phase && r.mode === mode && r.outcome === "failed").length,
   });
   const counts: VerifyRecord["counts"] = {
@@ -160,13 +160,15 @@ async function verifyFinding(
     checks,
   };
   const record: VerifyRecord = {
-    findingId: finding.id,
+    version: 1,
+    finding: finding.id,
+    verdict,
+    repeat: opts.repeat,
+    load: opts.load,
     rule: finding.rule,
     recipe: finding.recipe,
     patch: fix.patch,
-    verdict,
     classification,
-    command: ["python3", ...PYTEST_ARGS, "<node id>"],
     tests,
     checks,
     counts,
@@ -209,11 +211,13 @@ async function replay(
     `$ python3 ${[...PYTEST_ARGS, test].join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
   );
   return {
-    test,
     phase,
     mode,
-    index,
+    passed: outcome === "passed",
     outcome,
+    test,
+    command: ["python3", ...PYTEST_ARGS, test],
+    index,
     exitCode: r.exitCode,
     timedOut: r.timedOut,
     durationMs: r.durationMs,

@@ -8,6 +8,12 @@ import { renderSarif } from "../../reports/sarif.js";
 import { renderText, useColor } from "../../reports/text.js";
 import { afterRunDirWritten } from "../hooks.js";
 
+/** A path relative to the working directory when it is below it, absolute otherwise. */
+function shown(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") ? p : r;
+}
+
 export function register(program: Command): void {
   program
     .command("analyze")
@@ -61,9 +67,8 @@ export function register(program: Command): void {
         process.stdout.write(renderText(result.findings, { color: useColor(process.stdout) }));
         for (const r of result.series.refused)
           process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
-        const shown = relative(process.cwd(), out) || ".";
-        process.stdout.write(`run directory: ${shown}  (findings.json, redfix.sarif, patches/)\n`);
-        if (report) process.stdout.write(`report: ${relative(process.cwd(), report)}\n`);
+        process.stdout.write(`run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`);
+        process.stdout.write(`report: ${shown(report)}\n`);
       }
       process.exitCode = failed(result.findings, result.config.failOn) ? 1 : 0;
     });

@@ -9,6 +9,7 @@ import { writeRunDir } from "../../reports/run-dir.js";
 import { runProcess, which } from "../../runner/process.js";
 import { verdictOf } from "../../runner/verdict.js";
 import { verifyRun } from "../../runner/verify.js";
+import { parseVerifyRecord } from "../../reports/html/verify-record.js";
 import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 
 const python = which("python3");
