@@ -1,4 +1,6 @@
 /** Recipe-side rules (issue "Recipe defects"): RF102, RF110, RF111, RF120, RF130, RF140. */
 import type { Rule } from "./rule.js";
+import { rf110 } from "./rules/rf110-database-backup.js";
+import { rf111 } from "./rules/rf111-backup-volume-key.js";
 
-export const RECIPE_RULES: Rule[] = [];
+export const RECIPE_RULES: Rule[] = [rf110, rf111];

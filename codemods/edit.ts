@@ -54,6 +54,8 @@ export function sameEdit(a: ReplaceEdit, b: ReplaceEdit): boolean {
 }
 
 export function contains(outer: Range, inner: Range): boolean {
+  // An insertion at either end of a replaced range adds text beside it, not inside it.
+  if (inner.start === inner.end && (inner.start === outer.start || inner.start === outer.end)) return false;
   return (
     outer.start <= inner.start &&
     inner.end <= outer.end &&

@@ -1,3 +1,5 @@
 import type { Codemod } from "./codemod.js";
+import { rf110Codemod } from "./rf110-dump-restore-hooks.js";
+import { rf111Codemod } from "./rf111-mounted-volume-key.js";
 
-export const RECIPE_CODEMODS: Codemod[] = [];
+export const RECIPE_CODEMODS: Codemod[] = [rf110Codemod, rf111Codemod];
