@@ -46,7 +46,8 @@ export function parentModule(name: string): string {
 
 /** A file whose analysis failed outright (for example nesting deeper than the stack allows). */
 export function crashed(source: SourceFile, e: unknown): HarnessProblem {
-  const why = e instanceof Error ? e.message : String(e);
+  const why =
+    e instanceof RangeError ? "nesting too deep to analyze" : e instanceof Error ? e.message : String(e);
   return {
     file: source.path,
     range: { start: 0, end: 0 },

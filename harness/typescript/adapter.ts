@@ -37,26 +37,34 @@ export function analyzeTypeScript(files: { source: SourceFile; moduleName: strin
     useInMemoryFileSystem: true,
     compilerOptions: { allowJs: true, noLib: true, target: ts.ScriptTarget.ES2022, noResolve: true },
   });
-  const morphs = files.map((f) =>
-    project.createSourceFile(`/${f.source.path}`, f.source.text, { overwrite: true }),
-  );
-  const program = project.getProgram();
-  return files.map((f, i) => {
-    const morph = morphs[i]!;
-    const problems = program.getSyntacticDiagnostics(morph).map((d): HarnessProblem => {
-      const start = d.getStart() ?? 0;
-      const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
-      return {
-        file: f.source.path,
-        range: { start, end: start + (d.getLength() ?? 0) },
-        position: f.source.lines.position(start),
-        message: `syntax error: ${message}`,
-      };
-    });
+  // The compiler's parser recurses per nesting level: a pathological file overflows the stack
+  // and must become a problem for that file alone.
+  const morphs = files.map((f): { morph: MorphFile } | { failure: unknown } => {
     try {
+      return { morph: project.createSourceFile(`/${f.source.path}`, f.source.text, { overwrite: true }) };
+    } catch (failure) {
+      return { failure };
+    }
+  });
+  const program = project.getProgram();
+  return files.map((f, i): ModuleAnalysis => {
+    const created = morphs[i]!;
+    if ("failure" in created) return { problems: [crashed(f.source, created.failure)] };
+    const morph = created.morph;
+    try {
+      const problems = program.getSyntacticDiagnostics(morph).map((d): HarnessProblem => {
+        const start = d.getStart() ?? 0;
+        const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
+        return {
+          file: f.source.path,
+          range: { start, end: start + (d.getLength() ?? 0) },
+          position: f.source.lines.position(start),
+          message: `syntax error: ${message}`,
+        };
+      });
       return { module: new TsModuleWalker(f.source, f.moduleName, morph).walk(), problems };
     } catch (e) {
-      return { problems: [...problems, crashed(f.source, e)] };
+      return { problems: [crashed(f.source, e)] };
     }
   });
 }
