@@ -1,0 +1,43 @@
+import type { Rule } from "../rule.js";
+import { imageText, stackImages } from "./r0-image-ref.js";
+import { abraRecipes, combinationsText } from "./r0-recipe.js";
+
+export const r003: Rule = {
+  meta: {
+    id: "R003",
+    name: "image-tag",
+    description: "Every image of the merged stack names a tag (judged for every overlay combination)",
+    severity: "warning",
+    target: "recipe",
+    classification: "recipe-defect",
+    fixable: false,
+    docs: `abra recipe lint R003, "all images use a tag" (level warn). An image without a tag is \`latest\`: each
+deploy may run a different version, and \`abra recipe upgrade\` has nothing to compare.
+
+What: the effective image of every service, in every overlay combination, after interpolating variables with
+\`.env.sample\` values and \`\${VAR:-default}\` defaults, must have a \`:tag\` (a digest-only reference
+\`name@sha256:…\` counts as pinned). Images whose variables \`.env.sample\` leaves unset are not judged. Each
+image is reported once, where it is written, naming the combinations in which it is the service's image.
+
+Fix: none is mechanical — which tag is right is the maintainer's choice. The message names the image; pin it to
+the upstream release the recipe is tested with (\`image: name:1.2.3\`).
+
+Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the check
+(\`LintAllImagesTagged\`: docker's \`reference.IsNameOnly\` on each service's image) is inferred from the function
+name. abra judges the merged config of all compose files; redfix judges each combination.`,
+  },
+  check(ctx) {
+    for (const recipe of abraRecipes(ctx.workspace)) {
+      for (const img of stackImages(recipe)) {
+        if (img.ref.tag !== null || img.ref.digest !== null) continue;
+        ctx.report({
+          recipe: recipe.name,
+          file: img.file.source,
+          range: img.range,
+          message: `image ${imageText(img)} of service \`${img.service}\` has no tag (${combinationsText(recipe, img.combinations)}): pin it, e.g. \`${img.ref.name}:<release>\``,
+          key: `${img.file.name}:services.${img.service}.image`,
+        });
+      }
+    }
+  },
+};
