@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+export ENTRYPOINT_VERSION=v1
