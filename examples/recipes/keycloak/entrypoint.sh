@@ -4,7 +4,7 @@
 set -e
 
 KC_DB_PASSWORD="$(cat /run/secrets/db_password)"
-KC_BOOTSTRAP_ADMIN_PASSWORD="$(cat /run/secrets/admin_password)"
+KC_BOOTSTRAP_ADMIN_PASSWORD="$(cat /run/secrets/admin_pass)"
 export KC_DB_PASSWORD KC_BOOTSTRAP_ADMIN_PASSWORD
 
 exec /opt/keycloak/bin/kc.sh "$@"
