@@ -2,5 +2,6 @@
 import type { Rule } from "./rule.js";
 import { rf110 } from "./rules/rf110-database-backup.js";
 import { rf111 } from "./rules/rf111-backup-volume-key.js";
+import { rf140 } from "./rules/rf140-config-version.js";
 
-export const RECIPE_RULES: Rule[] = [rf110, rf111];
+export const RECIPE_RULES: Rule[] = [rf110, rf111, rf140];

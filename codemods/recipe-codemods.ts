@@ -1,5 +1,6 @@
 import type { Codemod } from "./codemod.js";
 import { rf110Codemod } from "./rf110-dump-restore-hooks.js";
 import { rf111Codemod } from "./rf111-mounted-volume-key.js";
+import { rf140Codemod } from "./rf140-bump-config-version.js";
 
-export const RECIPE_CODEMODS: Codemod[] = [rf110Codemod, rf111Codemod];
+export const RECIPE_CODEMODS: Codemod[] = [rf110Codemod, rf111Codemod, rf140Codemod];

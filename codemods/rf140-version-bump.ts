@@ -5,20 +5,9 @@
  * edit and the patch series merges them.
  */
 import { join } from "node:path";
-import type { TopLevelEntry } from "../load/compose.js";
 import type { Recipe } from "../load/workspace.js";
 import { replace } from "./edit.js";
 import type { Edit } from "./edit.js";
-
-/** The version variable a config or secret `name:` interpolates, e.g. `APP_INI_VERSION`. */
-export function versionVariable(entry: TopLevelEntry): string | null {
-  const name = entry.externalName?.value;
-  if (!name) return null;
-  const vars = [...name.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?-][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)]
-    .map((m) => m[1] ?? m[2] ?? "")
-    .filter((v) => v !== "STACK_NAME");
-  return vars.find((v) => /VERSION$/.test(v)) ?? null;
-}
 
 /** The conventional variable for a new config: `pg_backup` → `PG_BACKUP_VERSION`. */
 export function variableFor(configName: string): string {

@@ -145,3 +145,15 @@ export function showFileAtRef(repoDir: string, ref: string, path: string): strin
     return null;
   }
 }
+
+const atRef = new Map<string, string | null>();
+
+/**
+ * A file's content at a tag, read lazily and once per process (RF140 compares config files with the
+ * last release). Tags are immutable, so the cache never goes stale; null when git or the file is absent.
+ */
+export function fileAtTag(repoDir: string, tag: string, path: string): string | null {
+  const key = `${repoDir}\0${tag}\0${path}`;
+  if (!atRef.has(key)) atRef.set(key, showFileAtRef(repoDir, `refs/tags/${tag}`, path));
+  return atRef.get(key) ?? null;
+}

@@ -1,0 +1,77 @@
+import { cpSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { analyze } from "../../cli/analyze.js";
+import { lastRelease } from "../../analyzers/rules/rf140-config-version.js";
+import { compareExpectations, readExpectations } from "../support/annotations.js";
+import { runCodemodFixture } from "../support/codemod-fixture.js";
+import { FIXTURES, git, removeDir, repoFrom, treeFiles } from "../support/workspace.js";
+
+test("RF140: findings exactly where the fixtures' annotations say", async () => {
+  const root = join(FIXTURES, "rules", "RF140", "workspace");
+  const { findings } = await analyze({ recipes: root, rules: ["RF140"] });
+  assert.equal(compareExpectations(readExpectations(root), findings, "RF140"), {
+    missing: [],
+    unexpected: [],
+  });
+  const sev = Object.fromEntries(findings.map((f) => [f.line, f.severity]));
+  assert.equal(Object.values(sev).sort(), ["error", "warning", "warning"]);
+});
+
+test("RF140 codemod unversioned: patches apply, output matches, fixpoint, idempotent", async () => {
+  const out = await runCodemodFixture(join(FIXTURES, "codemods", "RF140", "unversioned"), "RF140");
+  try {
+    assert.ok(out.patches > 0);
+    assert.equal(out.differences, []);
+    assert.is(out.remaining, 0);
+    assert.is(out.secondRunPatches, 0);
+  } finally {
+    removeDir(out.dir);
+  }
+});
+
+test("RF140: the last release is the highest x.y.z tag, not the last in name order", () => {
+  const tag = (name: string) => ({ name, annotated: true, object: "0".repeat(40) });
+  const last = lastRelease([tag("1.10.0+1.22"), tag("1.9.3+1.21"), tag("nightly"), tag("1.2.0+1.20")]);
+  assert.is(last?.name, "1.10.0+1.22");
+  assert.is(lastRelease([tag("nightly")]), null);
+});
+
+/**
+ * A recipe repo whose last release is `release/` and whose working tree is `input/`: the configs
+ * changed since the tag, one version was bumped in between by an older release, none since.
+ */
+test("RF140 codemod unbumped: configs changed since the release tag get their versions bumped", async () => {
+  const caseDir = join(FIXTURES, "codemods", "RF140", "unbumped");
+  const dir = repoFrom(join(caseDir, "release"));
+  try {
+    git(dir, "tag", "-a", "-m", "release", "1.0.0+2.8.0");
+    git(dir, "tag", "nightly");
+    const before = await analyze({ recipes: dir, rules: ["RF140"] });
+    assert.is(before.findings.length, 0, "nothing changed since the tag");
+    for (const [path] of treeFiles(join(caseDir, "input"))) rmSync(join(dir, path));
+    cpSync(join(caseDir, "input"), dir, { recursive: true });
+    git(dir, "commit", "-q", "-am", "change configs");
+    const first = await analyze({ recipes: dir, rules: ["RF140"] });
+    assert.equal(first.findings.map((f) => `${f.line}:${f.severity}`).sort(), ["13:error", "17:error"]);
+    assert.match(first.findings[0]!.message, /changed since release 1\.0\.0\+2\.8\.0/);
+    for (const p of first.series.patches) {
+      const file = join(dir, ".redfix-test.patch");
+      writeFileSync(file, p.content);
+      git(dir, "apply", "--check", file);
+      git(dir, "apply", file);
+      rmSync(file);
+    }
+    const expected = treeFiles(join(caseDir, "output"));
+    for (const [path, bytes] of treeFiles(dir))
+      assert.ok(expected.get(path)?.equals(bytes), `${path} as expected`);
+    const second = await analyze({ recipes: dir, rules: ["RF140"] });
+    assert.is(second.findings.length, 0, "fixpoint: the bumped versions differ from the release's");
+    assert.is(second.series.patches.length, 0);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test.run();
