@@ -18,18 +18,24 @@ export interface ExcerptRequest {
   note: string;
 }
 
+export interface ExcerptMark {
+  line: number;
+  endLine: number;
+  note: string;
+}
+
 export interface ExcerptLine {
   number: number;
   text: string;
   highlighted: boolean;
 }
 
+/** Consecutive lines of one file, with every evidence range that falls in them highlighted. */
 export interface Excerpt {
   root: RootName;
   file: string;
   line: number;
-  endLine: number;
-  note: string;
+  marks: ExcerptMark[];
   lines: ExcerptLine[];
   /** Why no (or not all) lines are shown. */
   problem: string | null;
@@ -43,31 +49,73 @@ export class ExcerptReader {
 
   constructor(private readonly roots: Partial<Record<RootName, string | null>>) {}
 
-  async excerpt(req: ExcerptRequest): Promise<Excerpt> {
-    const base = { ...req, lines: [] as ExcerptLine[] };
-    const root = this.roots[req.root];
-    if (!root)
-      return { ...base, problem: `run.json names no ${req.root} root, so ${req.file} cannot be read` };
-    const path = inside(root, req.file);
-    if (!path) return { ...base, problem: `${req.file} is outside the ${req.root} root; not read` };
+  /**
+   * One excerpt per cluster of nearby evidence in a file, files in the order they are first named:
+   * three notes on lines 31-33 read better as one highlighted block than as three overlapping ones.
+   */
+  async excerpts(reqs: ExcerptRequest[]): Promise<Excerpt[]> {
+    const files = new Map<string, ExcerptRequest[]>();
+    for (const r of reqs) {
+      const key = `${r.root}\0${r.file}`;
+      files.set(key, [...(files.get(key) ?? []), r]);
+    }
+    const out: Excerpt[] = [];
+    for (const group of files.values()) out.push(...(await this.fileExcerpts(group)));
+    return out;
+  }
+
+  private async fileExcerpts(reqs: ExcerptRequest[]): Promise<Excerpt[]> {
+    const { root: rootName, file } = reqs[0]!;
+    const marks = reqs.map((r) => ({ line: r.line, endLine: Math.max(r.endLine, r.line), note: r.note }));
+    const whole = (problem: string): Excerpt[] => [
+      { root: rootName, file, line: marks[0]!.line, marks, lines: [], problem },
+    ];
+    const root = this.roots[rootName];
+    if (!root) return whole(`run.json names no ${rootName} root, so ${file} cannot be read`);
+    const path = inside(root, file);
+    if (!path) return whole(`${file} is outside the ${rootName} root; not read`);
     const text = await this.read(path);
-    if ("problem" in text) return { ...base, problem: `${req.file}: ${text.problem}` };
+    if ("problem" in text) return whole(`${file}: ${text.problem}`);
     const total = text.lines.length;
-    if (!Number.isInteger(req.line) || req.line < 1 || req.line > total)
-      return {
-        ...base,
-        problem: `line ${req.line} is not in ${req.file} (${total} lines): the file changed?`,
-      };
-    const end = Math.min(Math.max(req.endLine, req.line), total);
-    const from = Math.max(1, req.line - CONTEXT_LINES);
-    const to = Math.min(total, end + CONTEXT_LINES);
+    const out: Excerpt[] = [];
+    const bad = marks.filter((m) => !Number.isInteger(m.line) || m.line < 1 || m.line > total);
+    if (bad.length)
+      out.push({
+        root: rootName,
+        file,
+        line: bad[0]!.line,
+        marks: bad,
+        lines: [],
+        problem: `line ${bad.map((m) => m.line).join(", ")} is not in ${file} (${total} lines): the file changed?`,
+      });
+    const good = marks
+      .filter((m) => !bad.includes(m))
+      .map((m) => ({ ...m, endLine: Math.min(m.endLine, total) }))
+      .sort((a, b) => a.line - b.line || a.endLine - b.endLine);
+    let cluster: ExcerptMark[] = [];
+    const flush = (): void => {
+      if (cluster.length) out.push(this.cut(rootName, file, text.lines, cluster));
+      cluster = [];
+    };
+    for (const m of good) {
+      const reach = Math.max(...cluster.map((c) => c.endLine), -Infinity) + 2 * CONTEXT_LINES + 1;
+      if (cluster.length && m.line > reach) flush();
+      cluster.push(m);
+    }
+    flush();
+    return out;
+  }
+
+  private cut(root: RootName, file: string, all: string[], marks: ExcerptMark[]): Excerpt {
+    const from = Math.max(1, marks[0]!.line - CONTEXT_LINES);
+    const to = Math.min(all.length, Math.max(...marks.map((m) => m.endLine)) + CONTEXT_LINES);
     const lines: ExcerptLine[] = [];
     for (let n = from; n <= to; n++) {
-      const raw = text.lines[n - 1]!;
-      const cut = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} …` : raw;
-      lines.push({ number: n, text: cut, highlighted: n >= req.line && n <= end });
+      const raw = all[n - 1]!;
+      const text = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} …` : raw;
+      lines.push({ number: n, text, highlighted: marks.some((m) => n >= m.line && n <= m.endLine) });
     }
-    return { ...base, endLine: end, lines, problem: null };
+    return { root, file, line: marks[0]!.line, marks, lines, problem: null };
   }
 
   private read(path: string): Promise<FileText> {

@@ -40,7 +40,12 @@ export async function readRunInputs(
   const dir = resolve(runDir);
   const notes: string[] = [];
   const doc = await readJson(join(dir, "findings.json"));
-  if ("problem" in doc) throw new Error(`${join(dir, "findings.json")}: ${doc.problem}`);
+  if ("problem" in doc)
+    throw new Error(
+      doc.problem === "missing"
+        ? `${dir} has no findings.json: is it a run directory (redfix analyze --out)?`
+        : `${join(dir, "findings.json")}: ${doc.problem}`,
+    );
   const findings = (doc.value as Partial<FindingsDocument>).findings;
   if (!Array.isArray(findings)) throw new Error(`${join(dir, "findings.json")}: no "findings" list`);
   const version = (doc.value as Partial<FindingsDocument>).tool?.version ?? "unknown";

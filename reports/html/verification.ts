@@ -240,13 +240,7 @@ async function readLog(runDir: string, rel: string): Promise<LogView> {
       note: code === "ENOENT" ? "the log file is missing" : `the log cannot be read (${code})`,
     };
   }
-  // pytest and friends colour their output; escape sequences are noise in HTML.
-  // eslint-disable-next-line no-control-regex
-  const lines = text
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
-    .replace(/\r\n?/g, "\n")
-    .replace(/\n$/, "")
-    .split("\n");
+  const lines = text.replace(ANSI, "").replace(/\r\n?/g, "\n").replace(/\n$/, "").split("\n");
   const cut = lines.length > LOG_TAIL_LINES;
   return {
     path: rel,

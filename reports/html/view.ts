@@ -142,9 +142,7 @@ async function excerpts(reader: ExcerptReader, f: Finding): Promise<Excerpt[]> {
     if (req.root === same.root && req.file === same.file && req.line === same.line) same.note = req.note;
     else reqs.push(req);
   }
-  const out: Excerpt[] = [];
-  for (const r of reqs) out.push(await reader.excerpt(r));
-  return out;
+  return reader.excerpts(reqs);
 }
 
 async function fixView(input: RunInputs, f: Finding): Promise<FixView> {

@@ -1,0 +1,327 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { FindingsDocument } from "../../analyzers/finding.js";
+import { renderReport, writeReport } from "../../reports/html/render.js";
+import type { VerifyRecord } from "../../reports/html/verify-record.js";
+import { exampleRun, unescapeHtml, type ExampleRun } from "./fixture.js";
+
+const RECIPES = ["bluesky-pds", "discourse", "gitea", "keycloak", "mattermost-lts", "mumble"];
+const BACKLOG: [string, string][] = [
+  ["discourse", "RF101"],
+  ["mattermost-lts", "RF110"],
+  ["mumble", "RF203"],
+  ["bluesky-pds", "RF120"],
+  ["gitea", "RF130"],
+  ["keycloak", "RF201"],
+];
+
+let run: ExampleRun;
+let html: string;
+let doc: FindingsDocument;
+
+test.before(async () => {
+  run = exampleRun();
+  doc = JSON.parse(readFileSync(join(run.dir, "findings.json"), "utf8")) as FindingsDocument;
+  html = await renderReport(run.dir);
+});
+test.after(() => run.cleanup());
+
+/** The markup of one finding's <article>. */
+function article(id: string): string {
+  const start = html.indexOf(`<article class="finding`, html.indexOf(`id="finding-${id}"`) - 200);
+  const m = new RegExp(`<article[^>]*id="finding-${id}"[\\s\\S]*?</article>`).exec(html.slice(start));
+  assert.ok(m, `article for ${id}`);
+  return m[0];
+}
+
+function idOf(recipe: string, rule: string): string {
+  const f = doc.findings.find((x) => x.recipe === recipe && x.rule === rule);
+  assert.ok(f, `${rule} ${recipe} in the fixture`);
+  return f.id;
+}
+
+test("the board has one row per recipe, in name order, with each recipe's findings", () => {
+  const rows = [...html.matchAll(/<tr data-recipe="([^"]+)">([\s\S]*?)<\/tr>/g)];
+  assert.equal(
+    rows.map((r) => r[1]),
+    RECIPES,
+  );
+  for (const [recipe, rule] of BACKLOG) {
+    const row = rows.find((r) => r[1] === recipe)![2]!;
+    assert.match(row, `href="#finding-${idOf(recipe, rule)}">${rule}</a>`);
+  }
+  const mattermost = rows.find((r) => r[1] === "mattermost-lts")![2]!;
+  assert.match(mattermost, '0001-RF110-mattermost-lts.patch</a> → <span class="repo">mattermost-lts</span>');
+  assert.match(
+    mattermost,
+    /confirmed fix<\/span> <a[^>]*>RF110<\/a> <span class="counts">before 0\/5 · after 5\/5 · after, under load 3\/3<\/span>/,
+  );
+  const mumble = rows.find((r) => r[1] === "mumble")![2]!;
+  assert.match(mumble, "load flake");
+  assert.match(mumble, "before, under load 1/3");
+});
+
+test("totals count recipes, findings by severity, patches and verdicts", () => {
+  const totals = Object.fromEntries(
+    [...html.matchAll(/<div><dt>([^<]+)<\/dt><dd>(\d+)<\/dd><\/div>/g)].map((m) => [m[1], Number(m[2])]),
+  );
+  const count = (p: (f: FindingsDocument["findings"][number]) => boolean): number =>
+    doc.findings.filter(p).length;
+  assert.equal(totals, {
+    recipes: 6,
+    findings: doc.findings.length,
+    errors: count((f) => f.severity === "error"),
+    warnings: count((f) => f.severity === "warning"),
+    info: 0,
+    patches: count((f) => f.fix !== null),
+    verified: count((f) => f.verification !== undefined),
+    "confirmed fixes": count((f) => f.verification?.verdict === "confirmed-fix"),
+  });
+});
+
+test("filters offer every rule, severity, classification and target of the findings", () => {
+  const options = (name: string): string[] => {
+    const m = new RegExp(`<select name="${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html);
+    assert.ok(m, name);
+    return [...m[1]!.matchAll(/<option value="([^"]*)">/g)].map((o) => o[1]!);
+  };
+  const distinct = (xs: string[]): string[] => ["", ...[...new Set(xs)].sort()];
+  assert.equal(options("rule"), distinct(doc.findings.map((f) => f.rule)));
+  assert.equal(options("severity"), ["", "error", "warning"]);
+  assert.equal(options("classification"), distinct(doc.findings.map((f) => f.classification)));
+  assert.equal(options("target"), distinct(doc.findings.map((f) => f.target)));
+  for (const f of doc.findings)
+    assert.match(
+      html,
+      `id="finding-${f.id}" data-recipe="${f.recipe}" data-rule="${f.rule}" data-severity="${f.severity}" ` +
+        `data-classification="${f.classification}" data-target="${f.target}"`,
+    );
+});
+
+test("strings from findings, files and logs are escaped; only the report's own script is a script", () => {
+  assert.not.match(html, "<script>alert(1)</script>");
+  assert.not.match(html, '" onmouseover="');
+  assert.not.match(html, "<img");
+  // No element carries an event handler attribute (text may say "ON_ERROR_STOP=": it is outside tags).
+  assert.not.match(html, /<[a-z][^>]*\son\w+\s*=/i);
+  assert.is(html.match(/<script/gi)?.length, 1);
+  // Handlebars escapes & < > " ' ` =; the text reads back unchanged.
+  assert.match(html, "&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover&#x3D;&quot;alert(1)");
+  // The gitea log carries markup; it must arrive as text inside <pre>.
+  const gitea = article(idOf("gitea", "RF130"));
+  assert.match(
+    unescapeHtml(gitea),
+    `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 1">`,
+  );
+  assert.match(gitea, "&lt;script&gt;window.__xss &#x3D; 1&lt;/script&gt;");
+  // A check reason with markup is text too.
+  assert.match(html, "docker-compose is not installed &lt;b&gt;here&lt;/b&gt;");
+  // The missing evidence file with markup in its name is named, escaped, and explained.
+  const xss = article(idOf("bluesky-pds", "RF002"));
+  assert.match(
+    xss,
+    "bluesky-pds/&lt;script&gt;alert(1)&lt;/script&gt;.tmpl: the file does not exist (any more)",
+  );
+});
+
+test("links are only http(s) or relative to the run directory", () => {
+  const hrefs = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => unescapeHtml(m[1]!));
+  assert.ok(hrefs.length > 20);
+  for (const h of hrefs) assert.ok(/^(#|https?:\/\/|[A-Za-z0-9_.%-]+\/)/.test(h) && !h.includes(".."), h);
+  // The RF120 docs link to moby (kept) and to javascript: (dropped, text kept).
+  assert.match(html, 'href="https://github.com/moby/moby/issues/30313"');
+  assert.not.match(html, /javascript:/i);
+  assert.match(html, "a bad link");
+  assert.not.match(html, /\ssrc=/i);
+});
+
+test("the Content-Security-Policy allows exactly the inline style and script, by hash", () => {
+  const csp = unescapeHtml(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)![1]!);
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+  const hash = (s: string): string => `'sha256-${createHash("sha256").update(s).digest("base64")}'`;
+  assert.match(csp, "default-src 'none'");
+  assert.match(csp, `style-src ${hash(style)}`);
+  assert.match(csp, `script-src ${hash(script)}`);
+  assert.not.match(csp, /unsafe|https?:|\*/);
+  // The diff2html stylesheet is inlined, not linked.
+  assert.match(style, ".d2h-file-wrapper");
+  assert.not.match(html, /<link\b/i);
+});
+
+test("the same run directory gives byte-identical reports, and writeReport writes that report", async () => {
+  const again = await renderReport(run.dir);
+  assert.ok(again === html, "two renders differ");
+  const path = await writeReport(run.dir);
+  assert.is(path, join(run.dir, "report.html"));
+  assert.ok(readFileSync(path, "utf8") === html);
+  assert.not.match(html, /\b20\d\d-\d\d-\d\dT/);
+});
+
+test("evidence excerpts show real lines with numbers, the evidence lines highlighted", () => {
+  const a = article(idOf("mattermost-lts", "RF110"));
+  const file = readFileSync(join(run.workspace, "recipes/mattermost-lts/compose.yml"), "utf8").split("\n");
+  // Lines 28, 32 and 33 are evidence; they are close, so one excerpt from 25 to 36 holds them.
+  const excerpt = /<pre class="code"[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(a)![1]!;
+  const lines = [...excerpt.matchAll(/<(mark|span) class="ln"><span class="n">(\d+)<\/span>(.*?)<\/\1>/g)];
+  assert.equal(
+    lines.map((l) => Number(l[2])),
+    [25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36],
+  );
+  for (const l of lines) {
+    assert.is(unescapeHtml(l[3]!), file[Number(l[2]) - 1], `line ${l[2]}`);
+    assert.is(l[1] === "mark", [28, 32, 33].includes(Number(l[2])), `highlight of line ${l[2]}`);
+  }
+  assert.match(a, '<span class="at">line 33</span> the rm post-hook');
+});
+
+test("a missing evidence file and a line past the end are notes, not failures", () => {
+  const keycloak = article(idOf("keycloak", "RF201"));
+  assert.match(keycloak, "runner/harness/ops.py: the file does not exist (any more)");
+  assert.match(
+    keycloak,
+    '<span class="n">4</span>    &quot;keycloak&quot;: &quot;warm-keycloak.ci.commoninternet.net&quot;,</mark>',
+  );
+});
+
+test("each patch is rendered as a diff, with unique element ids", () => {
+  for (const f of doc.findings.filter((x) => x.fix)) {
+    const a = article(f.id);
+    const patch = readFileSync(join(run.dir, f.fix!.patch), "utf8");
+    const files = patch.match(/^diff --git /gm)!.length;
+    assert.is(a.match(/class="d2h-file-wrapper"/g)?.length, files, f.fix!.patch);
+    assert.match(a, `href="${f.fix!.patch}"`);
+  }
+  assert.match(
+    article(idOf("mattermost-lts", "RF110")),
+    /<td class="d2h-ins[\s\S]{0,400}backupbot.restore.post-hook: &quot;&#x2F;pg_backup.sh restore&quot;/,
+  );
+  const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.is(new Set(ids).size, ids.length, "duplicate ids");
+});
+
+test("the copyable git apply commands apply the patches in their repos", async () => {
+  const commands = [...html.matchAll(/<code id="apply-[^"]+">([^<]+)<\/code>/g)].map((m) =>
+    unescapeHtml(m[1]!),
+  );
+  assert.is(commands.length, doc.findings.filter((f) => f.fix).length);
+  const repos = new Set<string>();
+  for (const c of commands) {
+    const m = /^cd (\S+) && git apply (\S+)$/.exec(c);
+    assert.ok(m, c);
+    if (!repos.has(m[1]!)) await execa("git", ["init", "-q"], { cwd: m[1]! });
+    repos.add(m[1]!);
+  }
+  // The shell command exactly as a maintainer pastes it; cc-ci's two patches apply in series order.
+  for (const c of commands.sort()) await execa("sh", ["-c", c]);
+  const canonical = readFileSync(join(run.workspace, "cc-ci/runner/harness/canonical.py"), "utf8");
+  assert.match(canonical, "warm-canon-");
+  assert.match(readFileSync(join(run.workspace, "recipes/mattermost-lts/pg_backup.sh"), "utf8"), "pg_dump");
+});
+
+test("verification shows pass rates, durations, checks with reasons, and every run's log", () => {
+  const id = idOf("mattermost-lts", "RF110");
+  const rec = JSON.parse(readFileSync(join(run.dir, "verify", id, "result.json"), "utf8")) as VerifyRecord;
+  const a = article(id);
+  const before = rec.runs.filter((r) => r.phase === "before" && r.mode === "alone").map((r) => r.durationMs);
+  const totalS = (before.reduce((x, y) => x + y, 0) / 1000).toFixed(1);
+  assert.match(
+    a,
+    new RegExp(`<td>before</td><td>alone</td><td>0/5</td><td>0%</td><td>[\\d.]+ s</td><td>${totalS} s</td>`),
+  );
+  assert.match(a, "<td>after</td><td>under load</td><td>3/3</td><td>100%</td>");
+  assert.is(a.match(/<details class="run"><summary><span class="status/g)?.length, rec.runs.length);
+  const log = readFileSync(join(run.dir, rec.runs[0]!.log), "utf8");
+  assert.match(unescapeHtml(a), log.trimEnd().split("\n").slice(-1)[0]!);
+  assert.match(a, "docker-compose config: docker-compose is not installed");
+  assert.match(a, `href="verify/${id}/before-alone-1.log"`);
+  assert.match(article(idOf("discourse", "RF204")), "not verified");
+});
+
+test("rule docs come from redfix.sarif, or from the rules option", async () => {
+  assert.match(article(idOf("mattermost-lts", "RF110")), "<h5>Fix</h5>");
+  const other = await renderReport(run.dir, {
+    rules: { RF110: { docs: "Custom **docs** for `RF110`.", url: "https://example.org/rf110" } },
+  });
+  assert.match(other, "Custom <strong>docs</strong> for <code>RF110</code>.");
+  assert.match(other, 'href="https://example.org/rf110"');
+});
+
+test("a broken verify record, a log outside the run directory and a missing patch are notes", async () => {
+  const r = exampleRun();
+  try {
+    const gitea = idOf("gitea", "RF130");
+    const keycloak = idOf("keycloak", "RF201");
+    const mumble = idOf("mumble", "RF203");
+    writeFileSync(join(r.dir, "verify", gitea, "result.json"), "{ not json");
+    const rec = JSON.parse(
+      readFileSync(join(r.dir, "verify", keycloak, "result.json"), "utf8"),
+    ) as VerifyRecord;
+    rec.runs[0]!.log = "../../../etc/passwd";
+    writeFileSync(join(r.dir, "verify", keycloak, "result.json"), JSON.stringify(rec));
+    const mrec = JSON.parse(
+      readFileSync(join(r.dir, "verify", mumble, "result.json"), "utf8"),
+    ) as VerifyRecord;
+    (mrec.runs[1] as unknown as Record<string, unknown>).phase = "during";
+    writeFileSync(join(r.dir, "verify", mumble, "result.json"), JSON.stringify(mrec));
+    rmSync(join(r.dir, "patches", "discourse"), { recursive: true });
+    const out = await renderReport(r.dir);
+    assert.match(out, `verify/${gitea}/result.json is not JSON`);
+    assert.match(out, "the log path leaves the run directory; not read");
+    assert.not.match(out, "root:x:0:0");
+    assert.match(
+      unescapeHtml(out),
+      `verify/${mumble}/result.json is not a verify record: runs[1]: \`phase\` is not before|after`,
+    );
+    assert.match(out, "the patch file is missing");
+  } finally {
+    r.cleanup();
+  }
+});
+
+test("without run.json the report says why excerpts and commands are missing", async () => {
+  const r = exampleRun();
+  try {
+    rmSync(join(r.dir, "run.json"));
+    const out = await renderReport(r.dir);
+    assert.match(out, "run.json: missing; evidence excerpts and git apply commands are missing");
+    assert.match(out, "run.json names no recipes root");
+    assert.not.match(out, "git apply /");
+  } finally {
+    r.cleanup();
+  }
+});
+
+test("a file outside the root is not read; an empty run renders; no findings.json is an error", async () => {
+  const r = exampleRun();
+  try {
+    const d = JSON.parse(readFileSync(join(r.dir, "findings.json"), "utf8")) as FindingsDocument;
+    d.findings[0]!.file = "../../../../../../etc/passwd";
+    d.findings[0]!.line = 1;
+    writeFileSync(join(r.dir, "findings.json"), JSON.stringify(d));
+    const out = await renderReport(r.dir);
+    assert.match(out, "../../../../../../etc/passwd is outside the recipes root; not read");
+    assert.not.match(out, "root:x:0:0");
+    writeFileSync(
+      join(r.dir, "findings.json"),
+      JSON.stringify({ tool: { name: "redfix", version: "0.1.0" }, findings: [] }),
+    );
+    assert.match(await renderReport(r.dir), "No findings: nothing to fix.");
+    const empty = join(r.dir, "empty");
+    mkdirSync(empty);
+    try {
+      await renderReport(empty);
+      assert.unreachable("rendered without findings.json");
+    } catch (e) {
+      assert.match((e as Error).message, "has no findings.json: is it a run directory");
+    }
+  } finally {
+    r.cleanup();
+  }
+});
+
+test.run();
