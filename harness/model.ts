@@ -242,3 +242,19 @@ export function findConstant(module: HarnessModule, name: string): HarnessConsta
   for (const c of module.constants) if (c.name === name) found = c;
   return found;
 }
+
+/** cc-ci keeps each recipe's tests and `recipe_meta` under `tests/<recipe>/`. */
+export function recipeOfPath(path: string): string | undefined {
+  const m = /^tests\/([^/]+)\/./.exec(path);
+  return m?.[1];
+}
+
+/** The recipes the harness has test folders for, sorted. */
+export function harnessRecipes(model: HarnessModel): string[] {
+  const names = new Set<string>();
+  for (const m of model.modules) {
+    const r = recipeOfPath(m.source.path);
+    if (r) names.add(r);
+  }
+  return [...names].sort();
+}

@@ -1,5 +1,5 @@
 import { Node, Project, SyntaxKind, ts } from "ts-morph";
-import type { ParameterDeclaration } from "ts-morph";
+import type { ImportDeclaration, ParameterDeclaration } from "ts-morph";
 import type { SourceFile as MorphFile } from "ts-morph";
 import type { SourceFile } from "../../load/source.js";
 import { byStart, comparisonOf, crashed, literalString } from "../facts.js";
@@ -196,8 +196,7 @@ class TsModuleWalker {
     }
   }
 
-  private addImport(decl: Node & { getModuleSpecifierValue(): string }): void {
-    if (!Node.isImportDeclaration(decl)) return;
+  private addImport(decl: ImportDeclaration): void {
     const module = this.resolveSpecifier(decl.getModuleSpecifierValue());
     const namespace = decl.getNamespaceImport();
     if (namespace)
