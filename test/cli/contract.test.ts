@@ -9,10 +9,11 @@ const BIN = join(process.cwd(), "dist", "cli", "main.js");
 const WS = join(FIXTURES, "rules", "RF101", "workspace");
 
 function redfix(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "", ...env },
-  });
+  // Node warns on stderr when both colour variables are set: start from neither.
+  const base = { ...process.env };
+  delete base.NO_COLOR;
+  delete base.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...base, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -103,7 +104,7 @@ test("exit codes: 0 clean, 1 findings, 2 usage (one line, no stack)", () => {
 test("text output: grouped by recipe, no colour without a TTY or with NO_COLOR", () => {
   const out = tempDir();
   try {
-    const plain = redfix(["analyze", WS, "--out", out]);
+    const plain = redfix(["analyze", WS, "--rule", "RF101", "--out", out]);
     assert.not.match(plain.stdout, /\x1b\[/);
     assert.match(plain.stdout, /^discourse\n {2}discourse\/compose\.yml:\d+:\d+ +error +RF101/m);
     const forced = redfix(["analyze", WS, "--out", out], { FORCE_COLOR: "1" });
@@ -156,7 +157,7 @@ test("config: rule levels, the abra profile, excluded paths, and a broken config
       join(dir, "redfix.config.yaml"),
       "rules:\n  RF101: warning\nexclude: [overlays]\nfailOn: error\n",
     );
-    const r = redfix(["analyze", dir, "--format", "json", "--out", out]);
+    const r = redfix(["analyze", dir, "--format", "json", "--out", out, "--rule", "RF101"]);
     const doc = JSON.parse(r.stdout) as { findings: { recipe: string; severity: string; rule: string }[] };
     assert.ok(doc.findings.length > 0);
     assert.ok(doc.findings.every((f) => f.recipe === "discourse"));
