@@ -25,7 +25,8 @@ breaks the whole stack.
 Fix: when no file of the recipe gives the service an image, the overlay block is an orphan and is dropped
 from the overlay that declares it. When another overlay provides the image, the finding names the
 combinations that break (enable both overlays together) and offers no fix. Source: abra \`recipe lint\`
-(R011, numbering from abra's function list; see domain.md).`,
+(R011, "all services have images", level error): the id and description are confirmed from abra's \`pkg/lint\`
+table; the check (\`LintImagePresent\`: a service whose image is empty fails) is inferred from the function name.`,
   },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {

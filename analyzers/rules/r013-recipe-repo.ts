@@ -4,7 +4,7 @@ import { abraRecipes, recipeAnchor } from "./r0-recipe.js";
 /** URL forms git accepts for a remote that other people can clone. */
 const URL_FORMS: RegExp[] = [
   /^(https?|git|ssh):\/\/([^@/\s]+@)?[A-Za-z0-9.-]+(:\d+)?\/[^\s]*[^/\s]$/,
-  /^([^@/\s:]+@)?[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/,
+  /^(?!(?:https?|ssh|git|file):)([^@/\s:]+@)?[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/,
 ];
 
 export function isWellFormedRemote(url: string): boolean {
