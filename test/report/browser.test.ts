@@ -1,0 +1,213 @@
+/**
+ * The example report in a real browser: Debian's Chromium through playwright-core, from file://,
+ * offline, with a fresh profile. Skipped (with the reason) only when Chromium is not installed.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Page } from "playwright-core";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { chromiumMissing, launchChromium, type Browser } from "../../reports/html/browser.js";
+import { writeReport } from "../../reports/html/render.js";
+import { screenshotReport } from "../../reports/html/screenshot.js";
+import { exampleRun, type ExampleRun } from "./fixture.js";
+
+const missing = chromiumMissing();
+if (missing) console.log(`skipping the browser tests: ${missing}`);
+const it = missing ? test.skip : test;
+
+let run: ExampleRun;
+let url: string;
+let browser: Browser;
+let page: Page;
+const requests: string[] = [];
+const consoleErrors: string[] = [];
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+
+/** A page on the report that records every request, console message, page error and dialog. */
+async function openReport(): Promise<Page> {
+  const p = await browser.context.newPage();
+  p.on("request", (r) => requests.push(r.url()));
+  p.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") consoleErrors.push(m.text());
+  });
+  p.on("pageerror", (e) => pageErrors.push(e.message));
+  p.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await p.goto(url, { waitUntil: "load" });
+  return p;
+}
+
+test.before(async () => {
+  if (missing) return;
+  run = exampleRun();
+  url = pathToFileURL(await writeReport(run.dir)).href;
+  browser = await launchChromium();
+  page = await openReport();
+});
+
+test.after(async () => {
+  if (missing) return;
+  await browser.close();
+  run.cleanup();
+});
+
+async function visibleRecipes(): Promise<string[]> {
+  const rows = page.locator("#board tbody tr");
+  const out: string[] = [];
+  for (let i = 0; i < (await rows.count()); i++)
+    if (await rows.nth(i).isVisible()) out.push((await rows.nth(i).getAttribute("data-recipe"))!);
+  return out;
+}
+
+async function visibleFindings(): Promise<string[]> {
+  const all = page.locator("article.finding");
+  const out: string[] = [];
+  for (let i = 0; i < (await all.count()); i++)
+    if (await all.nth(i).isVisible()) out.push((await all.nth(i).getAttribute("data-rule"))!);
+  return out;
+}
+
+it("shows the board's six recipe rows and a rendered diff", async () => {
+  assert.equal(await visibleRecipes(), [
+    "bluesky-pds",
+    "discourse",
+    "gitea",
+    "keycloak",
+    "mattermost-lts",
+    "mumble",
+  ]);
+  const diff = page.locator("#finding-9c1e0d2b7a4f3e61 .d2h-file-wrapper").first();
+  await diff.scrollIntoViewIfNeeded();
+  assert.ok(await diff.isVisible());
+  const box = await diff.boundingBox();
+  assert.ok(box && box.height > 100, "the diff has a real height: diff2html's stylesheet applied");
+  // The inline script ran (CSP allowed its hash): it reveals the filters.
+  assert.ok(await page.locator("#filters").isVisible());
+});
+
+it("filters hide the rows and findings that do not match, and reset shows them again", async () => {
+  await page.selectOption('select[name="rule"]', "RF110");
+  assert.equal(await visibleRecipes(), ["mattermost-lts"]);
+  assert.equal(await visibleFindings(), ["RF110"]);
+  assert.is(await page.locator("#shown").textContent(), "Showing 1 of 8 findings in 1 of 6 recipes");
+
+  await page.selectOption('select[name="rule"]', "");
+  await page.selectOption('select[name="target"]', "harness");
+  assert.equal(await visibleRecipes(), ["discourse", "keycloak", "mumble"]);
+  // In discourse's row only the harness finding (RF204) stays listed.
+  const row = page.locator('#board tr[data-recipe="discourse"]');
+  assert.ok(await row.locator("li", { hasText: "RF204" }).first().isVisible());
+  assert.not.ok(await row.locator("li", { hasText: "RF101" }).first().isVisible());
+
+  await page.selectOption('select[name="severity"]', "error");
+  await page.selectOption('select[name="classification"]', "load-flake");
+  assert.equal(await visibleRecipes(), []);
+  assert.ok(await page.locator("#none-shown").isVisible());
+
+  await page.click('#filters button[type="reset"]');
+  await page.waitForFunction('document.querySelectorAll(".filtered-out").length === 0');
+  assert.is((await visibleRecipes()).length, 6);
+  assert.is((await visibleFindings()).length, 8);
+});
+
+it("is usable from the keyboard: the skip link first, filters reachable, focus visible", async () => {
+  const fresh = await openReport();
+  await fresh.keyboard.press("Tab");
+  assert.is(await fresh.evaluate("document.activeElement.textContent"), "Skip to the findings");
+  await fresh.keyboard.press("Tab");
+  assert.is(await fresh.evaluate("document.activeElement.name"), "rule", "the first filter comes next");
+  assert.is.not(await fresh.evaluate("getComputedStyle(document.activeElement).outlineStyle"), "none");
+  await fresh.keyboard.press("Tab");
+  assert.is(await fresh.evaluate("document.activeElement.name"), "severity");
+  await fresh.close();
+});
+
+it("copies the git apply command", async () => {
+  const button = page.locator("#finding-c48f1a6e2d907b3c button.copy");
+  assert.ok(await button.isVisible());
+  await button.click();
+  await page.waitForFunction(
+    'document.querySelector("#finding-c48f1a6e2d907b3c .copy-status").textContent !== ""',
+  );
+  const status = await page.locator("#finding-c48f1a6e2d907b3c .copy-status").textContent();
+  assert.ok(status === "Copied." || status!.startsWith("Selected"), status!);
+});
+
+it("prints without filters and with every log expanded", async () => {
+  await page.selectOption('select[name="rule"]', "RF110");
+  await page.emulateMedia({ media: "print" });
+  await page.evaluate('window.dispatchEvent(new Event("beforeprint"))');
+  assert.not.ok(await page.locator("#filters").isVisible());
+  assert.is((await visibleRecipes()).length, 6, "a filtered board still prints whole");
+  assert.is(await page.locator("details:not([open])").count(), 0);
+  await page.evaluate('window.dispatchEvent(new Event("afterprint"))');
+  await page.emulateMedia({ media: "screen" });
+  assert.ok((await page.locator("details:not([open])").count()) > 10);
+  await page.click('#filters button[type="reset"]');
+});
+
+it("reads on a narrow screen: board rows become cards, nothing widens the page", async () => {
+  await page.setViewportSize({ width: 380, height: 800 });
+  const display = await page.evaluate(
+    `getComputedStyle(document.querySelector('#board tr[data-recipe="gitea"]')).display`,
+  );
+  assert.is(display, "block");
+  const [scroll, client] = (await page.evaluate(
+    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+  )) as [number, number];
+  assert.ok(scroll <= client, `page is ${scroll}px wide in a ${client}px viewport`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+it("sends no request but the report itself, runs no injected content, breaks no CSP rule", async () => {
+  assert.ok(requests.length >= 1);
+  for (const r of requests) assert.is(r, url);
+  assert.is(await page.evaluate("window.__xss"), undefined);
+  assert.equal(dialogs, []);
+  assert.equal(pageErrors, []);
+  assert.equal(consoleErrors, []);
+  // The injected strings are on the page, as text.
+  const text = await page.locator("#finding-e01d4c7b9a3f2e18 .message").textContent();
+  assert.match(text!, `<script>alert(1)</script>" onmouseover="alert(1)`);
+});
+
+it("a script the CSP does not allow is blocked and reported", async () => {
+  // The control for the test above: the same page with a foreign inline script must not run it.
+  const html = readFileSync(new URL(url), "utf8").replace(
+    "</body>",
+    "<script>window.__xss = 1</script></body>",
+  );
+  const p = await browser.context.newPage();
+  const errors: string[] = [];
+  p.on("console", (m) => errors.push(m.text()));
+  await p.setContent(html);
+  assert.is(await p.evaluate("window.__xss"), undefined);
+  assert.ok(
+    errors.some((e) => e.includes("Content Security Policy")),
+    errors.join("\n"),
+  );
+  await p.close();
+});
+
+it("the screenshot script photographs the report", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "redfix-shot-"));
+  try {
+    const out = join(dir, "report.png");
+    await screenshotReport(run.dir, out, 900, 700);
+    const png = readFileSync(out);
+    assert.equal([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.is(png.readUInt32BE(16), 900);
+    assert.is(png.readUInt32BE(20), 700);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
