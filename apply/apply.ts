@@ -140,7 +140,7 @@ async function repoNotReady(repo: Repo, plan: Plan, step: PlanStep): Promise<str
   const op = await repo.operationInProgress();
   if (op) return `${op} is in progress`;
   const current = await repo.currentBranch();
-  if (current === null) return "HEAD is detached; check out the base branch (or give --base)";
+  if (current === null) return "HEAD is detached; check out the base branch first";
   if (plan.options.base && current !== plan.options.base)
     return `on branch ${current}, expected the base branch ${plan.options.base}`;
   if (current.startsWith(plan.options.branchPrefix) && plan.options.branchPrefix !== "")
@@ -167,7 +167,7 @@ async function dryRun(
     if (existing && (await repo.carries(existing, files))) {
       action = "would-skip";
       note = `nothing to do: ${step.branch} already carries the patch`;
-    } else if (await repo.carries(baseSha, files)) {
+    } else if (!existing && (await repo.carries(baseSha, files))) {
       action = "would-skip";
       note = `nothing to do: ${base} already carries the patch`;
     } else {

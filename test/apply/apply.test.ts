@@ -249,7 +249,7 @@ test("an unexpected branch is refused: not the --base, a redfix branch, a detach
       throw new Error("not refused");
     };
     assert.equal(await reasons({ ...planOptions, base: "main" }), [
-      `cc-ci (${ws.harness}): HEAD is detached; check out the base branch (or give --base)`,
+      `cc-ci (${ws.harness}): HEAD is detached; check out the base branch first`,
       `discourse (${ws.repo.discourse}): on branch feature, expected the base branch main`,
       `gitea (${ws.repo.gitea}): on branch redfix/old, expected the base branch main`,
     ]);
@@ -259,6 +259,26 @@ test("an unexpected branch is refused: not the --base, a redfix branch, a detach
       `gitea (${ws.repo.gitea}): on redfix/old, a branch redfix makes; check out the base branch first`,
     );
     assert.is(noBase.length, 2, "discourse on feature is fine without --base: feature is the base");
+    assert.equal(snapshots(ws), before);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test("a bisect (or merge, rebase, cherry-pick) in progress is refused", async () => {
+  const ws = makeWorkspace();
+  try {
+    git(ws.repo.discourse, "bisect", "start");
+    const before = snapshots(ws);
+    try {
+      await applyPlan(await buildPlan(ws.run, planOptions), applyOptions([]));
+      assert.unreachable("refused");
+    } catch (e) {
+      assert.instance(e, ApplyRefusal);
+      assert.equal((e as ApplyRefusal).reasons, [
+        `discourse (${ws.repo.discourse}): a bisect is in progress`,
+      ]);
+    }
     assert.equal(snapshots(ws), before);
   } finally {
     ws.cleanup();
