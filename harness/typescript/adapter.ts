@@ -2,9 +2,9 @@ import { Node, Project, SyntaxKind, ts } from "ts-morph";
 import type { ImportDeclaration, ParameterDeclaration } from "ts-morph";
 import type { SourceFile as MorphFile } from "ts-morph";
 import type { SourceFile } from "../../load/source.js";
-import { byStart, comparisonOf, crashed, literalString } from "../facts.js";
+import { byStart, comparisonOf, crashed } from "../facts.js";
+import { TsExpressions, binary, range, unwrap } from "./expressions.js";
 import type {
-  HarnessArgument,
   HarnessAssertion,
   HarnessCall,
   HarnessConstant,
@@ -12,14 +12,12 @@ import type {
   HarnessFunction,
   HarnessGuard,
   HarnessImport,
-  HarnessKeywordArgument,
   HarnessLocal,
   HarnessModule,
   HarnessParameter,
   HarnessProblem,
   HarnessReturn,
   HarnessTest,
-  TemplatePart,
 } from "../model.js";
 
 export interface ModuleAnalysis {
@@ -75,12 +73,6 @@ interface FunctionScope {
   locals: HarnessLocal[];
 }
 
-type Range = { start: number; end: number };
-
-function range(node: Node): Range {
-  return { start: node.getStart(), end: node.getEnd() };
-}
-
 const TEST_CALLS = new Set(["test", "it"]);
 const SUITE_CALLS = new Set(["describe", "suite"]);
 const EQUALITY = new Set([
@@ -102,31 +94,11 @@ const INEQUALITY = new Set([
   "unreachable",
 ]);
 
-const BINARY_OPS: Partial<Record<SyntaxKind, string>> = {
-  [SyntaxKind.PlusToken]: "+",
-  [SyntaxKind.MinusToken]: "-",
-  [SyntaxKind.AsteriskToken]: "*",
-  [SyntaxKind.SlashToken]: "/",
-  [SyntaxKind.PercentToken]: "%",
-  [SyntaxKind.EqualsEqualsToken]: "==",
-  [SyntaxKind.EqualsEqualsEqualsToken]: "==",
-  [SyntaxKind.ExclamationEqualsToken]: "!=",
-  [SyntaxKind.ExclamationEqualsEqualsToken]: "!=",
-  [SyntaxKind.LessThanToken]: "<",
-  [SyntaxKind.LessThanEqualsToken]: "<=",
-  [SyntaxKind.GreaterThanToken]: ">",
-  [SyntaxKind.GreaterThanEqualsToken]: ">=",
-  [SyntaxKind.AmpersandAmpersandToken]: "and",
-  [SyntaxKind.BarBarToken]: "or",
-  [SyntaxKind.QuestionQuestionToken]: "??",
-  [SyntaxKind.InKeyword]: "in",
-};
-
 class TsModuleWalker {
   private readonly imports: HarnessImport[] = [];
   private readonly constants: HarnessConstant[] = [];
   private readonly functions: HarnessFunction[] = [];
-  private readonly calls = new Map<string, HarnessCall>();
+  private readonly x = new TsExpressions();
   private readonly tests: HarnessTest[] = [];
   private readonly assertions: HarnessAssertion[] = [];
   private readonly isTestFile: boolean;
@@ -144,7 +116,7 @@ class TsModuleWalker {
     for (const stmt of this.morph.getStatements()) this.topLevel(stmt);
     this.morph.forEachDescendant((node) => {
       if (Node.isCallExpression(node)) {
-        const call = this.callFor(node);
+        const call = this.x.callFor(node);
         this.maybeAssertion(node, call);
         this.maybeTest(node);
       }
@@ -156,7 +128,7 @@ class TsModuleWalker {
       imports: this.imports.sort(byStart),
       constants: this.constants.sort(byStart),
       functions: this.functions.sort(byStart),
-      calls: [...this.calls.values()].sort(byStart),
+      calls: this.x.calls().sort(byStart),
       tests: this.tests.sort(byStart),
       assertions: this.assertions.sort(byStart),
       connects: [],
@@ -189,7 +161,7 @@ class TsModuleWalker {
             name: nameNode.getText(),
             range: range(stmt),
             nameRange: range(nameNode),
-            value: this.expr(init),
+            value: this.x.expr(init),
           });
         }
       }
@@ -242,7 +214,7 @@ class TsModuleWalker {
     const body = fn.getBody();
     if (!body) return;
     if (Node.isBlock(body)) this.walkStatements(body.getStatements(), [], scope);
-    else scope.returns.push({ range: range(body), value: this.expr(body), guards: [] });
+    else scope.returns.push({ range: range(body), value: this.x.expr(body), guards: [] });
     const whole = declaration?.getParent()?.getParent() ?? fn;
     this.functions.push({
       name,
@@ -256,7 +228,7 @@ class TsModuleWalker {
         return {
           name: p.getNameNode().getText(),
           range: range(p),
-          ...(init ? { default: this.expr(init) } : {}),
+          ...(init ? { default: this.x.expr(init) } : {}),
           ...(p.isRestParameter() ? { rest: "positional" as const } : {}),
         };
       }),
@@ -282,11 +254,15 @@ class TsModuleWalker {
     if (Node.isBlock(stmt)) return this.walkStatements(stmt.getStatements(), guards, scope);
     if (Node.isReturnStatement(stmt)) {
       const e = stmt.getExpression();
-      scope.returns.push({ range: range(stmt), ...(e ? { value: this.expr(e) } : {}), guards: [...guards] });
+      scope.returns.push({
+        range: range(stmt),
+        ...(e ? { value: this.x.expr(e) } : {}),
+        guards: [...guards],
+      });
       return;
     }
     if (Node.isIfStatement(stmt)) {
-      const test = this.expr(stmt.getExpression());
+      const test = this.x.expr(stmt.getExpression());
       this.walkStatement(stmt.getThenStatement(), [...guards, { kind: "if", test, holds: true }], scope);
       const otherwise = stmt.getElseStatement();
       if (otherwise) this.walkStatement(otherwise, [...guards, { kind: "if", test, holds: false }], scope);
@@ -304,7 +280,7 @@ class TsModuleWalker {
           scope.locals.push({
             name: nameNode.getText(),
             range: range(decl),
-            value: this.expr(init),
+            value: this.x.expr(init),
             guards: [...guards],
           });
         }
@@ -325,7 +301,7 @@ class TsModuleWalker {
           scope.locals.push({
             name,
             range: range(stmt),
-            value: this.expr(e.getRight()),
+            value: this.x.expr(e.getRight()),
             guards: [...guards],
           });
         } else if (kind === SyntaxKind.PlusEqualsToken) {
@@ -333,8 +309,8 @@ class TsModuleWalker {
             kind: "binary",
             range: range(e),
             op: "+",
-            left: this.expr(e.getLeft()),
-            right: this.expr(e.getRight()),
+            left: this.x.expr(e.getLeft()),
+            right: this.x.expr(e.getRight()),
           };
           scope.locals.push({ name, range: range(stmt), value, guards: [...guards] });
         }
@@ -374,58 +350,6 @@ class TsModuleWalker {
     }
   }
 
-  callFor(node: Node): HarnessCall {
-    const key = `${node.getStart()}:${node.getEnd()}`;
-    const known = this.calls.get(key);
-    if (known || !Node.isCallExpression(node)) return known!;
-    const args: HarnessArgument[] = [];
-    const kwargs: HarnessKeywordArgument[] = [];
-    for (const a of node.getArguments()) {
-      if (Node.isSpreadElement(a)) {
-        args.push({ ...this.argument(a, a.getExpression()), spread: "positional" });
-        continue;
-      }
-      args.push(this.argument(a, a));
-      const obj = unwrap(a);
-      if (!Node.isObjectLiteralExpression(obj)) continue;
-      for (const prop of obj.getProperties()) {
-        if (Node.isPropertyAssignment(prop)) {
-          const nameNode = prop.getNameNode();
-          const init = prop.getInitializer();
-          if (!init || Node.isComputedPropertyName(nameNode)) continue;
-          kwargs.push({
-            name: propertyName(nameNode),
-            nameRange: range(nameNode),
-            ...this.argument(prop, init),
-          });
-        } else if (Node.isShorthandPropertyAssignment(prop)) {
-          const nameNode = prop.getNameNode();
-          kwargs.push({
-            name: nameNode.getText(),
-            nameRange: range(nameNode),
-            ...this.argument(prop, nameNode),
-          });
-        }
-      }
-    }
-    const callee = node.getExpression();
-    const call: HarnessCall = {
-      range: range(node),
-      callee: callee.getText().replace(/\s+/g, ""),
-      calleeExpr: this.expr(callee),
-      args,
-      kwargs,
-    };
-    this.calls.set(key, call);
-    return call;
-  }
-
-  private argument(whole: Node, valueNode: Node): HarnessArgument {
-    const value = this.expr(valueNode);
-    const str = literalString(value);
-    return { range: range(whole), value, ...(str !== undefined ? { string: str } : {}) };
-  }
-
   /** `assert(x)`, `assert.ok(x)`, `assert.equal(a, b)`, `expect(a).toBe(b)` and their negations. */
   private maybeAssertion(node: Node, call: HarnessCall): void {
     if (!Node.isCallExpression(node)) return;
@@ -440,7 +364,7 @@ class TsModuleWalker {
       const inner = Node.isPropertyAccessExpression(target) ? target.getExpression() : undefined;
       const actualNode = Node.isCallExpression(inner) ? inner.getArguments()[0] : undefined;
       if (!actualNode || !first) return;
-      const actual = this.expr(actualNode);
+      const actual = this.x.expr(actualNode);
       if (EQUALITY.has(method)) test = binary("==", actual, first.value, call.range);
       else if (method === "toContain") test = binary("in", first.value, actual, call.range);
       else return;
@@ -484,134 +408,6 @@ class TsModuleWalker {
       range: range(node),
     });
   }
-
-  expr(node: Node): HarnessExpr {
-    const r = range(node);
-    const n = unwrap(node);
-    if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) {
-      return { kind: "string", range: r, value: n.getLiteralValue() };
-    }
-    if (Node.isTemplateExpression(n)) {
-      const head = n.getHead();
-      const parts: TemplatePart[] = [];
-      const text = (lit: Node, value: string): void => {
-        if (value) parts.push({ kind: "text", range: range(lit), value });
-      };
-      text(head, head.compilerNode.text);
-      for (const span of n.getTemplateSpans()) {
-        parts.push({
-          kind: "value",
-          range: range(span.getExpression()),
-          expr: this.expr(span.getExpression()),
-        });
-        const lit = span.getLiteral();
-        text(lit, lit.compilerNode.text);
-      }
-      return { kind: "template", range: r, parts };
-    }
-    if (Node.isNumericLiteral(n)) return { kind: "number", range: r, value: n.getLiteralValue() };
-    if (Node.isTrueLiteral(n) || Node.isFalseLiteral(n))
-      return { kind: "bool", range: r, value: Node.isTrueLiteral(n) };
-    if (Node.isNullLiteral(n)) return { kind: "none", range: r };
-    if (Node.isIdentifier(n)) {
-      return n.getText() === "undefined"
-        ? { kind: "none", range: r }
-        : { kind: "name", range: r, name: n.getText() };
-    }
-    if (Node.isPropertyAccessExpression(n)) {
-      return { kind: "attribute", range: r, object: this.expr(n.getExpression()), name: n.getName() };
-    }
-    if (Node.isElementAccessExpression(n)) {
-      const index = n.getArgumentExpression();
-      if (index)
-        return { kind: "subscript", range: r, object: this.expr(n.getExpression()), index: this.expr(index) };
-    }
-    if (Node.isCallExpression(n)) return { kind: "call", range: r, call: this.callFor(n) };
-    if (Node.isBinaryExpression(n)) {
-      const op = BINARY_OPS[n.getOperatorToken().getKind()];
-      if (op) return binary(op, this.expr(n.getLeft()), this.expr(n.getRight()), r);
-    }
-    if (Node.isPrefixUnaryExpression(n)) {
-      const op = n.getOperatorToken();
-      const operand = this.expr(n.getOperand());
-      if (op === SyntaxKind.ExclamationToken) return { kind: "unary", range: r, op: "not", operand };
-      if (op === SyntaxKind.MinusToken) return { kind: "unary", range: r, op: "-", operand };
-      if (op === SyntaxKind.PlusToken) return { kind: "unary", range: r, op: "+", operand };
-    }
-    if (Node.isConditionalExpression(n)) {
-      return {
-        kind: "conditional",
-        range: r,
-        test: this.expr(n.getCondition()),
-        then: this.expr(n.getWhenTrue()),
-        else: this.expr(n.getWhenFalse()),
-      };
-    }
-    if (Node.isObjectLiteralExpression(n)) return this.objectLiteral(n, r);
-    if (Node.isArrayLiteralExpression(n)) {
-      const elements = n.getElements();
-      if (!elements.some((e) => Node.isSpreadElement(e))) {
-        return { kind: "list", range: r, items: elements.map((e) => this.expr(e)) };
-      }
-    }
-    if (Node.isNewExpression(n) && n.getExpression().getText() === "Set") {
-      const [arg] = n.getArguments();
-      const items = arg ? this.expr(arg) : undefined;
-      if (!arg) return { kind: "set", range: r, items: [] };
-      if (items?.kind === "list") return { kind: "set", range: r, items: items.items };
-    }
-    return { kind: "other", range: r, syntax: n.getKindName() };
-  }
-
-  private objectLiteral(n: Node, r: Range): HarnessExpr {
-    if (!Node.isObjectLiteralExpression(n)) return { kind: "other", range: r, syntax: n.getKindName() };
-    const entries: { key: HarnessExpr; value: HarnessExpr }[] = [];
-    for (const prop of n.getProperties()) {
-      if (Node.isPropertyAssignment(prop)) {
-        const nameNode = prop.getNameNode();
-        const init = prop.getInitializer();
-        if (!init) return { kind: "other", range: r, syntax: n.getKindName() };
-        const key: HarnessExpr = Node.isComputedPropertyName(nameNode)
-          ? this.expr(nameNode.getExpression())
-          : { kind: "string", range: range(nameNode), value: propertyName(nameNode) };
-        entries.push({ key, value: this.expr(init) });
-      } else if (Node.isShorthandPropertyAssignment(prop)) {
-        const nameNode = prop.getNameNode();
-        entries.push({
-          key: { kind: "string", range: range(nameNode), value: nameNode.getText() },
-          value: this.expr(nameNode),
-        });
-      } else {
-        return { kind: "other", range: r, syntax: n.getKindName() };
-      }
-    }
-    return { kind: "dict", range: r, entries };
-  }
-}
-
-function binary(op: string, left: HarnessExpr, right: HarnessExpr, r: Range): HarnessExpr {
-  return { kind: "binary", range: r, op, left, right };
-}
-
-/** Type-only wrappers change nothing about a value: `x as const`, `x satisfies T`, `x!`, `(x)`. */
-function unwrap(node: Node): Node {
-  let n = node;
-  while (
-    Node.isAsExpression(n) ||
-    Node.isSatisfiesExpression(n) ||
-    Node.isNonNullExpression(n) ||
-    Node.isParenthesizedExpression(n) ||
-    Node.isTypeAssertion(n)
-  ) {
-    n = n.getExpression();
-  }
-  return n;
-}
-
-function propertyName(node: Node): string {
-  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
-  if (Node.isNumericLiteral(node)) return String(node.getLiteralValue());
-  return node.getText();
 }
 
 function stringArg(call: Node): string | undefined {
