@@ -33,7 +33,10 @@ export interface RunView {
   mode: string;
   attempt: number;
   test: string | null;
-  passed: boolean;
+  /** The test's function name, when the record replays more than one test: "run 1" is ambiguous then. */
+  testLabel: string | null;
+  /** passed, failed, or skipped (the test skipped itself). */
+  status: string;
   duration: string;
   exit: string;
   command: string | null;
@@ -97,6 +100,7 @@ export async function verificationView(
     });
   const notes: string[] = [];
   if ("problem" in loaded && loaded.problem) notes.push(loaded.problem);
+  if (record?.note) notes.push(record.note);
   if (summary && record && summary.verdict !== record.verdict)
     notes.push(`findings.json says ${summary.verdict} but result.json says ${record.verdict}`);
   return {
@@ -198,16 +202,18 @@ function rate(
 async function runViews(runDir: string, runs: VerifyRun[]): Promise<RunView[]> {
   const seen = new Map<string, number>();
   const views: RunView[] = [];
+  const several = new Set(runs.map((r) => r.test ?? "")).size > 1;
   for (const r of runs) {
-    const key = `${r.phase}/${r.mode}`;
-    const attempt = (seen.get(key) ?? 0) + 1;
+    const key = `${r.test ?? ""}/${r.phase}/${r.mode}`;
+    const attempt = r.index ?? (seen.get(key) ?? 0) + 1;
     seen.set(key, attempt);
     views.push({
       phase: r.phase,
       mode: MODE_LABEL[r.mode],
       attempt,
       test: r.test ?? null,
-      passed: r.passed,
+      testLabel: several && r.test ? (r.test.split("::").pop() ?? r.test) : null,
+      status: r.outcome ?? (r.passed ? "passed" : "failed"),
       duration: formatMs(r.durationMs),
       exit: r.timedOut
         ? "timed out"

@@ -14,6 +14,8 @@ export interface VerifyRun {
   /** `alone`: nothing else running; `load`: one of `--load K` concurrent copies. */
   mode: "alone" | "load";
   passed: boolean;
+  /** pytest's own outcome, when known: a test that skipped itself neither passed nor failed. */
+  outcome?: "passed" | "failed" | "skipped";
   durationMs: number;
   /** Captured stdout and stderr, relative to the run directory (`verify/<id>/<name>.log`). */
   log: string;
@@ -24,6 +26,8 @@ export interface VerifyRun {
   /** null when the process was killed (timeout) before it exited. */
   exitCode?: number | null;
   timedOut?: boolean;
+  /** 1-based repetition (alone) or copy (under load); counted in file order when absent. */
+  index?: number;
 }
 
 /** A static re-check or a validator run (`caddy adapt`, `docker-compose config`, `shellcheck`, ...). */
@@ -43,6 +47,10 @@ export interface VerifyRecord {
   load: number;
   runs: VerifyRun[];
   checks: VerifyCheck[];
+  /** The pytest node ids replayed. */
+  tests?: string[];
+  /** Why no test was replayed, when none was. */
+  note?: string;
 }
 
 const VERDICTS: readonly string[] = [
@@ -66,6 +74,8 @@ export function parseVerifyRecord(value: unknown): { record: VerifyRecord } | { 
     return { problem: `unknown verdict ${JSON.stringify(value.verdict)}` };
   if (!Array.isArray(value.runs)) return { problem: "`runs` is not a list" };
   if (!Array.isArray(value.checks)) return { problem: "`checks` is not a list" };
+  if (value.note !== undefined && typeof value.note !== "string")
+    return { problem: "`note` is not a string" };
   for (const [i, r] of value.runs.entries()) {
     const problem = runProblem(r);
     if (problem) return { problem: `runs[${i}]: ${problem}` };
@@ -84,6 +94,10 @@ function runProblem(r: unknown): string | null {
   if (typeof r.passed !== "boolean") return "`passed` is not a boolean";
   if (!isDuration(r.durationMs)) return "`durationMs` is not a non-negative number";
   if (typeof r.log !== "string") return "`log` is not a string";
+  if (r.outcome !== undefined && !STATUSES.includes(r.outcome as string))
+    return "`outcome` is not passed|failed|skipped";
+  if (r.index !== undefined && !(Number.isInteger(r.index) && (r.index as number) >= 1))
+    return "`index` is not a positive integer";
   if (r.command !== undefined && !(Array.isArray(r.command) && r.command.every((a) => typeof a === "string")))
     return "`command` is not a list of strings";
   return null;
