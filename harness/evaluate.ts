@@ -9,7 +9,7 @@ import type {
   HarnessModel,
   HarnessModule,
 } from "./model.js";
-import { dottedName, resolveDotted, resolveExpr } from "./resolve.js";
+import { dottedName, resolveCallee, resolveDotted } from "./resolve.js";
 import { formatValue, percentFormat } from "./format.js";
 import { callMethod, contains } from "./methods.js";
 import { NotStatic, equal, show, truthy } from "./values.js";
@@ -316,7 +316,7 @@ class Evaluator {
       const envName = environmentName(dotted);
       if (envName) throw this.envRead(envName, frame, expr.range);
       const head = dotted.split(".")[0]!;
-      const shadowed = frame.params.has(head) || frame.fn?.locals.some((l) => l.name === head);
+      const shadowed = isLocalName(frame, head);
       if (!shadowed) return this.global(dotted, frame.module, expr.range);
     }
     throw new NotStatic(`attribute ${expr.name} at ${where(frame.module, expr.range)} is not static`);
@@ -456,14 +456,7 @@ class Evaluator {
     call: HarnessCall,
     frame: Frame,
   ): { module: HarnessModule; fn: HarnessFunction } | undefined {
-    if (call.calleeExpr.kind === "name" && frame.fn) {
-      const nested = findFunction(this.model, `${frame.fn.qualifiedName}.${call.calleeExpr.name}`);
-      if (nested) return nested;
-    }
-    const head = dottedName(call.calleeExpr)?.split(".")[0];
-    if (head !== undefined && (frame.params.has(head) || frame.fn?.locals.some((l) => l.name === head)))
-      return undefined;
-    const binding = resolveExpr(this.model, frame.module, call.calleeExpr);
+    const binding = resolveCallee(this.model, frame.module, frame.fn, call);
     return binding?.kind === "function" ? { module: binding.module, fn: binding.fn } : undefined;
   }
 }
@@ -477,6 +470,15 @@ function environmentCall(dotted: string): boolean {
 function environmentName(dotted: string): string | undefined {
   const m = /^process\.env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(dotted);
   return m?.[1];
+}
+
+/** A parameter or local of the function being evaluated hides a module-level name. */
+function isLocalName(frame: Frame, name: string): boolean {
+  if (frame.params.has(name)) return true;
+  return (
+    !!frame.fn &&
+    (frame.fn.params.some((p) => p.name === name) || frame.fn.locals.some((l) => l.name === name))
+  );
 }
 
 function lang(frame: Frame): HarnessLanguage {

@@ -1,7 +1,7 @@
 import { findConnects } from "./connects.js";
 import { contains, enclosingFunction } from "./facts.js";
 import type { HarnessModel, HarnessModule } from "./model.js";
-import { resolveExpr } from "./resolve.js";
+import { resolveCallee } from "./resolve.js";
 
 /**
  * Facts that need the whole harness: which imports are internal, which harness function each
@@ -22,13 +22,8 @@ export function linkHarness(model: HarnessModel): void {
       if (fn) call.enclosingFunction = fn.qualifiedName;
       const test = enclosingTest(module, call.range);
       if (test) call.testId = test;
-      const nested =
-        fn && call.calleeExpr.kind === "name"
-          ? module.functions.find((f) => f.qualifiedName === `${fn.qualifiedName}.${call.callee}`)
-          : undefined;
-      const binding = nested ? undefined : resolveExpr(model, module, call.calleeExpr);
-      if (nested) call.resolved = nested.qualifiedName;
-      else if (binding?.kind === "function") call.resolved = binding.fn.qualifiedName;
+      const resolved = resolveCallee(model, module, fn, call);
+      if (resolved?.kind === "function") call.resolved = resolved.fn.qualifiedName;
     }
     for (const assertion of module.assertions) {
       const fn = enclosingFunction(module.functions, assertion.range);

@@ -1,5 +1,12 @@
 import { findConstant, findModule } from "./model.js";
-import type { HarnessConstant, HarnessExpr, HarnessFunction, HarnessModel, HarnessModule } from "./model.js";
+import type {
+  HarnessCall,
+  HarnessConstant,
+  HarnessExpr,
+  HarnessFunction,
+  HarnessModel,
+  HarnessModule,
+} from "./model.js";
 
 /** What a name or dotted reference in a module stands for, following imports between harness modules. */
 export type Binding =
@@ -97,4 +104,25 @@ function follow(
   if (direct) return direct;
   const sub = findModule(model, `${binding.module.name}.${rest[0]}`);
   return sub ? follow(model, { kind: "module", module: sub }, rest.slice(1), seen) : undefined;
+}
+
+/**
+ * What a call reaches. Inside `fn`, a function nested in it comes first, and a parameter or
+ * local of the callee's name hides any module-level binding.
+ */
+export function resolveCallee(
+  model: HarnessModel,
+  module: HarnessModule,
+  fn: HarnessFunction | undefined,
+  call: HarnessCall,
+): Binding | undefined {
+  if (!fn) return resolveExpr(model, module, call.calleeExpr);
+  if (call.calleeExpr.kind === "name") {
+    const nested = module.functions.find((f) => f.qualifiedName === `${fn.qualifiedName}.${call.callee}`);
+    if (nested) return { kind: "function", module, fn: nested };
+  }
+  const head = dottedName(call.calleeExpr)?.split(".")[0];
+  if (head === undefined) return undefined;
+  if (fn.params.some((p) => p.name === head) || fn.locals.some((l) => l.name === head)) return undefined;
+  return resolveExpr(model, module, call.calleeExpr);
 }

@@ -16,6 +16,10 @@ FLAG = True
 SET = {"x", "y"}
 LIST = ["p", "q"]
 NESTED = NAMES["a"] + "-" + NAMES.get("z", "zed")
+
+
+def helper():
+    return "h"
 `;
 
 const PY_M = `import os
@@ -147,6 +151,14 @@ def join():
 
 def opaque(r):
     return r.title()
+
+
+def shadowed_call(base):
+    return base.helper()
+
+
+def unshadowed_call():
+    return base.helper()
 
 
 def d0(r):
@@ -319,6 +331,15 @@ test("Python calls to harness functions: keywords, defaults, methods on results"
   assert.is(value(pyCall("kw_call")), "a+x");
   assert.is(value(pyCall("chain", "kc")), "KC.EXAMPLE.ORG");
   assert.is(value(pyCall("augmented", "z")), "az");
+});
+
+test("a parameter hides the module-level name it shadows, in calls and in the evaluator", () => {
+  const m = moduleOf(py, "pkg.m");
+  const callIn = (fn: string) => m.calls.find((c) => c.enclosingFunction === `pkg.m.${fn}`)!;
+  assert.is(callIn("shadowed_call").resolved, undefined);
+  assert.is(callIn("unshadowed_call").resolved, "pkg.base.helper");
+  assert.is(value(pyCall("unshadowed_call")), "h");
+  assert.match(unknown(pyCall("shadowed_call", "x")), /method helper/);
 });
 
 test("recursion, depth, loops and unknown methods are reported, not guessed", () => {

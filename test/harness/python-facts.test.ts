@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadHarness } from "../../harness/load.js";
+import { harnessRecipes, recipeOfPath } from "../../harness/model.js";
 import type { HarnessExpr, HarnessModel } from "../../harness/model.js";
 import { moduleOf, pythonFixture, slice } from "./support.js";
 
@@ -266,6 +267,12 @@ test("a syntax error is a problem with its position; the rest is still analyzed"
   assert.equal(p!.position, { line: 1, column: 1 });
   assert.ok(model.modules.some((m) => m.name === "tests.broken.test_syntax_error"));
   assert.ok(moduleOf(model, "runner.harness.warm").functions.length > 0);
+});
+
+test("recipes come from the tests/<recipe>/ folders", () => {
+  assert.equal(harnessRecipes(model), ["bluesky-pds", "broken", "discourse", "keycloak", "mumble"]);
+  assert.is(recipeOfPath("tests/mumble/custom/test_protocol_handshake.py"), "mumble");
+  assert.is(recipeOfPath("runner/harness/warm.py"), undefined);
 });
 
 test.run();
