@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { analyze } from "../../cli/analyze.js";
+import { restartPolicy } from "../../codemods/rf102-swarm-keys.js";
+import { compareExpectations, readExpectations } from "../support/annotations.js";
+import { runCodemodFixture } from "../support/codemod-fixture.js";
+import { FIXTURES, removeDir } from "../support/workspace.js";
+
+test("RF102: findings exactly where the fixtures' annotations say, graded by what swarm does", async () => {
+  const root = join(FIXTURES, "rules", "RF102", "workspace");
+  const { findings } = await analyze({ recipes: root, rules: ["RF102"] });
+  assert.equal(compareExpectations(readExpectations(root), findings, "RF102"), {
+    missing: [],
+    unexpected: [],
+  });
+  const by = (line: number, file = "app/compose.yml") =>
+    findings.find((f) => f.file === file && f.line === line);
+  assert.is(by(10)?.severity, "info", "short depends_on: ignored");
+  assert.is(by(16)?.severity, "error", "long depends_on: rejected");
+  assert.is(by(8)?.severity, "warning");
+  assert.ok(by(5, "app/compose.dev.yml")?.fix, "the base file gives `api` its image: build can go");
+});
+
+test("RF102: restart → restart_policy", () => {
+  assert.equal(restartPolicy("always"), { condition: "any" });
+  assert.equal(restartPolicy("unless-stopped"), { condition: "any" });
+  assert.equal(restartPolicy("no"), { condition: "none" });
+  assert.equal(restartPolicy("on-failure"), { condition: "on-failure" });
+  assert.equal(restartPolicy("on-failure:3"), { condition: "on-failure", maxAttempts: 3 });
+  assert.is(restartPolicy("sometimes"), null);
+});
+
+test("RF102 codemod compose-habits: patches apply, output matches byte for byte, idempotent", async () => {
+  const out = await runCodemodFixture(join(FIXTURES, "codemods", "RF102", "compose-habits"), "RF102");
+  try {
+    assert.is(out.patches, 7);
+    assert.equal(out.differences, []);
+    // Left on purpose: the short depends_on of app (as rewritten) and worker (info, no fix), and
+    // cache's aliased link.
+    assert.is(out.remaining, 3);
+    assert.is(out.secondRunPatches, 0);
+  } finally {
+    removeDir(out.dir);
+  }
+});
+
+test.run();
