@@ -1,0 +1,112 @@
+/**
+ * The example workspace as the tests use it: laid out by `scripts/layout-examples.mjs` into a
+ * temporary folder (git repos with release tags), copies with the hand-patched files of
+ * `test/fixtures/examples-patched/` laid over them, and pytest runs whose outcome per test comes
+ * from pytest's own JUnit XML.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../../cli/version.js";
+import { runProcess, which } from "../../runner/process.js";
+import type { ProcessResult } from "../../runner/process.js";
+
+export const LAYOUT_SCRIPT = join(PACKAGE_ROOT, "scripts", "layout-examples.mjs");
+export const PATCHED = join(PACKAGE_ROOT, "test", "fixtures", "examples-patched");
+
+export const PYTHON = which("python3");
+
+/** Why the harness's pytest cannot run here, or null when it can (decided once, at load time, so
+ * that a suite can choose between `test` and `test.skip`). */
+export const pytestMissing: string | null = (() => {
+  if (!PYTHON) return "python3 is not installed";
+  try {
+    execFileSync(PYTHON, ["-c", "import pytest, yaml"], { timeout: 30_000, stdio: "ignore" });
+    return null;
+  } catch {
+    return "python3 lacks pytest or PyYAML (Debian: python3-pytest, python3-yaml)";
+  }
+})();
+
+export async function layout(dest: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [LAYOUT_SCRIPT, dest], { timeoutMs: 60_000 });
+}
+
+export interface Workspace {
+  root: string;
+  recipes: string;
+  harness: string;
+  dispose(): void;
+}
+
+/** A fresh layout of the examples; `patched` lays the hand-patched files of those repos over it. */
+export async function workspace(patched: string[] = []): Promise<Workspace> {
+  const root = mkdtempSync(join(tmpdir(), "redfix-examples-"));
+  const r = await layout(join(root, "ws"));
+  if (r.exitCode !== 0) throw new Error(`layout-examples failed: ${r.output}`);
+  const recipes = join(root, "ws", "recipes");
+  const harness = join(root, "ws", "cc-ci");
+  for (const repo of patched) {
+    cpSync(join(PATCHED, repo), repo === "cc-ci" ? harness : join(recipes, repo), { recursive: true });
+  }
+  return { root, recipes, harness, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export type Outcome = "passed" | "failed" | "skipped";
+
+export interface PytestRun {
+  exitCode: number | null;
+  timedOut: boolean;
+  output: string;
+  outcomes: Map<string, Outcome>;
+}
+
+/** `python3 -m pytest <args>` in the harness, against `recipes`; outcomes keyed by `file::name`. */
+export async function pytest(
+  ws: Workspace,
+  args: string[],
+  opts: { recipes?: string; timeoutMs?: number } = {},
+): Promise<PytestRun> {
+  const report = join(mkdtempSync(join(tmpdir(), "redfix-junit-")), "report.xml");
+  const r = await runProcess(PYTHON!, ["-m", "pytest", "-q", "-rs", `--junitxml=${report}`, ...args], {
+    cwd: ws.harness,
+    env: { REDFIX_RECIPES_DIR: opts.recipes ?? ws.recipes, PYTHONDONTWRITEBYTECODE: "1" },
+    timeoutMs: opts.timeoutMs ?? 120_000,
+  });
+  let xml = "";
+  try {
+    xml = readFileSync(report, "utf8");
+  } catch {
+    // pytest never got to write it (crashed or killed): no outcomes
+  }
+  rmSync(join(report, ".."), { recursive: true, force: true });
+  return { exitCode: r.exitCode, timedOut: r.timedOut, output: r.output, outcomes: junitOutcomes(xml) };
+}
+
+/** Outcomes from pytest's JUnit XML: `<testcase classname="tests.x.test_y" name="test_z">` with a
+ * `<failure>`, `<error>` or `<skipped>` child when it did not pass. */
+export function junitOutcomes(xml: string): Map<string, Outcome> {
+  const out = new Map<string, Outcome>();
+  const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (const m of xml.matchAll(testcase)) {
+    const attrs = m[1] ?? "";
+    const classname = /classname="([^"]*)"/.exec(attrs)?.[1] ?? "";
+    const name = /\bname="([^"]*)"/.exec(attrs)?.[1] ?? "";
+    const body = m[3] ?? "";
+    const outcome: Outcome = /<(failure|error)\b/.test(body)
+      ? "failed"
+      : /<skipped\b/.test(body)
+        ? "skipped"
+        : "passed";
+    out.set(`${classname.split(".").at(-1)}::${name}`, outcome);
+  }
+  return out;
+}
+
+/** What a program-dependent test needs, or null when everything is installed. */
+export function missing(...programs: string[]): string | null {
+  if (pytestMissing) return pytestMissing;
+  const absent = programs.filter((p) => (p.startsWith("/") ? !existsSync(p) : !which(p)));
+  return absent.length > 0 ? `not installed: ${absent.join(", ")}` : null;
+}
