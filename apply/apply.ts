@@ -324,8 +324,22 @@ async function pushBranch(
     remote,
     `${ref}:${ref}`,
   ];
+  // Checked before pushing, so that a lease cannot rewind a remote that is ahead of us.
+  if (await remoteContains(repo, remote, ref)) return "up-to-date";
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
   return pushOutcome(r, args, ref, remote, forceWithLease);
+}
+
+/**
+ * A push of a branch the remote has moved ahead of (a maintainer pushed fixups on the PR branch) is
+ * rejected, but nothing is missing there: the remote tip contains ours. Known only when this clone has
+ * the remote's commit (after a fetch); otherwise the rejection stands.
+ */
+async function remoteContains(repo: Repo, remote: string, ref: string): Promise<boolean> {
+  const theirs = await repo.lsRemote(remote, ref);
+  if (!theirs) return false;
+  if ((await repo.run(["cat-file", "-e", `${theirs}^{commit}`])).exitCode !== 0) return false;
+  return (await repo.run(["merge-base", "--is-ancestor", ref, theirs])).exitCode === 0;
 }
 
 async function pushAgit(repo: Repo, step: PlanStep, opts: ApplyOptions): Promise<"pushed" | "up-to-date"> {

@@ -401,6 +401,44 @@ test("a diverged remote branch rejects the push; no force without --force-with-l
   }
 });
 
+test("a remote branch ahead of ours (fixups pushed on the PR branch) is up to date, not a failure", async () => {
+  const ws = makeWorkspace();
+  try {
+    await applyPlan(await buildPlan(ws.run, planOptions), applyOptions([], { push: "origin" }));
+    const other = join(ws.root, "maintainer");
+    git(ws.root, "clone", "-q", "-b", "redfix/rf130-gitea", ws.remote.gitea, other);
+    writeFileSync(join(other, "README.md"), "fixup\n");
+    git(other, "add", "README.md");
+    git(other, "commit", "-q", "-m", "fixup");
+    git(other, "push", "-q", "origin", "redfix/rf130-gitea");
+    const theirs = git(ws.remote.gitea, "rev-parse", "refs/heads/redfix/rf130-gitea");
+    git(ws.repo.gitea, "fetch", "-q", "origin");
+    const report = await applyPlan(
+      await buildPlan(ws.run, planOptions),
+      applyOptions([], { push: "origin" }),
+    );
+    const gitea = report.steps.find((s) => s.repo === "gitea")!;
+    assert.equal([gitea.action, gitea.push], ["unchanged", "up-to-date"]);
+    assert.is(
+      git(ws.remote.gitea, "rev-parse", "refs/heads/redfix/rf130-gitea"),
+      theirs,
+      "their fixup stays",
+    );
+    const leased = await applyPlan(
+      await buildPlan(ws.run, planOptions),
+      applyOptions([], { push: "origin", forceWithLease: true }),
+    );
+    assert.is(leased.steps.find((s) => s.repo === "gitea")!.push, "up-to-date");
+    assert.is(
+      git(ws.remote.gitea, "rev-parse", "refs/heads/redfix/rf130-gitea"),
+      theirs,
+      "a lease does not rewind it",
+    );
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test("an existing branch without the patch gets a commit on top, not a rewrite", async () => {
   const ws = makeWorkspace();
   try {
