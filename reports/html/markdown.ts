@@ -57,7 +57,8 @@ export function markdownToHtml(md: string): string {
   return out.join("\n");
 }
 
-const INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+// Link targets may hold one level of parentheses, as URLs of wiki pages (and `alert(1)`) do.
+const INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g;
 
 function inline(text: string): string {
   let out = "";
