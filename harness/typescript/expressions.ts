@@ -102,20 +102,26 @@ export class TsExpressions {
       return { kind: "string", range: r, value: n.getLiteralValue() };
     }
     if (Node.isTemplateExpression(n)) {
+      // Literal tokens carry the delimiters: "`a${", "}b${", "}c`". Text parts cover only the
+      // characters between them and placeholders cover `${…}`, as `{…}` does in Python.
       const head = n.getHead();
       const parts: TemplatePart[] = [];
-      const text = (lit: Node, value: string): void => {
-        if (value) parts.push({ kind: "text", range: range(lit), value });
+      const text = (lit: Node, value: string, closing: number): void => {
+        const inner = { start: lit.getStart() + 1, end: lit.getEnd() - closing };
+        if (value) parts.push({ kind: "text", range: inner, value });
       };
-      text(head, head.compilerNode.text);
+      text(head, head.compilerNode.text, 2);
+      let open = head.getEnd() - 2;
       for (const span of n.getTemplateSpans()) {
+        const lit = span.getLiteral();
         parts.push({
           kind: "value",
-          range: range(span.getExpression()),
+          range: { start: open, end: lit.getStart() + 1 },
           expr: this.expr(span.getExpression()),
         });
-        const lit = span.getLiteral();
-        text(lit, lit.compilerNode.text);
+        const closing = Node.isTemplateTail(lit) ? 1 : 2;
+        text(lit, lit.compilerNode.text, closing);
+        open = lit.getEnd() - 2;
       }
       return { kind: "template", range: r, parts };
     }

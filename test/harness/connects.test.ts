@@ -62,6 +62,16 @@ function rows(m: HarnessModule): (string | number | null)[][] {
 
 test("Python: asyncio, nested wrap_socket, sock.connect and imported create_connection", async () => {
   const model = await loadHarness(harnessTree({ "h/net.py": PY }));
+  const fns = moduleOf(model, "h.net").functions;
+  assert.equal(
+    fns.map((f) => [f.name, f.async]),
+    [
+      ["opens_async", true],
+      ["opens_nested", false],
+      ["opens_method", false],
+      ["not_a_socket", false],
+    ],
+  );
   assert.equal(rows(moduleOf(model, "h.net")), [
     ["tls", "asyncio.open_connection(host, 5222, ssl=ssl.create_default_context())", "5222", 5222, "host"],
     ["tcp", "asyncio.open_connection(host=host, port=PORT)", "PORT", 7000, "host"],

@@ -45,6 +45,17 @@ test("module constants and dicts carry exact ranges", () => {
       ['"authentik"', 'f"warm-authentik.{CI_BASE_DOMAIN}"', "template"],
     ],
   );
+  const stable = warm.functions[0]!.returns[0]!.value!;
+  if (stable.kind !== "template") throw new Error("not an f-string");
+  assert.equal(
+    stable.parts.map((p) => [p.kind, slice(warm, p.range)]),
+    [
+      ["text", "warm-"],
+      ["value", "{r}"],
+      ["text", "."],
+      ["value", "{CI_BASE_DOMAIN}"],
+    ],
+  );
   const meta = moduleOf(model, "tests.keycloak.recipe_meta");
   assert.equal(
     meta.constants.map((c) => [c.name, c.value.kind, slice(meta, c.value.range)]),

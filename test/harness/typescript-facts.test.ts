@@ -38,6 +38,21 @@ test("module constants and dicts carry exact ranges", () => {
       ["authentik", "`warm-authentik.${CI_BASE_DOMAIN}`", "template"],
     ],
   );
+  const template = dict.entries[1]!.value;
+  if (template.kind !== "template") throw new Error("not a template");
+  assert.equal(
+    template.parts.map((p) => [p.kind, slice(warm, p.range)]),
+    [
+      ["text", "warm-authentik."],
+      ["value", "${CI_BASE_DOMAIN}"],
+    ],
+  );
+  const stable = warm.functions[0]!.returns[0]!.value!;
+  if (stable.kind !== "template") throw new Error("not a template");
+  assert.equal(
+    stable.parts.map((p) => slice(warm, p.range)),
+    ["warm-", "${r}", ".", "${CI_BASE_DOMAIN}"],
+  );
   const meta = moduleOf(model, "tests.keycloak.recipe_meta");
   assert.equal(
     meta.constants.map((c) => [c.name, c.value.kind, slice(meta, c.value.range)]),
@@ -118,6 +133,7 @@ test("returns carry the conditions that lead to them", () => {
   assert.equal(last!.guards, []);
   const wait = lifecycle.functions.find((f) => f.name === "wait_ready")!;
   assert.ok(wait.returns[0]!.guards.some((x) => x.kind === "opaque"));
+  assert.equal([wait.async, promote.async], [true, false]);
 });
 
 test("calls: object-literal options are the keyword arguments", () => {
