@@ -121,7 +121,7 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
         if (forge) forges.set(step, forge);
         else
           reasons.push(
-            `${name}: cannot tell the forge and owner from ${url} (give --forge-url and --forge-owner)`,
+            `${name}: cannot tell the forge and owner from ${redact(url)} (give --forge-url and --forge-owner)`,
           );
       }
     }
@@ -400,4 +400,9 @@ function describe(step: PlanStep, r: StepReport, opts: ApplyOptions): string {
     parts.push(`PR #${r.pr.number} ${r.pr.action}${r.pr.url ? ` ${r.pr.url}` : ""}`);
   if (r.pr && r.pr.action === "agit") parts.push(`AGit PR for refs/for/${r.base}, topic ${r.pr.topic}`);
   return `${head} ${parts.join("; ")}`;
+}
+
+/** A remote URL may carry a password or token (`https://user:token@host/...`): never print it. */
+function redact(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1***@");
 }

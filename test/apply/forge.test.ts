@@ -272,4 +272,20 @@ test("a remote URL that names no forge, without --forge-url, is refused", () =>
     }
   }));
 
+test("a remote URL with credentials is never printed", () =>
+  withForge(async (ws, _gitea, opts) => {
+    git(ws.repo.ccci, "remote", "set-url", "origin", "https://bot:tok3n@example.org/");
+    const o = opts([]);
+    delete o.forgeUrl;
+    try {
+      await applyPlan(await buildPlan(ws.run, planOptions), o);
+      assert.unreachable();
+    } catch (e) {
+      assert.instance(e, ApplyRefusal);
+      const text = (e as ApplyRefusal).reasons.join("\n");
+      assert.match(text, "cannot tell the forge and owner from https://***@example.org/");
+      assert.not.match(text, "tok3n");
+    }
+  }));
+
 test.run();
