@@ -99,7 +99,10 @@ export interface HarnessLocal {
 
 export interface HarnessFunction {
   name: string;
-  /** `<module>.<name>` or `<module>.<Class>.<name>`. */
+  /**
+   * `<module>.<name>` or `<module>.<Class>.<name>`; a nested function adds to its owner's name.
+   * A TypeScript test callback is `<module>::<suite>::<test name>` (its test's name).
+   */
   qualifiedName: string;
   className?: string;
   /** The whole definition (decorators excluded). */

@@ -207,10 +207,15 @@ class TsModuleWalker {
     className: string | undefined,
     outer: FunctionScope | undefined,
     declaration?: Node,
+    qualifiedName?: string,
   ): void {
     if (!hasBody(fn)) return;
     const owner = outer?.qualifiedName ?? (className ? `${this.moduleName}.${className}` : this.moduleName);
-    const scope: FunctionScope = { qualifiedName: `${owner}.${name}`, returns: [], locals: [] };
+    const scope: FunctionScope = {
+      qualifiedName: qualifiedName ?? `${owner}.${name}`,
+      returns: [],
+      locals: [],
+    };
     const body = fn.getBody();
     if (!body) return;
     if (Node.isBlock(body)) this.walkStatements(body.getStatements(), [], scope);
@@ -401,11 +406,26 @@ class TsModuleWalker {
         if (suite !== undefined) suites.unshift(suite);
       }
     }
+    // The callback is the test's function: recorded so its locals and calls have an owner.
+    // `::` in its qualified name marks a name that is not an identifier.
+    const callback = node.getArguments().find((a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a));
+    const qualifiedName = `${this.moduleName}::${[...suites, name].join("::")}`;
+    if (callback)
+      this.addFunction(
+        callback,
+        name,
+        node.getArguments()[0]!,
+        undefined,
+        undefined,
+        undefined,
+        qualifiedName,
+      );
     this.tests.push({
       nodeId: [this.source.path, ...suites, name].join("::"),
       name,
       ...(suites.length ? { className: suites.join(".") } : {}),
       range: range(node),
+      ...(callback ? { function: qualifiedName } : {}),
     });
   }
 }

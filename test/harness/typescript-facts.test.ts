@@ -215,12 +215,24 @@ test("net.connect and tls.connect with their ports", () => {
       [
         "tcp",
         "net.connect",
-        "64738",
+        "port",
         64738,
         "domain",
         "tests/mumble/custom/test_protocol_handshake.ts::server accepts tcp",
       ],
     ],
+  );
+  // A test's callback is its function: the port above is a local of it.
+  assert.equal(
+    handshake.connects.map((c) => c.enclosingFunction),
+    [
+      "tests.mumble.custom.test_protocol_handshake::protocol handshake::completes with channel presence",
+      "tests.mumble.custom.test_protocol_handshake::server accepts tcp",
+    ],
+  );
+  assert.equal(
+    handshake.tests.map((t) => t.function),
+    handshake.connects.map((c) => c.enclosingFunction),
   );
 });
 
