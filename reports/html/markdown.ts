@@ -12,6 +12,9 @@ export function escapeHtml(s: string): string {
 export function markdownToHtml(md: string): string {
   const out: string[] = [];
   const lines = md.replace(/\r\n?/g, "\n").split("\n");
+  // Rule docs sit under the finding's own heading (h3): their top heading level becomes h4.
+  const levels = lines.map((l) => /^(#{1,6})\s/.exec(l)?.[1]!.length ?? 7);
+  const shift = 4 - Math.min(7, ...levels);
   let para: string[] = [];
   let list: { tag: "ul" | "ol"; items: string[] } | null = null;
   const flush = (): void => {
@@ -35,8 +38,7 @@ export function markdownToHtml(md: string): string {
     const item = /^\s*([-*]|\d+[.)])\s+(.*)$/.exec(line);
     if (heading) {
       flush();
-      // Rule docs sit under the finding's own heading (h3), so their headings start at h4.
-      const level = Math.min(6, heading[1]!.length + 3);
+      const level = Math.min(6, heading[1]!.length + shift);
       out.push(`<h${level}>${inline(heading[2]!)}</h${level}>`);
     } else if (item) {
       if (para.length) flush();

@@ -71,7 +71,6 @@ function templates(): Templates {
     "default-src 'none'",
     `style-src ${sha256(style)}`,
     `script-src ${sha256(script)}`,
-    "img-src data:",
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");

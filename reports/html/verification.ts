@@ -106,7 +106,8 @@ export async function verificationView(
   return {
     verdict,
     verdictClass: `verdict-${verdict}`,
-    verdictLabel: VERDICT_LABEL[verdict],
+    // A verdict newer than this report knows is shown as written.
+    verdictLabel: VERDICT_LABEL[verdict] ?? verdict,
     counts: rates
       .map((r) => `${r.phase}${r.mode === "alone" ? "" : `, ${r.mode}`} ${r.passed}/${r.runs}`)
       .join(" · "),

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { html as diffHtml } from "diff2html";
-import type { Finding, Severity } from "../../analyzers/finding.js";
+import type { Finding, RootName, Severity } from "../../analyzers/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
 import type { RunInputs } from "./inputs.js";
 import { markdownToHtml } from "./markdown.js";
@@ -103,6 +103,7 @@ export async function buildView(input: RunInputs): Promise<ReportView> {
 
 async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding): Promise<FindingView> {
   const rule = input.rules.get(f.rule);
+  const root = rootOf(f);
   return {
     id: f.id,
     anchor: `finding-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
@@ -115,7 +116,7 @@ async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding):
     recipe: f.recipe,
     target: f.target,
     classification: f.classification,
-    location: `${f.root}: ${f.file}:${f.line}:${f.column}`,
+    location: `${root}: ${f.file}:${f.line}${f.column ? `:${f.column}` : ""}`,
     message: f.message,
     suppressed: f.suppressed ? `${f.suppressed.kind}: ${f.suppressed.reason}` : null,
     related: [],
@@ -125,14 +126,19 @@ async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding):
   };
 }
 
+/** Findings written before `root` existed name the harness only through their target. */
+function rootOf(f: Finding): RootName {
+  return f.root ?? (f.target === "harness" ? "harness" : "recipes");
+}
+
 /** The reported location first, then each evidence item that is not that same place. */
 async function excerpts(reader: ExcerptReader, f: Finding): Promise<Excerpt[]> {
   const reqs: ExcerptRequest[] = [
-    { root: f.root, file: f.file, line: f.line, endLine: f.endLine, note: "reported here" },
+    { root: rootOf(f), file: f.file, line: f.line, endLine: f.endLine ?? f.line, note: "reported here" },
   ];
   for (const e of f.evidence ?? []) {
     const req = {
-      root: e.root ?? f.root,
+      root: e.root ?? rootOf(f),
       file: e.file,
       line: e.line,
       endLine: e.endLine ?? e.line,

@@ -112,7 +112,8 @@ it("filters hide the rows and findings that do not match, and reset shows them a
   assert.ok(await page.locator("#none-shown").isVisible());
 
   await page.click('#filters button[type="reset"]');
-  await page.waitForFunction('document.querySelectorAll(".filtered-out").length === 0');
+  // Selector waits, not waitForFunction: a string predicate is eval'd in the page, and the CSP forbids eval.
+  await page.waitForSelector(".filtered-out", { state: "detached" });
   assert.is((await visibleRecipes()).length, 6);
   assert.is((await visibleFindings()).length, 8);
 });
@@ -133,9 +134,7 @@ it("copies the git apply command", async () => {
   const button = page.locator("#finding-c48f1a6e2d907b3c button.copy");
   assert.ok(await button.isVisible());
   await button.click();
-  await page.waitForFunction(
-    'document.querySelector("#finding-c48f1a6e2d907b3c .copy-status").textContent !== ""',
-  );
+  await page.locator("#finding-c48f1a6e2d907b3c .copy-status").filter({ hasText: /\S/ }).waitFor();
   const status = await page.locator("#finding-c48f1a6e2d907b3c .copy-status").textContent();
   assert.ok(status === "Copied." || status!.startsWith("Selected"), status!);
 });

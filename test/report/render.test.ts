@@ -243,7 +243,11 @@ test("verification shows pass rates, durations, checks with reasons, and every r
 });
 
 test("rule docs come from redfix.sarif, or from the rules option", async () => {
-  assert.match(article(idOf("mattermost-lts", "RF110")), "<h5>Fix</h5>");
+  // "## Fix" is the docs' top level: under the finding's h3 it becomes h4.
+  assert.match(
+    article(idOf("mattermost-lts", "RF110")),
+    "<h4>Fix</h4>\n<p>A <code>pg_backup.sh</code> config",
+  );
   const other = await renderReport(run.dir, {
     rules: { RF110: { docs: "Custom **docs** for `RF110`.", url: "https://example.org/rf110" } },
   });
