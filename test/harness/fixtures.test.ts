@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { loadHarness } from "../../harness/load.js";
+import { pythonFixture, typescriptFixture } from "./support.js";
+
+// The fixtures stand for real harnesses: CPython and tsc must agree with the adapters about
+// which files are broken, and the fixtures' own unit tests must pass.
+
+const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
+const noBytecode = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+
+test("CPython compiles exactly the Python files the adapter parses without problems", async () => {
+  const model = await loadHarness(pythonFixture);
+  const broken = new Set(model.problems.map((p) => p.file));
+  for (const m of model.modules) {
+    const r = await execa(
+      "python3",
+      [
+        "-c",
+        "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
+        join(pythonFixture, m.source.path),
+      ],
+      {
+        reject: false,
+        timeout: 30_000,
+        env: noBytecode,
+      },
+    );
+    assert.is(r.exitCode === 0, !broken.has(m.source.path), m.source.path);
+  }
+  assert.equal([...broken], ["tests/broken/test_syntax_error.py"]);
+});
+
+test("the Python fixture's own pytest unit tests pass", async () => {
+  const r = await execa("python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider"], {
+    cwd: pythonFixture,
+    reject: false,
+    timeout: 120_000,
+    env: noBytecode,
+  });
+  assert.is(r.exitCode, 0, r.stdout);
+  assert.match(r.stdout, /2 passed/);
+});
+
+test("tsc type-checks the TypeScript fixture apart from the broken file the adapter reports", async () => {
+  const model = await loadHarness(typescriptFixture);
+  assert.equal([...new Set(model.problems.map((p) => p.file))], ["tests/broken/test_syntax_error.ts"]);
+  const r = await execa("node", [tsc, "-p", typescriptFixture], { reject: false, timeout: 120_000 });
+  assert.is(r.exitCode, 0, r.stdout);
+  const broken = await execa(
+    "node",
+    [tsc, "--noEmit", join(typescriptFixture, "tests/broken/test_syntax_error.ts")],
+    {
+      reject: false,
+      timeout: 120_000,
+    },
+  );
+  assert.is.not(broken.exitCode, 0);
+  assert.match(broken.stdout, /test_syntax_error\.ts\(1,45\): error TS1005: ',' expected/);
+});
+
+test.run();
