@@ -85,18 +85,21 @@ export async function buildView(input: RunInputs): Promise<ReportView> {
   const findings: FindingView[] = [];
   for (const f of input.findings) findings.push(await findingView(input, reader, f));
   const byId = new Map(findings.map((f) => [f.id, f]));
-  for (const f of findings)
-    f.related = (input.findings.find((x) => x.id === f.id)?.related ?? []).flatMap((id) => {
+  input.findings.forEach((f, i) => {
+    findings[i]!.related = (f.related ?? []).flatMap((id) => {
       const r = byId.get(id);
       return r ? [{ anchor: r.anchor, label: `${r.rule} ${r.recipe}` }] : [];
     });
+  });
+  // Every analyzed recipe gets a row, a clean one too: the board is the maintainers' whole list.
+  const analyzed = [...input.repos].filter(([, r]) => r.kind === "recipe").map(([name]) => name);
   return {
     version: input.version,
     runDir: input.runDir,
     notes: input.notes,
-    totals: totals(findings),
+    totals: totals(findings, analyzed),
     filters: filters(findings),
-    board: board(findings),
+    board: board(findings, analyzed),
     findings,
   };
 }
@@ -190,10 +193,10 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   return view;
 }
 
-function totals(findings: FindingView[]): { label: string; value: number }[] {
+function totals(findings: FindingView[], analyzed: string[]): { label: string; value: number }[] {
   const count = (p: (f: FindingView) => boolean): number => findings.filter(p).length;
   return [
-    { label: "recipes", value: new Set(findings.map((f) => f.recipe)).size },
+    { label: "recipes", value: new Set([...analyzed, ...findings.map((f) => f.recipe)]).size },
     { label: "findings", value: findings.length },
     ...SEVERITIES.map((s) => ({
       label: s === "info" ? "info" : `${s}s`,
@@ -226,10 +229,11 @@ function filters(findings: FindingView[]): FilterView[] {
   ];
 }
 
-function board(findings: FindingView[]): BoardRow[] {
-  const recipes = sorted([...new Set(findings.map((f) => f.recipe))]);
-  return recipes.map((recipe) => {
-    const mine = findings.filter((f) => f.recipe === recipe);
+function board(findings: FindingView[], analyzed: string[]): BoardRow[] {
+  const byRecipe = new Map<string, FindingView[]>(analyzed.map((r) => [r, []]));
+  for (const f of findings) byRecipe.set(f.recipe, [...(byRecipe.get(f.recipe) ?? []), f]);
+  return sorted([...byRecipe.keys()]).map((recipe) => {
+    const mine = byRecipe.get(recipe)!;
     return {
       recipe,
       findings: mine.map((f) => ({ anchor: f.anchor, rule: f.rule, severity: f.severity })),

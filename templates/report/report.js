@@ -31,7 +31,9 @@
         recipes.add(f.dataset.recipe);
       }
     }
-    for (const row of rows) row.classList.toggle("filtered-out", !recipes.has(row.dataset.recipe));
+    // Recipes without findings stay listed until a filter asks for findings.
+    for (const row of rows)
+      row.classList.toggle("filtered-out", wanted.length > 0 && !recipes.has(row.dataset.recipe));
     none.hidden = shown > 0;
     output.textContent =
       wanted.length === 0

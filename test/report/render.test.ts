@@ -255,6 +255,30 @@ test("rule docs come from redfix.sarif, or from the rules option", async () => {
   assert.match(other, 'href="https://example.org/rf110"');
 });
 
+test("an analyzed recipe without findings gets a clean row", async () => {
+  const r = exampleRun();
+  try {
+    const runJson = join(r.dir, "run.json");
+    const info = JSON.parse(readFileSync(runJson, "utf8")) as {
+      repos: { name: string; kind: string; path: string }[];
+    };
+    info.repos.push({ name: "immich", kind: "recipe", path: join(r.workspace, "recipes", "immich") });
+    writeFileSync(runJson, JSON.stringify(info));
+    const out = await renderReport(r.dir);
+    const row = /<tr data-recipe="immich">([\s\S]*?)<\/tr>/.exec(out);
+    assert.ok(row, "a row for immich");
+    assert.match(row[1]!, '<td data-label="Findings"><span class="muted">none</span></td>');
+    assert.match(row[1]!, "nothing to fix");
+    assert.match(out, "<div><dt>recipes</dt><dd>7</dd></div>");
+    assert.equal(
+      [...out.matchAll(/<tr data-recipe="([^"]+)">/g)].map((m) => m[1]),
+      [...RECIPES.slice(0, 2), "gitea", "immich", "keycloak", "mattermost-lts", "mumble"],
+    );
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("a broken verify record, a log outside the run directory and a missing patch are notes", async () => {
   const r = exampleRun();
   try {
