@@ -234,7 +234,7 @@ async function runStep(
       report.action = "in-base";
       return report;
     } else {
-      const commit = await commitOrFail(repo, existing ?? baseSha, files, step.commitMessage);
+      const commit = await commitOrFail(repo, existing ?? baseSha, step, baseSha);
       if (commit === null) {
         report.action = "in-base";
         return report;
@@ -283,15 +283,18 @@ async function runStep(
 async function commitOrFail(
   repo: Repo,
   parent: string,
-  files: string[],
-  message: string,
+  step: PlanStep,
+  baseSha: string,
 ): Promise<string | null> {
   try {
-    return await repo.commitPatches(parent, files, message);
+    const patches = step.patches.map((p) => ({ file: p.absPath, earlier: p.earlier }));
+    return await repo.commitPatches(parent, patches, step.commitMessage, baseSha);
   } catch (e) {
     if (e instanceof PatchDoesNotApply) {
       const hint =
-        files.length === 1 ? " (if it builds on an earlier patch of the series, try --group recipe)" : "";
+        step.patches.length === 1 && step.patches[0]!.index > 1
+          ? " (it conflicts with an earlier patch of the series; try --group recipe)"
+          : "";
       throw new StepFailure(`${e.message}${hint}`);
     }
     throw e;

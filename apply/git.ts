@@ -4,7 +4,7 @@
  * update-ref): the user's HEAD, index and working tree are never written, so a failure at any point
  * cannot leave the repo on another branch or with changed files.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -152,18 +152,71 @@ export class Repo {
 
   /**
    * A commit with the patches applied on `parent`, or null when they change nothing. Writes objects
-   * only; no ref, index or file of the user's.
+   * only; no ref, index or file of the user's. A patch that does not apply as it is gets a real 3-way
+   * merge when it is part of a series (see `withPreimageIds`).
    */
-  async commitPatches(parent: string, patchFiles: string[], message: string): Promise<string | null> {
+  async commitPatches(
+    parent: string,
+    patches: PatchToApply[],
+    message: string,
+    seriesBase: string,
+  ): Promise<string | null> {
     return this.withIndexAt(parent, async (env) => {
-      for (const p of patchFiles) {
-        const r = await this.run(["apply", "--cached", "--3way", p], { env });
-        if (r.exitCode !== 0) throw new PatchDoesNotApply(applyFailure([p], r));
+      for (const p of patches) {
+        const first = await this.run(["apply", "--cached", "--3way", p.file], { env });
+        if (first.exitCode === 0) continue;
+        const annotated = p.earlier.length > 0 ? await this.withPreimageIds(seriesBase, p) : null;
+        const again =
+          annotated === null
+            ? first
+            : await this.run(["apply", "--cached", "--3way", "-"], { env, input: annotated });
+        if (again.exitCode !== 0) throw new PatchDoesNotApply(applyFailure([p.file], again));
       }
       const tree = await this.ok(["write-tree"], { env });
       if (tree === (await this.treeOf(parent))) return null;
       return this.ok(["commit-tree", tree, "-p", parent, "-F", "-"], { input: message });
     });
+  }
+
+  /**
+   * Patch N of a series is the diff from the tree with patches 1..N-1 to the tree with 1..N; alone on
+   * the base, its context may not match. `git apply --3way` can merge it if the patch names its
+   * pre-image blobs, which redfix's patches do not: this rebuilds that tree on a throw-away index,
+   * and returns the patch with `index <pre>..<post>` lines added (null when the series does not apply
+   * on `seriesBase`). The blobs it writes are unreachable objects, nothing else.
+   */
+  async withPreimageIds(seriesBase: string, p: PatchToApply): Promise<string | null> {
+    const text = readFileSync(p.file, "utf8");
+    const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    if (paths.length === 0) return null;
+    const zeros = "0".repeat(seriesBase.length);
+    return this.withIndexAt(seriesBase, async (env) => {
+      if ((await this.run(["apply", "--cached", ...p.earlier], { env })).exitCode !== 0) return null;
+      const pre = await Promise.all(paths.map(([a]) => this.indexBlob(a, env)));
+      if ((await this.run(["apply", "--cached", p.file], { env })).exitCode !== 0) return null;
+      const post = await Promise.all(paths.map(([, b]) => this.indexBlob(b, env)));
+      let section = -1;
+      let inHeader = false;
+      const out: string[] = [];
+      for (const line of text.split("\n")) {
+        if (line.startsWith("diff --git ")) {
+          section++;
+          inHeader = true;
+        } else if (inHeader && line.startsWith("index ")) {
+          continue;
+        } else if (inHeader && line.startsWith("--- ")) {
+          out.push(`index ${pre[section] ?? zeros}..${post[section] ?? zeros}`);
+          inHeader = false;
+        }
+        out.push(line);
+      }
+      return out.join("\n");
+    });
+  }
+
+  private async indexBlob(path: string, env: Record<string, string>): Promise<string | null> {
+    const line = await this.ok(["ls-files", "--stage", "--", path], { env });
+    return line ? (line.split(/\s+/)[1] ?? null) : null;
   }
 
   /**
@@ -196,6 +249,12 @@ export class Repo {
 }
 
 export class PatchDoesNotApply extends Error {}
+
+export interface PatchToApply {
+  file: string;
+  /** The patches before it in its repo's series, which it was computed on top of. */
+  earlier: string[];
+}
 
 /** The outcome of one ref of a `git push --porcelain`. */
 export interface PushOutcome {

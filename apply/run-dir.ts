@@ -32,6 +32,8 @@ export interface SeriesPatch {
   rule: string;
   recipe: string;
   findings: Finding[];
+  /** Absolute paths of the patches before this one in its repo's series (it was computed on top of them). */
+  earlier: string[];
 }
 
 /** A run directory that cannot be read: a usage error, exit 2. */
@@ -60,15 +62,26 @@ export function readSeries(run: RunDirInfo): SeriesPatch[] {
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l !== "" && !l.startsWith("#"));
+    const paths = names.map((name) => join(run.dir, folder, name));
     names.forEach((name, i) => {
       const relPath = `${folder.split("\\").join("/")}/${name}`;
-      const absPath = join(run.dir, folder, name);
+      const absPath = paths[i]!;
       if (!existsSync(absPath)) throw new RunDirError(`${seriesFile} names ${name}, which is missing`);
       const findings = run.findings.filter((f) => f.fix?.patch === relPath);
       const parsed = /^\d+-([A-Za-z0-9]+)-(.+)\.patch$/.exec(name);
       const rule = findings[0]?.rule ?? parsed?.[1] ?? "fix";
       const recipe = findings[0]?.recipe ?? parsed?.[2] ?? repo.name;
-      out.push({ repo, name, relPath, absPath, index: i + 1, rule, recipe, findings });
+      out.push({
+        repo,
+        name,
+        relPath,
+        absPath,
+        index: i + 1,
+        rule,
+        recipe,
+        findings,
+        earlier: paths.slice(0, i),
+      });
     });
   }
   return out;

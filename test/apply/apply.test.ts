@@ -319,6 +319,90 @@ test("a patch that does not apply fails its step only; the repo stays on its bra
   }
 });
 
+/** Rewrites the discourse series: patch 2 computed on top of patch 1, its context overlapping patch 1's change. */
+function dependentSeries(ws: Workspace): void {
+  const scratch = join(ws.root, "series-scratch");
+  git(ws.root, "clone", "-q", ws.repo.discourse, scratch);
+  const compose = join(scratch, "compose.yml");
+  const patchDir = join(ws.run, "patches", "discourse");
+  const step = (from: string, to: string, name: string) => {
+    writeFileSync(compose, readFileSync(compose, "utf8").replace(from, to));
+    const diff = git(scratch, "diff")
+      .split("\n")
+      .filter((l) => !l.startsWith("index "))
+      .join("\n");
+    writeFileSync(join(patchDir, name), `${diff}\n`);
+    git(scratch, "commit", "-q", "-am", name);
+  };
+  step(
+    "    image: bitnamilegacy/discourse:3.2.1\n    command:",
+    "    image: bitnamilegacy/discourse:3.2.2\n    command:",
+    "0001-RF101-discourse.patch",
+  );
+  step(
+    "    # upstream names the main service",
+    "    # upstream calls the main service",
+    "0002-RF102-discourse.patch",
+  );
+}
+
+test("a patch computed on top of an earlier one gets a real 3-way merge onto the base, on its own branch", async () => {
+  const ws = makeWorkspace();
+  try {
+    dependentSeries(ws);
+    const second = join(ws.run, "patches", "discourse", "0002-RF102-discourse.patch");
+    assert.throws(
+      () => git(ws.repo.discourse, "apply", "--check", second),
+      "alone, its context does not match",
+    );
+    const report = await applyPlan(await buildPlan(ws.run, planOptions), applyOptions([]));
+    assert.ok(report.ok);
+    const compose = show(ws.repo.discourse, "redfix/rf102-discourse", "compose.yml");
+    assert.match(compose, "    # upstream calls the main service", "its own change");
+    assert.match(
+      compose,
+      "    image: bitnamilegacy/discourse:3.2.1\n    command:",
+      "not the earlier patch's",
+    );
+    assert.is(git(ws.repo.discourse, "rev-list", "--count", "main..redfix/rf102-discourse"), "1");
+    assert.is(git(ws.repo.discourse, "status", "--porcelain"), "");
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test("a patch that truly conflicts with an earlier one fails alone and points at --group recipe", async () => {
+  const ws = makeWorkspace();
+  try {
+    const scratch = join(ws.root, "series-scratch");
+    git(ws.root, "clone", "-q", ws.repo.discourse, scratch);
+    const compose = join(scratch, "compose.yml");
+    const patchDir = join(ws.run, "patches", "discourse");
+    for (const [from, to, name] of [
+      ["discourse:3.2.1\n    command:", "discourse:3.2.2\n    command:", "0001-RF101-discourse.patch"],
+      ["discourse:3.2.2\n    command:", "discourse:3.3.0\n    command:", "0002-RF102-discourse.patch"],
+    ] as const) {
+      writeFileSync(compose, readFileSync(compose, "utf8").replace(from, to));
+      writeFileSync(join(patchDir, name), `${git(scratch, "diff")}\n`);
+      git(scratch, "commit", "-q", "-am", name);
+    }
+    const report = await applyPlan(await buildPlan(ws.run, planOptions), applyOptions([]));
+    const failed = report.steps.find((s) => s.branch === "redfix/rf102-discourse")!;
+    assert.is(failed.action, "failed");
+    assert.match(failed.error!, "it conflicts with an earlier patch of the series; try --group recipe");
+    assert.is(git(ws.repo.discourse, "branch", "--list", "redfix/rf102-discourse"), "");
+    assert.is(git(ws.repo.discourse, "status", "--porcelain"), "");
+    const grouped = await applyPlan(
+      await buildPlan(ws.run, { ...planOptions, group: "recipe" }),
+      applyOptions([]),
+    );
+    assert.ok(grouped.ok);
+    assert.match(show(ws.repo.discourse, "redfix/discourse", "compose.yml"), "discourse:3.3.0\n    command:");
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test("a push the remote rejects: reported, never forced, and the branch made by this run is removed", async () => {
   const ws = makeWorkspace();
   try {
