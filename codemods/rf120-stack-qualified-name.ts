@@ -1,0 +1,60 @@
+/**
+ * RF120's fix: the host bytes of the reference become the stack-qualified name, nothing else of the
+ * file changes. In a config: `{{ env "STACK_NAME" }}_<service>`, `template_driver: golang` added when the
+ * config was not a template, and its version bumped. In a compose env value: `${STACK_NAME}_<service>`.
+ * Several findings in one config produce identical driver and bump edits, which the series merges.
+ */
+import { isMap } from "yaml";
+import type { Node, Pair } from "yaml";
+import type { Rf120Data } from "../analyzers/rules/rf120-bare-name-shared-network.js";
+import { versionVariable } from "../analyzers/rules/rf140-config-version.js";
+import { deref, pairRange } from "../load/compose.js";
+import type { Codemod } from "./codemod.js";
+import { replace } from "./edit.js";
+import type { Edit } from "./edit.js";
+import { findRecipe, recipeRepo } from "./recipe-repo.js";
+import { insertLinesAfter, lineIndent } from "./rf110-label-splice.js";
+import { bumpExport } from "./rf140-version-bump.js";
+
+export const rf120Codemod: Codemod = {
+  rule: "RF120",
+  fix(problem, ws) {
+    const data = problem.data as Rf120Data | undefined;
+    if (!data || data.unfixable || data.kind === "caddy-adapt") return null;
+    const recipe = findRecipe(ws, problem.recipe);
+    if (!recipe) return null;
+    const repo = recipeRepo(recipe);
+    if (data.kind === "env") {
+      return {
+        summary: `reach \`${data.host}\` as \${STACK_NAME}_${data.service}, its stack-qualified name`,
+        repo,
+        edits: [replace(data.file, data.hostRange, `\${STACK_NAME}_${data.service}`)],
+      };
+    }
+    const cfg = data.config;
+    const cf = recipe.composeFiles.find((f) => f.name === cfg?.composeFile);
+    const entry = cf?.configs.find((c) => c.name === cfg?.name);
+    if (!cfg || !cf || !entry) return null;
+    const edits: Edit[] = [replace(data.file, data.hostRange, `{{ env "STACK_NAME" }}_${data.service}`)];
+    if (!cfg.templated) {
+      const def = deref(cf.doc, entry.pair.value);
+      if (!isMap(def) || def.flow) return null;
+      const items = def.items as Pair[];
+      const last = items[items.length - 1];
+      const first = items[0];
+      if (!last || !first) return null;
+      const indent = lineIndent(cf.source, (first.key as Node).range?.[0] ?? 0);
+      edits.push(insertLinesAfter(cf.source, pairRange(last).end, `${indent}template_driver: golang\n`));
+    }
+    const variable = versionVariable(entry);
+    const bump = variable ? bumpExport(recipe, variable) : null;
+    if (bump) edits.push(bump);
+    return {
+      summary: `reach \`${data.host}\` as {{ env "STACK_NAME" }}_${data.service} in ${entry.file?.value ?? entry.name}${
+        cfg.templated ? "" : " (now a Go template)"
+      }${variable ? `; bump ${variable}` : ""}`,
+      repo,
+      edits,
+    };
+  },
+};
