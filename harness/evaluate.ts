@@ -27,6 +27,8 @@ export interface TraceStep {
   name: string;
   file: string;
   range: Range;
+  /** 1-based line of `range.start`, for a finding's evidence. */
+  line: number;
   note: string;
 }
 
@@ -107,7 +109,10 @@ interface Frame {
 
 class Evaluator {
   private readonly trace: TraceStep[] = [];
+  /** Functions being called, innermost last: recursion and the depth bound. */
   private readonly stack: string[] = [];
+  /** Constants being evaluated: a constant defined through itself is not static. */
+  private readonly pending: string[] = [];
   /** Constants already evaluated: their trace steps appear once. */
   private readonly constants = new Map<string, StaticValue>();
 
@@ -131,7 +136,8 @@ class Evaluator {
     range: Range,
     note: string,
   ): TraceStep {
-    const s: TraceStep = { kind, name, file: module.source.path, range, note };
+    const line = module.source.lines.position(range.start).line;
+    const s: TraceStep = { kind, name, file: module.source.path, range, line, note };
     this.trace.push(s);
     return s;
   }
@@ -162,6 +168,7 @@ class Evaluator {
         if (!this.guardsHold(ret.guards, frame)) continue;
         const value: StaticValue = ret.value ? this.eval(ret.value, frame) : { kind: "none" };
         entry.range = ret.range;
+        entry.line = module.source.lines.position(ret.range.start).line;
         entry.note += ` returns ${show(value)}`;
         return value;
       }
@@ -297,8 +304,8 @@ class Evaluator {
     const qualified = `${binding.module.name}.${binding.constant.name}`;
     const known = this.constants.get(qualified);
     if (known) return known;
-    if (this.stack.includes(qualified)) throw new NotStatic(`${qualified} is defined in terms of itself`);
-    this.stack.push(qualified);
+    if (this.pending.includes(qualified)) throw new NotStatic(`${qualified} is defined in terms of itself`);
+    this.pending.push(qualified);
     try {
       const s = this.step("constant", qualified, binding.module, binding.constant.range, "");
       const value = this.eval(binding.constant.value, { module: binding.module, params: new Map() });
@@ -306,7 +313,7 @@ class Evaluator {
       this.constants.set(qualified, value);
       return value;
     } finally {
-      this.stack.pop();
+      this.pending.pop();
     }
   }
 

@@ -42,7 +42,16 @@ for (const [language, dir, ext] of [
     const base = steps.find((s) => s[1] === "runner.harness.warm.CI_BASE_DOMAIN")!;
     assert.match(base[2]!, /^(export const )?CI_BASE_DOMAIN = /);
     assert.ok(steps.some((s) => s[0] === "environment" && s[1] === "CC_CI_BASE_DOMAIN"));
-    for (const s of canonical.trace) assert.ok(s.file.endsWith(`.${ext}`));
+    for (const s of canonical.trace) {
+      assert.ok(s.file.endsWith(`.${ext}`));
+      const module = model.modules.find((m) => m.source.path === s.file)!;
+      assert.is(s.line, module.source.lines.position(s.range.start).line);
+    }
+    const returnLine = model.modules
+      .find((m) => m.name === "runner.harness.canonical")!
+      .source.text.split("\n")
+      .findIndex((l) => l.includes(returns[0]!));
+    assert.is(canonical.trace[0]!.line, returnLine + 1);
   });
 
   test(`${language}: a collision-free canonical_domain changes only the warm providers`, async () => {

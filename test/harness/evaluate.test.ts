@@ -16,6 +16,8 @@ FLAG = True
 SET = {"x", "y"}
 LIST = ["p", "q"]
 NESTED = NAMES["a"] + "-" + NAMES.get("z", "zed")
+LOOP_A = LOOP_B
+LOOP_B = LOOP_A
 
 
 def helper():
@@ -372,6 +374,8 @@ test("moduleConstant: dicts, sets, lists, booleans, numbers", () => {
   assert.is(c("PORT"), "8443");
   assert.is(c("NESTED"), '"alpha-zed"');
   assert.ok("unknown" in moduleConstant(py, "pkg.base", "MISSING"));
+  const loop = moduleConstant(py, "pkg.base", "LOOP_A");
+  assert.ok("unknown" in loop && /LOOP_A is defined in terms of itself/.test(loop.unknown));
   assert.ok("unknown" in moduleConstant(py, "pkg.nowhere", "X"));
 });
 
