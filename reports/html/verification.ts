@@ -9,6 +9,8 @@ import { parseVerifyRecord, type VerifyRecord, type VerifyRun } from "./verify-r
 
 /** Enough of a log to see why a run failed; the full file stays one click away. */
 export const LOG_TAIL_LINES = 400;
+/** A log of a few enormous lines (a minified dump) is cut by size as well. */
+export const LOG_TAIL_CHARS = 64 * 1024;
 
 export const VERDICT_LABEL: Record<Verification["verdict"] | "unverified", string> = {
   "confirmed-fix": "confirmed fix",
@@ -248,13 +250,14 @@ async function readLog(runDir: string, rel: string): Promise<LogView> {
     };
   }
   const lines = text.replace(ANSI, "").replace(/\r\n?/g, "\n").replace(/\n$/, "").split("\n");
-  const cut = lines.length > LOG_TAIL_LINES;
-  return {
-    path: rel,
-    href,
-    text: (cut ? lines.slice(-LOG_TAIL_LINES) : lines).join("\n"),
-    note: cut ? `showing the last ${LOG_TAIL_LINES} of ${lines.length} lines` : null,
-  };
+  let shown = (lines.length > LOG_TAIL_LINES ? lines.slice(-LOG_TAIL_LINES) : lines).join("\n");
+  let note =
+    lines.length > LOG_TAIL_LINES ? `showing the last ${LOG_TAIL_LINES} of ${lines.length} lines` : null;
+  if (shown.length > LOG_TAIL_CHARS) {
+    shown = shown.slice(-LOG_TAIL_CHARS);
+    note = `showing the last ${LOG_TAIL_CHARS / 1024} KiB of ${lines.length} lines`;
+  }
+  return { path: rel, href, text: shown, note };
 }
 
 // pytest and friends colour their output; escape sequences are noise in HTML.

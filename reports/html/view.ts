@@ -179,6 +179,14 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
       note: code === "ENOENT" ? "the patch file is missing" : `the patch cannot be read (${code})`,
     };
   }
+  const size = text.split("\n").length;
+  // Not diff2html's own limit (diffMaxChanges): past it, diff2html writes hunk headers unescaped.
+  if (size > MAX_DIFF_LINES)
+    return {
+      ...view,
+      ...applyCommand(input, fix.repo, path),
+      note: `a patch of ${size} lines: open the file`,
+    };
   // diff2html names a file's block by a hash of its path: two findings patching compose.yml would share an id.
   const prefix = `${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}-`;
   view.diffHtml = diffHtml(text, {
@@ -187,10 +195,16 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     matching: "lines",
   }).replaceAll('id="d2h-', `id="${prefix}d2h-`);
   if (text.trim() === "") view.note = "the patch is empty";
-  const repo = input.repos.get(fix.repo);
-  if (repo) view.applyCommand = `cd ${shellQuote(repo.path)} && git apply ${shellQuote(path)}`;
-  else view.note = `run.json does not list the repo ${fix.repo}, so there is no git apply command`;
-  return view;
+  return { ...view, ...applyCommand(input, fix.repo, path) };
+}
+
+/** Beyond this a diff is a page of its own; the report links to the patch instead. */
+const MAX_DIFF_LINES = 5000;
+
+function applyCommand(input: RunInputs, repoName: string, patch: string): Partial<FixView> {
+  const repo = input.repos.get(repoName);
+  if (repo) return { applyCommand: `cd ${shellQuote(repo.path)} && git apply ${shellQuote(patch)}` };
+  return { note: `run.json does not list the repo ${repoName}, so there is no git apply command` };
 }
 
 function totals(findings: FindingView[], analyzed: string[]): { label: string; value: number }[] {

@@ -311,6 +311,34 @@ test("a broken verify record, a log outside the run directory and a missing patc
   }
 });
 
+test("a huge patch is linked, not rendered; a huge log shows its tail", async () => {
+  const r = exampleRun();
+  try {
+    const gitea = doc.findings.find((f) => f.recipe === "gitea")!;
+    const body = Array.from({ length: 6000 }, (_, i) => `+line ${i}`).join("\n");
+    writeFileSync(
+      join(r.dir, gitea.fix!.patch),
+      `diff --git a/big.txt b/big.txt\nnew file mode 100644\n--- /dev/null\n+++ b/big.txt\n@@ -0,0 +1,6000 @@\n${body}\n`,
+    );
+    const rec = JSON.parse(
+      readFileSync(join(r.dir, "verify", gitea.id, "result.json"), "utf8"),
+    ) as VerifyRecord;
+    const logLines = Array.from({ length: 1000 }, (_, i) => `log line ${i}`);
+    writeFileSync(join(r.dir, rec.runs[0]!.log), `${logLines.join("\n")}\n`);
+    const out = await renderReport(r.dir);
+    const a = /<article[^>]*id="finding-c48f1a6e2d907b3c"[\s\S]*?<\/article>/.exec(out)![0];
+    assert.match(a, "a patch of 6006 lines: open the file");
+    assert.not.match(a, "d2h-file-wrapper");
+    assert.match(a, "git apply");
+    assert.match(a, "showing the last 400 of 1000 lines");
+    assert.match(a, "log line 999");
+    assert.match(a, "log line 600\n");
+    assert.not.match(a, "log line 599\n");
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("without run.json the report says why excerpts and commands are missing", async () => {
   const r = exampleRun();
   try {
