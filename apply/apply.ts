@@ -291,10 +291,9 @@ async function commitOrFail(
     return await repo.commitPatches(parent, patches, step.commitMessage, baseSha);
   } catch (e) {
     if (e instanceof PatchDoesNotApply) {
-      const hint =
-        step.patches.length === 1 && step.patches[0]!.index > 1
-          ? " (it conflicts with an earlier patch of the series; try --group recipe)"
-          : "";
+      const hint = e.needsEarlierPatches
+        ? " (it conflicts with an earlier patch of the series; try --group recipe)"
+        : "";
       throw new StepFailure(`${e.message}${hint}`);
     }
     throw e;

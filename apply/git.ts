@@ -170,7 +170,8 @@ export class Repo {
           annotated === null
             ? first
             : await this.run(["apply", "--cached", "--3way", "-"], { env, input: annotated });
-        if (again.exitCode !== 0) throw new PatchDoesNotApply(applyFailure([p.file], again));
+        if (again.exitCode !== 0)
+          throw new PatchDoesNotApply(applyFailure([p.file], again), annotated !== null);
       }
       const tree = await this.ok(["write-tree"], { env });
       if (tree === (await this.treeOf(parent))) return null;
@@ -248,7 +249,15 @@ export class Repo {
   }
 }
 
-export class PatchDoesNotApply extends Error {}
+export class PatchDoesNotApply extends Error {
+  constructor(
+    message: string,
+    /** It applies after the earlier patches of its series, but does not merge without them. */
+    readonly needsEarlierPatches: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface PatchToApply {
   file: string;

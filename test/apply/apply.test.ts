@@ -304,6 +304,7 @@ test("a patch that does not apply fails its step only; the repo stays on its bra
     assert.is(rf101!.action, "created");
     assert.is(rf102!.action, "failed");
     assert.match(rf102!.error!, "0002-RF102-discourse.patch does not apply");
+    assert.not.match(rf102!.error!, "--group recipe", "the base moved: grouping would not help");
     assert.match(lines.join("\n"), /discourse: redfix\/rf102-discourse: failed: .*; discourse is as it was/);
     assert.is(git(ws.repo.discourse, "branch", "--list", "redfix/rf102-discourse"), "");
     const now = JSON.parse(snapshot(ws.repo.discourse));
