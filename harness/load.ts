@@ -4,6 +4,7 @@ import { isReadFailure, readSource } from "../load/source.js";
 import type { SourceFile } from "../load/source.js";
 import { crashed } from "./facts.js";
 import { linkHarness } from "./link.js";
+import type { analyzePython as AnalyzePython } from "./python/adapter.js";
 import type { HarnessLanguage, HarnessModel, HarnessModule, HarnessProblem } from "./model.js";
 
 /** Folders that hold installed or generated code, never the harness's own sources. */
@@ -52,28 +53,13 @@ export async function loadHarness(dir: string): Promise<HarnessModel> {
       });
     } else sources[f.language].push(read);
   }
-  if (sources.python.length) {
-    const { analyzePython } = await import("./python/adapter.js");
-    for (const source of sources.python) {
-      const { name, isPackage } = moduleName(source.path);
-      try {
-        const analysis = await analyzePython(source, name, isPackage);
-        modules.push(analysis.module);
-        problems.push(...analysis.problems);
-      } catch (e) {
-        problems.push(crashed(source, e));
-      }
-    }
-  }
-  if (sources.typescript.length) {
-    const { analyzeTypeScript } = await import("./typescript/adapter.js");
-    const analyses = analyzeTypeScript(
-      sources.typescript.map((source) => ({ source, moduleName: moduleName(source.path).name })),
-    );
-    for (const analysis of analyses) {
-      if (analysis.module) modules.push(analysis.module);
-      problems.push(...analysis.problems);
-    }
+  const analyses = [
+    ...(sources.python.length ? await analyzePythonFiles(sources.python) : []),
+    ...(sources.typescript.length ? await analyzeTypeScriptFiles(sources.typescript) : []),
+  ];
+  for (const analysis of analyses) {
+    if (analysis.module) modules.push(analysis.module);
+    problems.push(...analysis.problems);
   }
   const model: HarnessModel = {
     root,
@@ -83,6 +69,39 @@ export async function loadHarness(dir: string): Promise<HarnessModel> {
   };
   linkHarness(model);
   return model;
+}
+
+interface FileAnalysis {
+  module?: HarnessModule;
+  problems: HarnessProblem[];
+}
+
+async function analyzePythonFiles(sources: SourceFile[]): Promise<FileAnalysis[]> {
+  let analyzePython: typeof AnalyzePython;
+  try {
+    ({ analyzePython } = await import("./python/adapter.js"));
+  } catch (e) {
+    return sources.map((source) => ({ problems: [crashed(source, e)] }));
+  }
+  const out: FileAnalysis[] = [];
+  for (const source of sources) {
+    const { name, isPackage } = moduleName(source.path);
+    try {
+      out.push(await analyzePython(source, name, isPackage));
+    } catch (e) {
+      out.push({ problems: [crashed(source, e)] });
+    }
+  }
+  return out;
+}
+
+async function analyzeTypeScriptFiles(sources: SourceFile[]): Promise<FileAnalysis[]> {
+  try {
+    const { analyzeTypeScript } = await import("./typescript/adapter.js");
+    return analyzeTypeScript(sources.map((source) => ({ source, moduleName: moduleName(source.path).name })));
+  } catch (e) {
+    return sources.map((source) => ({ problems: [crashed(source, e)] }));
+  }
 }
 
 function compare(a: string, b: string): number {

@@ -10,6 +10,14 @@ import { harnessTree, pythonFixture, typescriptFixture } from "./support.js";
 
 const loadModule = fileURLToPath(new URL("../../harness/load.js", import.meta.url));
 
+test("loading is deterministic: the same tree gives the same model", async () => {
+  for (const dir of [pythonFixture, typescriptFixture]) {
+    const a = JSON.stringify(await loadHarness(dir));
+    const b = JSON.stringify(await loadHarness(dir));
+    assert.ok(a === b, dir);
+  }
+});
+
 test("module names from paths", () => {
   assert.equal(moduleName("runner/harness/warm.py"), { name: "runner.harness.warm", isPackage: false });
   assert.equal(moduleName("runner/harness/__init__.py"), { name: "runner.harness", isPackage: true });
