@@ -5,7 +5,7 @@ import time
 from runner.harness import mumble_client
 from runner.harness.murmur import MUMBLE_PORT
 
-HANDSHAKE_ATTEMPTS = 8
+HANDSHAKE_ATTEMPTS = 6
 HANDSHAKE_RETRY_DELAY = 0.5
 
 
