@@ -52,7 +52,7 @@ export function forgeRepoFromRemote(
   const parsed = parseRemote(remoteUrl);
   const owner = overrides.owner ?? parsed?.owner;
   const repo = parsed?.repo ?? lastPathPart(remoteUrl);
-  const baseUrl = overrides.forgeUrl?.replace(/\/+$/, "") ?? parsed?.baseUrl;
+  const baseUrl = overrides.forgeUrl?.replace(/\/+$/, "").replace(/\/api\/v1$/, "") ?? parsed?.baseUrl;
   if (!owner || !repo || !baseUrl) return null;
   return { baseUrl, owner, repo };
 }
@@ -129,9 +129,18 @@ export class GiteaClient {
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        // A followed redirect turns a POST into a GET: report it instead.
+        redirect: "manual",
       });
     } catch (e) {
       throw new ForgeError(`${method} ${url}: ${(e as Error).message}`, 0);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const to = res.headers.get("location") ?? "elsewhere";
+      throw new ForgeError(
+        `${method} ${url} is redirected to ${to}: give --forge-url the forge's own URL`,
+        res.status,
+      );
     }
     const text = await res.text();
     let json: unknown = null;

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ApplyRefusal, applyPlan } from "../../apply/apply.js";
@@ -51,6 +53,45 @@ test("forge and repo from remote URLs: https (with a sub-path), ssh, scp-like; o
       repo: "discourse",
     },
   );
+  assert.equal(
+    forgeRepoFromRemote("/srv/git/x.git", { forgeUrl: "https://forge.example/api/v1/", owner: "o" }),
+    {
+      baseUrl: "https://forge.example",
+      owner: "o",
+      repo: "x",
+    },
+  );
+});
+
+test("a forge URL that redirects is reported, not followed (a redirected POST would become a GET)", async () => {
+  const ws = makeWorkspace();
+  const server = createServer((_req, res) => {
+    res.writeHead(301, { Location: "https://forge.example/api/v1/repos/coop-cloud/cc-ci/pulls" });
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const plan = await buildPlan(ws.run, planOptions);
+    plan.steps = plan.steps.slice(0, 1);
+    const report = await applyPlan(
+      plan,
+      applyOptions([], {
+        push: "origin",
+        pr: "api",
+        forgeUrl: url,
+        forgeOwner: "coop-cloud",
+        env: { REDFIX_GITEA_TOKEN: TOKEN },
+      }),
+    );
+    assert.match(
+      report.steps[0]!.error!,
+      "is redirected to https://forge.example/api/v1/repos/coop-cloud/cc-ci/pulls",
+    );
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    ws.cleanup();
+  }
 });
 
 async function withForge(
