@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import Handlebars from "handlebars";
 import { readRunInputs, type RuleDocs } from "./inputs.js";
@@ -31,7 +31,9 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const html = await renderReport(runDir, options);
   const path = join(resolve(runDir), REPORT_FILE);
-  await writeFile(path, html);
+  // Through a rename, so a browser reloading the report never reads half of it.
+  await writeFile(`${path}.tmp`, html);
+  await rename(`${path}.tmp`, path);
   return path;
 }
 
