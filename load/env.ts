@@ -45,12 +45,22 @@ export function parseEnvSample(source: SourceFile): EnvSample {
   return { source, variables };
 }
 
-/** Every `COMPOSE_FILE` value named in the sample, commented lines too, split into file names. */
+/**
+ * Every `COMPOSE_FILE` value named in the sample, commented lines too, split into file names.
+ * `$COMPOSE_FILE` in a value is the value so far (`COMPOSE_FILE="$COMPOSE_FILE:compose.x.yml"` builds
+ * the list line by line, as the env file is read); only uncommented lines extend it.
+ */
 export function composeFileCombinations(env: EnvSample): { files: string[]; variable: EnvVariable }[] {
+  let current = "compose.yml"; // abra's default when COMPOSE_FILE is unset
   return env.variables
     .filter((v) => v.name === "COMPOSE_FILE")
-    .map((v) => ({
-      files: v.value
+    .map((v) => {
+      const value = v.value.replace(/\$\{COMPOSE_FILE\}|\$COMPOSE_FILE\b/g, current);
+      if (!v.commented) current = value;
+      return { value, variable: v };
+    })
+    .map(({ value, variable: v }) => ({
+      files: value
         .split(":")
         .map((s) => s.trim())
         .filter(Boolean),
