@@ -8,11 +8,17 @@ const it = pytestMissing ? test.skip : test;
 if (pytestMissing) console.log(`examples harness tests skipped: ${pytestMissing}`);
 
 let ws: Workspace;
+let patched: Workspace;
 
 test.before(async () => {
-  if (!pytestMissing) ws = await workspace();
+  if (pytestMissing) return;
+  ws = await workspace();
+  patched = await workspace(["cc-ci"]);
 });
-test.after(() => ws?.dispose());
+test.after(() => {
+  ws?.dispose();
+  patched?.dispose();
+});
 
 it("the harness's unit tests pass", async () => {
   const r = await pytest(ws, ["tests/harness"]);
@@ -38,6 +44,23 @@ it("RF204: discourse's upgrade test asserts a migration no release performs", as
   assert.is(r.outcomes.get("test_upgrade::test_upgrade_moves_to_official_image"), "failed", r.output);
   assert.match(r.output, "bitnamilegacy/discourse");
   // The laid-out repo has release tags: the volume check runs against the last release and passes.
+  assert.is(r.outcomes.get("test_upgrade::test_upgrade_keeps_data_volumes"), "passed", r.output);
+});
+
+it("RF201 patched: keycloak's canonical domain lives beside its warm one, other recipes keep theirs", async () => {
+  const r = await pytest(patched, ["tests/keycloak/test_warm_canonical.py", "tests/harness"]);
+  assert.is(r.exitCode, 0, r.output);
+  assert.ok(
+    [...r.outcomes.values()].every((o) => o === "passed"),
+    r.output,
+  );
+});
+
+it("RF204 patched: the migration assertion is not applicable while no release migrates", async () => {
+  const r = await pytest(patched, ["tests/discourse/test_upgrade.py"]);
+  assert.is(r.exitCode, 0, r.output);
+  assert.is(r.outcomes.get("test_upgrade::test_upgrade_moves_to_official_image"), "skipped", r.output);
+  assert.match(r.output, "this upgrade performs no image migration");
   assert.is(r.outcomes.get("test_upgrade::test_upgrade_keeps_data_volumes"), "passed", r.output);
 });
 

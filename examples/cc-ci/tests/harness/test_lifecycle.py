@@ -24,7 +24,7 @@ def test_wait_port_times_out_on_a_closed_port():
 
 
 def test_recipe_meta_is_read_from_the_recipe_folder():
-    assert lifecycle.load_meta("keycloak").WARM_CANONICAL is False
+    assert lifecycle.load_meta("discourse").HEALTH_PATH == "/srv/status"
     assert lifecycle.load_meta("no-such-recipe").__dict__ == {}
 
 
