@@ -92,6 +92,16 @@ def deploy_local(recipe_dir):
     app.ports[MUMBLE_PORT] = free_port()
     app.http_port = free_port()
 
+    try:
+        _start_services(app, recipe_dir, compose, env, binary, uid, gid)
+    except BaseException:
+        app.undeploy()
+        raise
+    return app
+
+
+def _start_services(app, recipe_dir, compose, env, binary, uid, gid):
+    workdir = app.workdir
     service_env = recipes.environment(compose["services"]["app"], env)
     ini = os.path.join(workdir, "murmur.ini")
     with open(ini, "w") as f:
@@ -111,4 +121,3 @@ def deploy_local(recipe_dir):
         "status.log",
         cwd=workdir,
     )
-    return app
