@@ -36,9 +36,7 @@ What: each compose file (\`compose.yml\` and every \`compose.*.yml\` overlay) mu
 Fix: the value is replaced with \`3.8\`, keeping its quoting (\`"3.7"\` → \`"3.8"\`, \`'3'\` → \`'3.8'\`); a file without
 \`version\` gets \`version: "3.8"\` as its first line (after a leading \`---\`).
 
-Source: confirmed from abra's source (\`pkg/lint\`, \`LintRules\`: Ref R001, Level warn, Description and HowToResolve
-as quoted, Function \`LintComposeVersion\`). abra judges the compose config it loads from all of the recipe's
-compose files; redfix reports each file that lacks the version, so the finding points at the line to change.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) shows \`LintRules\` with Ref R001, Level warn, the Description and HowToResolve quoted above, and Function \`LintComposeVersion\`. That abra compares the version of the config it merges from all compose files is inferred; redfix reports each file that lacks the version, so the finding points at the line to change.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -1,11 +1,7 @@
 import type { Rule } from "../rule.js";
 import { abraRecipes, combinationsText } from "./r0-recipe.js";
 
-const SOURCE = `Source: the rule's id, level (warn) and description "healthcheck enabled for all services" are confirmed
-from abra's \`pkg/lint\` table; the check (\`LintHealthchecks\`: a service whose loaded \`healthcheck\` is nil fails) is
-inferred from that function's name and abra's documented behaviour. abra judges the merged config of all compose
-files at once; redfix judges each overlay combination, so a healthcheck that only an overlay adds still leaves the
-base deploy unchecked.`;
+const SOURCE = `Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) shows \`LintRules\` opening with R002 at level warn, described "healthcheck enabled fo…" (the excerpt ends there), and has \`LintHealthchecks\`; the check (a service whose loaded \`healthcheck\` is nil fails, in the config abra merges from all compose files) is inferred. Judging each overlay combination is redfix's: a healthcheck that only an overlay adds still leaves the base deploy unchecked.`;
 
 export const r002: Rule = {
   meta: {

@@ -22,9 +22,7 @@ image is reported once, where it is written, naming the combinations in which it
 Fix: none is mechanical — which tag is right is the maintainer's choice. The message names the image; pin it to
 the upstream release the recipe is tested with (\`image: name:1.2.3\`).
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the check
-(\`LintAllImagesTagged\`: docker's \`reference.IsNameOnly\` on each service's image) is inferred from the function
-name. abra judges the merged config of all compose files; redfix judges each combination.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintAllImagesTagged\`; the id, the level (warn) and the check — docker's \`reference.IsNameOnly\` on each service's image, in the config abra merges from all compose files — are inferred (from that name, domain.md's numbering and abra's behaviour as remembered; its rule table past R002 was not readable here). Judging each combination is redfix's.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

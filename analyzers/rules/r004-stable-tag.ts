@@ -22,10 +22,7 @@ written, naming the combinations.
 
 Fix: none is mechanical; pin the image to a release tag.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the check
-(\`LintNoUnstableTags\`: a tag equal to \`latest\`, or a reference without a tag) is inferred. Deviation: abra's type
-switch also fails a digest-only reference (\`name@sha256:…\`); redfix does not, because a digest is the most
-stable pin there is.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintNoUnstableTags\`; the id, the level (warn) and the check — a tag equal to \`latest\`, or a reference with no tag — are inferred, as is the quirk below. Deviation: abra's type switch also fails a digest-only reference (\`name@sha256:…\`); redfix does not, because a digest is the most stable pin there is.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -38,9 +38,7 @@ well). Digest-only references are not judged (see R004).
 
 Fix: none is mechanical; use the upstream's versioned tag.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the check
-(\`LintSemverLikeTags\` → \`tagcmp.IsParsable\`) is inferred, and the format above follows coop-cloud's tagcmp
-library as documented, not its code.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintSemverLikeTags\`; the id, the level (warn) and the check (coop-cloud's \`tagcmp.IsParsable\`) are inferred; the tag format above follows tagcmp as documented and remembered, not its code.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

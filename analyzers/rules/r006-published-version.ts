@@ -22,9 +22,7 @@ Fix: none as a patch — releases are tags, not file edits. The message gives th
 <recipe>\` (which writes release notes and an annotated tag \`x.y.z+<upstream>\`), or
 \`git tag -a <x.y.z+upstream> -m "<notes>"\` and \`git push origin --tags\`.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; that the check reads
-the catalogue (\`LintHasPublishedVersion\`) is inferred from its name and abra's documentation. The git-tag proxy
-is redfix's.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintHasPublishedVersion\`; the id, the level (warn) and that abra reads the recipe catalogue are inferred from that name and abra's documentation. The git-tag proxy is redfix's.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -81,9 +81,7 @@ missing README.md at that path. \`?\` counts as filled, as in abra. \`Status\` a
 Fix: none is mechanical — the values are facts about the recipe that only its maintainer knows. The message
 names the field and the form it takes.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the fields checked
-(\`LintMetadataFilledIn\` via \`GetRecipeFeaturesAndCategory\`: category, backups, email, healthcheck, image, SSO) are
-inferred from abra's recipe package and the README template of coop-cloud/example.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintMetadataFilledIn\`; the id, the level (warn) and the fields checked (via abra's \`GetRecipeFeaturesAndCategory\`: category, backups, email, healthcheck, image, SSO) are inferred from abra's recipe package as remembered and the README template of coop-cloud/example.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

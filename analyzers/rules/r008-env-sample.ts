@@ -24,8 +24,7 @@ overlay's own variables commented under it; and \`SECRET_<NAME>_VERSION=v1\` for
 that version. \`STACK_NAME\` (set by abra) and the config versions exported by \`abra.sh\` are left out. The file is
 a start: the maintainer fills in example values.
 
-Source: the id, description and how-to-resolve are confirmed from abra's \`pkg/lint\` table; the level (error) and
-the check (\`LintEnvConfigPresent\`: the file exists) are inferred from abra's function list.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintEnvConfigPresent\`; the id, the level (error) and the check (the file exists) are inferred from that name and domain.md's numbering.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

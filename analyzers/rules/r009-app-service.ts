@@ -20,8 +20,7 @@ Fix: none is mechanical — renaming a service changes its swarm name, its volum
 label and harness reference. The message names the likely main service (the one with \`traefik.enable=true\`, or
 the first) and says to rename it to \`app\`. Never rename an existing \`app\` away.
 
-Source: the id, level (error) and description are confirmed from abra's \`pkg/lint\` table (domain notes record it
-as an error-level rule); the check (\`LintAppService\`: some service is named \`app\`) is inferred.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintAppService\`; the id and the check (some service is named \`app\`) are inferred; the level (error) is recorded in domain.md, not read from abra's table here.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -22,9 +22,7 @@ Fix: none is mechanical — routing also needs a router rule and the service's p
 \`traefik.enable=true\`, \`traefik.http.routers.\${STACK_NAME}.rule=Host(\\\`\${DOMAIN}\\\`)\` and
 \`traefik.http.services.\${STACK_NAME}.loadbalancer.server.port=<port>\` to \`app\`'s \`deploy.labels\`.
 
-Source: the id, description and skip condition (\`LintTraefikEnabledSkipCondition\` exists) are confirmed from
-abra's \`pkg/lint\` table and function list; the level and the checks (the skip reads \`DOMAIN\` from
-\`.env.sample\`; the rule looks for the label on any service) are inferred.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintTraefikEnabled\` and a skip function, \`LintTraefikEnabledSkipCondition\` — both confirmed names; the id, the level (error), the skip (\`DOMAIN\` absent from \`.env.sample\`) and the check (the label on any service) are inferred.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

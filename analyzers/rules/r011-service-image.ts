@@ -25,8 +25,7 @@ breaks the whole stack.
 Fix: when no file of the recipe gives the service an image, the overlay block is an orphan and is dropped
 from the overlay that declares it. When another overlay provides the image, the finding names the
 combinations that break (enable both overlays together) and offers no fix. Source: abra \`recipe lint\`
-(R011, "all services have images", level error): the id and description are confirmed from abra's \`pkg/lint\`
-table; the check (\`LintImagePresent\`: a service whose image is empty fails) is inferred from the function name.`,
+(R011): confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintImagePresent\`; the id, the description ("all services have images"), the level (error) and the check (a service whose image is empty fails) are inferred.`,
   },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {

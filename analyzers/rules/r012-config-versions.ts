@@ -37,9 +37,7 @@ finding (what abra reports); versioning those names is RF140's.
 Fix: \`export <VAR>=v1\` (or the value \`.env.sample\` gives it) is added to \`abra.sh\` after its last export;
 \`abra.sh\` is created when absent. All of a recipe's missing exports go into one patch.
 
-Source: the id, description and how-to-resolve are confirmed from abra's \`pkg/lint\` table; the level (error) and
-abra's check (\`LintAbraShVendors\`: a recipe with configs must have an \`abra.sh\`) are inferred from its function
-list. Checking each variable is redfix's: abra only checks the file exists.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintAbraShVendors\`; the id, the level (error) and abra's check (a recipe with configs must have an \`abra.sh\`) are inferred from that name. Checking each variable is redfix's: abra only checks the file exists.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -31,8 +31,7 @@ is not. Whether the repository exists is not checked. A folder that is not a git
 Fix: none as a patch. The message gives the command: create the repo (for the catalogue:
 \`git.coopcloud.tech/coop-cloud/<recipe>\`), then \`git remote add origin <url>\` and push.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the online check
-(\`LintHasRecipeRepo\`) is inferred from its name and description. The offline check is redfix's.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintHasRecipeRepo\`; the id, the level (warn) and the online check are inferred from that name and abra's behaviour as remembered. The offline check is redfix's.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -30,9 +30,7 @@ nothing for such a folder.
 Fix: none as a patch — tags are not file edits. The message gives the commands that replace the tag in place:
 \`git tag -a -f <tag> <tag>^{} -m "<notes>"\` then \`git push --force origin <tag>\`.
 
-Source: the id and description are confirmed from abra's \`pkg/lint\` table; the level (error) and the check
-(\`LintValidTags\`: each tag ref must resolve to a tag object, otherwise "invalid lightweight tag detected") are
-inferred from abra's function list and behaviour.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintValidTags\`; the id, the level (error) and the check (each tag ref must resolve to a tag object, otherwise "invalid lightweight tag detected"; a folder that is not a repo fails with "unable to open") are inferred from that name and abra's code as remembered.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

@@ -61,9 +61,7 @@ Fix: none is mechanical — renaming a secret orphans the values operators alrea
 Shorten the key (and its \`name:\`, the services' \`secrets:\` entries and \`SECRET_<NAME>_VERSION\` in
 \`.env.sample\`), and note in the release notes that operators must re-insert the secret.
 
-Source: the id, level (warn) and description are confirmed from abra's \`pkg/lint\` table; the limit of
-${SECRET_NAME_LIMIT} characters (\`LintSecretLengths\`) and abra's stack-name limit of ${STACK_NAME_LIMIT} are inferred
-from abra's source as remembered, not read here; swarm's ${SWARM_NAME_LIMIT}-character limit is docker's.`,
+Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) has \`LintSecretLengths\`; the id, the level (warn), abra's limit of ${SECRET_NAME_LIMIT} characters on the secret key and its stack-name limit of ${STACK_NAME_LIMIT} are inferred from abra's code as remembered, not read here; swarm's ${SWARM_NAME_LIMIT}-character limit on object names is docker's.`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {

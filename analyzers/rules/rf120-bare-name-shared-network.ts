@@ -62,6 +62,16 @@ export interface Rf120Data {
   unfixable?: string;
 }
 
+/**
+ * The template text of a stack-qualified name at `at` in a config. Inside a double-quoted string the
+ * action uses a raw string (`{{ env \`STACK_NAME\` }}`), so the unrendered file stays well-formed.
+ */
+export function qualifiedName(text: string, at: number, service: string): string {
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const quotes = (text.slice(lineStart, at).match(/(?<!\\)"/g) ?? []).length;
+  return quotes % 2 === 1 ? `{{ env \`STACK_NAME\` }}_${service}` : `{{ env "STACK_NAME" }}_${service}`;
+}
+
 interface Holder {
   recipe: string;
   service: string;
@@ -329,7 +339,7 @@ function checkCaddyfile(
   } else {
     const patched = applyHostEdits(
       src.text,
-      c.refs.map((r, i) => qualifyHost(src.text, r, `{{ env "STACK_NAME" }}_${c.data[i]!.service}`)),
+      c.refs.map((r, i) => qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, c.data[i]!.service))),
     );
     const after = adaptCaddyfile(patched, true, samples);
     if (after.status === "failed") {
