@@ -21,7 +21,7 @@ export function comparisonOf(expr: HarnessExpr): HarnessComparison | undefined {
   return undefined;
 }
 
-export function contains(outer: Range, inner: Range): boolean {
+export function rangeContains(outer: Range, inner: Range): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }
 
@@ -29,7 +29,7 @@ export function contains(outer: Range, inner: Range): boolean {
 export function enclosingFunction(functions: HarnessFunction[], range: Range): HarnessFunction | undefined {
   let best: HarnessFunction | undefined;
   for (const fn of functions) {
-    if (contains(fn.range, range) && (!best || contains(best.range, fn.range))) best = fn;
+    if (rangeContains(fn.range, range) && (!best || rangeContains(best.range, fn.range))) best = fn;
   }
   return best;
 }

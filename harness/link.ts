@@ -1,5 +1,5 @@
 import { findConnects } from "./connects.js";
-import { contains, enclosingFunction } from "./facts.js";
+import { enclosingFunction, rangeContains } from "./facts.js";
 import type { HarnessModel, HarnessModule } from "./model.js";
 import { resolveCallee } from "./resolve.js";
 
@@ -42,5 +42,5 @@ export function linkHarness(model: HarnessModel): void {
 
 /** Tests do not nest, so at most one contains a range. */
 function enclosingTest(module: HarnessModule, range: { start: number; end: number }): string | undefined {
-  return module.tests.find((t) => contains(t.range, range))?.nodeId;
+  return module.tests.find((t) => rangeContains(t.range, range))?.nodeId;
 }
