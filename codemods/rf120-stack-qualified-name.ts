@@ -7,6 +7,7 @@
 import { isMap } from "yaml";
 import type { Node, Pair } from "yaml";
 import type { Rf120Data } from "../analyzers/rules/rf120-bare-name-shared-network.js";
+import { qualifiedName } from "../analyzers/rules/rf120-bare-name-shared-network.js";
 import { versionVariable } from "../analyzers/rules/rf140-config-version.js";
 import { deref, pairRange } from "../load/compose.js";
 import type { Codemod } from "./codemod.js";
@@ -35,7 +36,11 @@ export const rf120Codemod: Codemod = {
     const cf = recipe.composeFiles.find((f) => f.name === cfg?.composeFile);
     const entry = cf?.configs.find((c) => c.name === cfg?.name);
     if (!cfg || !cf || !entry) return null;
-    const edits: Edit[] = [replace(data.file, data.hostRange, `{{ env "STACK_NAME" }}_${data.service}`)];
+    const text = recipe.fileRefs.find((r) => r.source?.absPath === data.file)?.source?.text;
+    if (text === undefined) return null;
+    const edits: Edit[] = [
+      replace(data.file, data.hostRange, qualifiedName(text, data.hostRange.start, data.service)),
+    ];
     if (!cfg.templated) {
       const def = deref(cf.doc, entry.pair.value);
       if (!isMap(def) || def.flow) return null;

@@ -339,7 +339,9 @@ function checkCaddyfile(
   } else {
     const patched = applyHostEdits(
       src.text,
-      c.refs.map((r, i) => qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, c.data[i]!.service))),
+      c.refs.map((r, i) =>
+        qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, c.data[i]!.service)),
+      ),
     );
     const after = adaptCaddyfile(patched, true, samples);
     if (after.status === "failed") {

@@ -56,7 +56,7 @@ test("RF120: an alias is replaced by its service's stack-qualified name, never r
   assert.not.ok(findings.some((f) => f.fix && /rename/.test(f.fix.summary)));
 });
 
-for (const name of ["bluesky-pds", "env-urls"]) {
+for (const name of ["bluesky-pds", "env-urls", "nginx-traefik"]) {
   test(`RF120 codemod ${name}: patches apply, output matches byte for byte, fixpoint, idempotent`, async () => {
     const out = await runCodemodFixture(join(FIXTURES, "codemods", "RF120", name), "RF120");
     try {
