@@ -125,6 +125,10 @@ it("is usable from the keyboard: the skip link first, filters reachable, focus v
   await fresh.keyboard.press("Tab");
   assert.is(await fresh.evaluate("document.activeElement.name"), "rule", "the first filter comes next");
   assert.is.not(await fresh.evaluate("getComputedStyle(document.activeElement).outlineStyle"), "none");
+  // Arrow keys on the focused filter choose the first rule; the board follows.
+  await fresh.keyboard.press("ArrowDown");
+  assert.is(await fresh.evaluate("document.activeElement.value"), "RF002");
+  assert.is(await fresh.locator("#shown").textContent(), "Showing 1 of 8 findings in 1 of 6 recipes");
   await fresh.keyboard.press("Tab");
   assert.is(await fresh.evaluate("document.activeElement.name"), "severity");
   await fresh.close();
