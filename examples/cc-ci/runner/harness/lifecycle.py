@@ -2,6 +2,7 @@
 
 import importlib.util
 import socket
+import ssl
 import time
 import types
 import urllib.request
@@ -56,6 +57,7 @@ def wait_ready(app, meta):
             probe.get("consecutive", 3),
             probe.get("interval", 0.5),
             deadline,
+            tls=probe.get("tls", False),
         )
 
 
@@ -73,11 +75,16 @@ def wait_http(url, timeout, deadline):
     raise TimeoutError(f"{url} not healthy before the deploy timeout: {last}")
 
 
-def wait_port(host, port, consecutive, interval, deadline):
+def wait_port(host, port, consecutive, interval, deadline, tls=False):
+    """`consecutive` connections in a row; with `tls`, each completes a TLS handshake too: a server
+    can accept connections before it can answer them (murmurd listens, then generates its
+    certificate)."""
     streak = 0
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection((host, port), timeout=interval or 1):
+            with socket.create_connection((host, port), timeout=max(interval, 1)) as sock:
+                if tls:
+                    _tls_probe_context().wrap_socket(sock, server_hostname=host).close()
                 streak += 1
         except OSError:
             streak = 0
@@ -85,6 +92,14 @@ def wait_port(host, port, consecutive, interval, deadline):
             return
         time.sleep(interval if streak else POLL_INTERVAL)
     raise TimeoutError(f"{host}:{port} did not accept {consecutive} connections in a row before the deploy timeout")
+
+
+def _tls_probe_context():
+    # Readiness, not identity: a fresh server's certificate is self-signed.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 def promote(recipe, meta):
