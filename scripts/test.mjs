@@ -25,7 +25,10 @@ for (const [name, cmd, args] of steps) {
 
 if (built) {
   const pattern = process.env.REDFIX_TEST_PATTERN ?? "\\.test\\.js$";
-  const r = spawnSync("npx", ["uvu", "dist/test", pattern], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const r = spawnSync("npx", ["uvu", "dist/test", pattern], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.stdout.write(r.stdout ?? "");
   const total = Number(/Total:\s+(\d+)/.exec(r.stdout ?? "")?.[1] ?? NaN);
   const ok = Number(/Passed:\s+(\d+)/.exec(r.stdout ?? "")?.[1] ?? NaN);

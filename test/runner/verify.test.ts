@@ -123,6 +123,10 @@ test("verify: red→green replay confirms the fix; a test red only under load is
       record.runs.every((x) => existsSync(join(out, x.log))),
       "every replay has its log",
     );
+    const parsed = parseVerifyRecord(
+      JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")),
+    );
+    assert.ok("record" in parsed, "the HTML report reads the record");
     assert.ok(record.checks.some((c) => c.name === "static re-check: finding gone" && c.status === "passed"));
     assert.ok(
       record.checks.some(
