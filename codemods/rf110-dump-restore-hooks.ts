@@ -44,14 +44,36 @@ export const rf110Codemod: Codemod = {
     if (!style) return null;
 
     const edits: Edit[] = [];
-    // Labels replaced or removed, in whichever file declares them (an overlay cannot remove a base label).
     const mountedVolumes = new Set([...merged.volumes.values()].map((m) => m.value.source).filter(Boolean));
-    const doomed = [...merged.deployLabels.entries()].filter(([k]) => {
-      if (k === LABEL.legacyPath || k === LABEL.preHook || k === LABEL.restorePost || k === LABEL.postHook)
-        return true;
+    const volumeLabel = `${LABEL.volumePrefix}${data.dataVolume}.path`;
+    const misnamedPath = (k: string) => {
       const vol = /^backupbot\.backup\.volumes\.(.+)\.path$/.exec(k)?.[1];
       return vol !== undefined && (vol === data.dataVolume || !mountedVolumes.has(vol));
-    });
+    };
+    // Hooks that dump and restore already: only the volume path is missing, so only it is added.
+    if (data.existingDump && data.defects.every((d) => d === "raw-copy")) {
+      for (const [k, d] of merged.deployLabels)
+        if (misnamedPath(k)) edits.push(deleteItem(d.file.source, d.value.collection, d.value.range));
+      const anchor = svc.deployLabels.find((l) => l.key === LABEL.preHook) ?? lastEntry(svc.deployLabels);
+      if (!anchor) return null;
+      edits.push(
+        insertLinesAfter(cf.source, anchor.range.end, labelLine(style, volumeLabel, data.existingDump)),
+      );
+      return {
+        summary: `back up only the dump ${data.existingDump} of \`${data.service}\`, not the live data directory`,
+        repo: recipeRepo(recipe),
+        edits,
+      };
+    }
+    // Labels replaced or removed, in whichever file declares them (an overlay cannot remove a base label).
+    const doomed = [...merged.deployLabels.entries()].filter(
+      ([k]) =>
+        k === LABEL.legacyPath ||
+        k === LABEL.preHook ||
+        k === LABEL.restorePost ||
+        k === LABEL.postHook ||
+        misnamedPath(k),
+    );
     for (const [, d] of doomed) edits.push(deleteItem(d.file.source, d.value.collection, d.value.range));
 
     const kind = data.kind;
@@ -63,11 +85,7 @@ export const rf110Codemod: Codemod = {
         : { backup: `${script.target} backup`, restore: `${script.target} restore` };
     const labels: [string, string][] = [];
     if (!isTrue(merged.deployLabels.get(LABEL.backup))) labels.push([LABEL.backup, "true"]);
-    labels.push(
-      [LABEL.preHook, hooks.backup],
-      [`${LABEL.volumePrefix}${data.dataVolume}.path`, DUMP_FILE],
-      [LABEL.restorePost, hooks.restore],
-    );
+    labels.push([LABEL.preHook, hooks.backup], [volumeLabel, DUMP_FILE], [LABEL.restorePost, hooks.restore]);
     const anchor = svc.deployLabels.find((l) => l.key === LABEL.backup) ?? lastEntry(svc.deployLabels);
     if (!anchor) return null;
     edits.push(

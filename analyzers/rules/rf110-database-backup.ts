@@ -97,6 +97,8 @@ export interface Rf110Data {
   /** Where the volume is mounted in the container. */
   mountTarget: string;
   defects: BackupDefect[];
+  /** Where the working pre-hook already writes its dump (relative to the volume): a raw copy alone needs only the path label. */
+  existingDump: string | null;
 }
 
 export const LABEL = {
@@ -115,6 +117,21 @@ function truthy(v: string | null | undefined): boolean {
 interface Judgement {
   defects: { defect: BackupDefect; entry: Declared<KeyValueEntry> | null; note: string }[];
   anchor: Declared<KeyValueEntry>;
+  /** The dump the existing pre-hook writes, relative to the data volume, when it writes one there. */
+  existingDump: string | null;
+}
+
+/** The one file under the volume's mount point that a dumping hook names (`…/data/backup.sql`). */
+function dumpUnder(text: string, mountTarget: string | null | undefined): string | null {
+  if (!mountTarget) return null;
+  const root = mountTarget.replace(/\/+$/, "");
+  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const found = new Set(
+    [...text.matchAll(new RegExp(`${escaped}/([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)`, "g"))].map(
+      (m) => m[1]!,
+    ),
+  );
+  return found.size === 1 ? [...found][0]! : null;
 }
 
 /** What is wrong with a database service's backup; null when it is not backed up or is healthy. */
@@ -133,7 +150,8 @@ export function judgeBackup(recipe: Recipe, db: DatabaseService): Judgement | nu
     });
   }
   const pre = labels.get(LABEL.preHook);
-  const dumps = pre ? DUMP_COMMAND.test(hookText(recipe, db.service, pre.value.value ?? "")) : false;
+  const preText = pre ? hookText(recipe, db.service, pre.value.value ?? "") : "";
+  const dumps = DUMP_COMMAND.test(preText);
   if (!dumps) {
     out.push({
       defect: "no-dump",
@@ -170,7 +188,11 @@ export function judgeBackup(recipe: Recipe, db: DatabaseService): Judgement | nu
     });
   }
   if (out.length === 0) return null;
-  return { defects: out, anchor: out.find((d) => d.entry)?.entry ?? backup ?? legacy! };
+  return {
+    defects: out,
+    anchor: out.find((d) => d.entry)?.entry ?? backup ?? legacy!,
+    existingDump: dumps ? dumpUnder(preText, db.dataMount?.value.target) : null,
+  };
 }
 
 export const rf110: Rule = {
@@ -257,6 +279,7 @@ Level Backup" chapters, MariaDB "Backup and Restore Overview", domain.md ("backu
               dataVolume: db.dataMount?.value.source ?? "",
               mountTarget: db.dataMount?.value.target ?? "",
               defects: j.defects.map((d) => d.defect),
+              existingDump: j.existingDump,
             },
           });
         }

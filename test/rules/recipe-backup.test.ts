@@ -47,6 +47,7 @@ test("RF111: a single mounted candidate gets a fix, several do not", async () =>
 for (const [rule, name] of [
   ["RF110", "mattermost-lts"],
   ["RF110", "mariadb-inline-list"],
+  ["RF110", "raw-copy-only"],
   ["RF111", "misnamed-volume"],
 ] as const) {
   test(`${rule} codemod ${name}: patches apply, output matches byte for byte, fixpoint, idempotent`, async () => {
