@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
+import { parse } from "yaml";
 import * as assert from "uvu/assert";
 import { analyze } from "../../cli/analyze.js";
 import { renderInline, renderScript } from "../../codemods/rf110-backup-hooks.js";
@@ -145,6 +146,46 @@ test("RF110: generated hook scripts and inline hooks pass shellcheck (POSIX sh)"
         }
       }
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("RF110: inline hooks in the patched compose file, as compose hands them to the container, pass shellcheck", () => {
+  if (!hasShellcheck()) {
+    console.log("  skipped: shellcheck is not installed");
+    return;
+  }
+  const file = join(
+    FIXTURES,
+    "codemods",
+    "RF110",
+    "mariadb-inline-list",
+    "output",
+    "wordpress",
+    "compose.yml",
+  );
+  const compose = parse(readFileSync(file, "utf8")) as { services: { db: { deploy: { labels: string[] } } } };
+  const hooks = compose.services.db.deploy.labels.filter((l) =>
+    /^backupbot\.(backup\.pre|restore\.post)-hook=/.test(l),
+  );
+  assert.is(hooks.length, 2);
+  const dir = mkdtempSync(join(tmpdir(), "redfix-inline-"));
+  try {
+    for (const [i, label] of hooks.entries()) {
+      // Compose interpolation turns `$$` into `$`; a lone `$` would have been interpolated away.
+      const body = label.slice(label.indexOf("=") + 1);
+      assert.not.match(body.replace(/\$\$/g, ""), /\$/, "every `$` is escaped for compose");
+      const script = join(dir, `hook-${i}.sh`);
+      writeFileSync(script, `#!/bin/sh\n${body.replace(/\$\$/g, "$")}\n`);
+      try {
+        execFileSync("shellcheck", ["--shell=sh", script], { encoding: "utf8" });
+      } catch (e) {
+        assert.unreachable(
+          `${label.split("=")[0]} fails shellcheck:\n${(e as { stdout?: string }).stdout ?? String(e)}`,
+        );
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
