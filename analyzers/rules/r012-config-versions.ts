@@ -30,7 +30,8 @@ exports interpolates to an empty string: every release then reuses one config na
 file fails the deploy.
 
 What: for every config of every compose file (external ones aside), each variable in its \`name:\` other than
-\`STACK_NAME\` must be exported by \`abra.sh\` (\`export NAME=value\`). One finding per variable, at the first
+\`STACK_NAME\` must be exported by \`abra.sh\` (\`export NAME=value\`), unless the name gives it a default
+(\`\${X_VERSION:-v3}\`, which vendors the version in the compose file and deploys as is). One finding per variable, at the first
 config name that uses it. A recipe with configs and no \`abra.sh\` whose config names carry no variable gets one
 finding (what abra reports); versioning those names is RF140's.
 
@@ -93,8 +94,11 @@ export function configVersions(recipe: Recipe): {
     for (const cfg of cf.configs) {
       if (cfg.external) continue;
       const name = cfg.externalName;
-      const vars = name ? interpolations(name.value).filter((i) => !ABRA_SET.has(i.name)) : [];
-      if (!name || vars.length === 0) {
+      // A default (`${X_VERSION:-v3}`) vendors the version in the compose file itself: it deploys.
+      const vars = name
+        ? interpolations(name.value).filter((i) => !ABRA_SET.has(i.name) && i.fallback === null)
+        : [];
+      if (!name || interpolations(name.value).every((i) => ABRA_SET.has(i.name))) {
         firstUnversioned ??= { file: cf, range: name?.range ?? cfg.keyRange };
         continue;
       }
