@@ -1,3 +1,4 @@
+import type { ComposeFile } from "../../load/compose.js";
 import type { Rule } from "../rule.js";
 import { abraRecipes, combinationsText } from "./r0-recipe.js";
 
@@ -28,7 +29,7 @@ ${SOURCE}`,
   },
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {
-      const missing = new Map<string, { combos: string[]; file: (typeof recipe.composeFiles)[number] }>();
+      const missing = new Map<string, { combos: string[]; file: ComposeFile }>();
       for (const combo of recipe.combinations) {
         for (const m of combo.services.values()) {
           if (m.declarations.some((d) => d.service.keys.has("healthcheck"))) continue;
