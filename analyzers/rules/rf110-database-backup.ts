@@ -141,16 +141,21 @@ export function judgeBackup(recipe: Recipe, db: DatabaseService): Judgement | nu
   const legacy = labels.get(LABEL.legacyPath);
   if (!(backup && truthy(backup.value.value)) && !legacy) return null;
   const out: Judgement["defects"] = [];
+  const pre = labels.get(LABEL.preHook);
+  const preText = pre ? hookText(recipe, db.service, pre.value.value ?? "") : "";
   const legacyPaths = (legacy?.value.value ?? "").split(",").map((p) => p.trim());
-  if (legacy && legacyPaths.some((p) => p && (isAtOrBelow(p, db.dataDir) || isAtOrBelow(db.dataDir, p)))) {
+  // The data directory or a folder above it is the live database; a file in it that the pre-hook
+  // writes (the dump) is not.
+  const live = (p: string) =>
+    isAtOrBelow(db.dataDir, p) ||
+    (isAtOrBelow(p, db.dataDir) && !(DUMP_COMMAND.test(preText) && preText.includes(p)));
+  if (legacy && legacyPaths.some((p) => p && live(p))) {
     out.push({
       defect: "legacy-path",
       entry: legacy,
       note: `copies the live data directory ${db.dataDir} as is: an inconsistent backup, and a restore under a running server`,
     });
   }
-  const pre = labels.get(LABEL.preHook);
-  const preText = pre ? hookText(recipe, db.service, pre.value.value ?? "") : "";
   const dumps = DUMP_COMMAND.test(preText);
   if (!dumps) {
     out.push({
