@@ -70,6 +70,23 @@ test("R013: a repo with no origin at all is reported; a recipe outside git is sk
   }
 });
 
+test("R014 reads tag types when git has packed the objects too (after gc)", async () => {
+  const dir = repoFrom(join(FIXTURE, "released"));
+  try {
+    git(dir, "tag", "-a", "1.0.0+1.27.2", "-m", "first release");
+    git(dir, "tag", "1.1.0+1.27.3");
+    git(dir, "gc", "-q", "--prune=now");
+    git(dir, "tag", "1.1.1+1.27.3");
+    const { findings } = await analyze({ recipes: dir, rules: ["R014"] });
+    assert.equal(findings.map((f) => f.message.split(":")[0]).sort(), [
+      "tag `1.1.0+1.27.3` is lightweight",
+      "tag `1.1.1+1.27.3` is lightweight",
+    ]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test("R013: remote URL forms", () => {
   for (const u of [
     "https://git.coopcloud.tech/coop-cloud/gitea.git",
