@@ -43,7 +43,7 @@ export function deeper(indent: string): string {
 }
 
 /** The offset a new import statement goes at: after the module's last import statement. */
-function importPoint(module: HarnessModule): number {
+export function importPoint(module: HarnessModule): number {
   const text = module.source.text;
   const last = [...module.imports].sort((a, b) => a.range.start - b.range.start).pop();
   if (last) return statementEnd(text, last.range.end, commentOf(module));

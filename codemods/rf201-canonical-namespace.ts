@@ -2,10 +2,13 @@ import { evaluateCall, evaluateValue, moduleConstant } from "../harness/evaluate
 import { findConstant } from "../harness/model.js";
 import type { HarnessExpr, HarnessModel, HarnessModule } from "../harness/model.js";
 import type { Rf201Data } from "../analyzers/rules/rf201-canonical-warm-collision.js";
-import { liveWarmDomains, warmDomainsModules } from "../analyzers/rules/rf201-canonical-warm-collision.js";
+import {
+  judgedRecipes,
+  liveWarmDomains,
+  warmDomainsModules,
+} from "../analyzers/rules/rf201-canonical-warm-collision.js";
 import {
   harnessRepo,
-  knownRecipes,
   lineIndent,
   machineryFunctions,
   recipeMetaModule,
@@ -24,7 +27,7 @@ export function canonicalDomains(ws: Workspace): Map<string, string | null> {
   const out = new Map<string, string | null>();
   const model = ws.harness;
   const fns = model ? machineryFunctions(model, "canonical_domain") : [];
-  for (const r of knownRecipes(ws)) {
+  for (const r of judgedRecipes(ws)) {
     const v = model && fns.length === 1 ? evaluateCall(model, fns[0]!.fn.qualifiedName, [r]) : null;
     out.set(r, v && "value" in v ? v.value : null);
   }
@@ -60,8 +63,13 @@ export const rf201Codemod: Codemod = {
     // The template must describe every colliding recipe's domain, or the guard would move one elsewhere.
     if (colliding.some((r) => before.get(r) !== `${shape.prefix}${r}${shape.suffix}.${shape.base}`))
       return null;
-    const base = baseReference(model, module, shape.base);
+    const base = referenceFor(model, module, shape.base);
     if (!base) return null;
+    // `warm-` is usually `{PREFIX}-`: keep the constant so a change of prefix still applies.
+    const sep = shape.prefix.slice(-1);
+    const prefixConstant = /[-_.]/.test(sep)
+      ? referenceFor(model, module, shape.prefix.slice(0, -1))
+      : undefined;
     const renamed = (r: string) => `${shape.prefix}${CANON_NAMESPACE}${r}${shape.suffix}.${shape.base}`;
     const taken = new Set([...liveSet, ...[...before.values()].filter((d): d is string => d !== null)]);
     if (colliding.some((r) => taken.has(renamed(r)))) return null;
@@ -97,18 +105,18 @@ export const rf201Codemod: Codemod = {
       module.language === "python"
         ? `${indent}if ${param.name} in ${membership}:\n` +
           `${inner}# ${capitalise(why)}.\n` +
-          `${inner}return f"${fStringText(shape.prefix + CANON_NAMESPACE)}{${param.name}}${fStringText(shape.suffix + ".")}{${base}}"\n`
+          `${inner}return f"${prefixConstant ? `{${prefixConstant}}${fStringText(sep + CANON_NAMESPACE)}` : fStringText(shape.prefix + CANON_NAMESPACE)}{${param.name}}${fStringText(shape.suffix + ".")}{${base}}"\n`
         : `${indent}// ${capitalise(why)}.\n` +
           `${indent}if (${membership.startsWith("[") ? `${membership}.includes(${param.name})` : `${param.name} in ${membership}`}) ` +
-          `return \`${templateText(shape.prefix + CANON_NAMESPACE)}\${${param.name}}${templateText(shape.suffix + ".")}\${${base}}\`;\n`;
+          `return \`${prefixConstant ? `\${${prefixConstant}}${templateText(sep + CANON_NAMESPACE)}` : templateText(shape.prefix + CANON_NAMESPACE)}\${${param.name}}${templateText(shape.suffix + ".")}\${${base}}\`;\n`;
     edits.push(replace(module.source.absPath, { start, end: start }, guard));
 
     const enrol = reEnrol(model, data.recipe);
-    if (enrol) edits.push(enrol);
+    edits.push(...enrol);
     return {
       summary:
         `canonical_domain gives ${colliding.join(", ")} the namespace ${renamed(data.recipe)} beside the live warm domain` +
-        (enrol ? `; re-enrol ${data.recipe} (WARM_CANONICAL)` : ""),
+        (enrol.length ? `; re-enrol ${data.recipe} (WARM_CANONICAL)` : ""),
       repo: harnessRepo(model),
       edits,
     };
@@ -132,8 +140,8 @@ function domainShape(
   return { prefix: label.slice(0, at), suffix: label.slice(at + recipe.length), base: domain.slice(dot + 1) };
 }
 
-/** A name `module` can use whose static value is the base domain: its own constants, then imports. */
-function baseReference(model: HarnessModel, module: HarnessModule, base: string): string | undefined {
+/** A name `module` can use whose static value is `wanted`: its own constants, then imports. */
+function referenceFor(model: HarnessModel, module: HarnessModule, wanted: string): string | undefined {
   const at = { start: 0, end: 0 };
   const name = (n: string): HarnessExpr => ({ kind: "name", name: n, range: at });
   const candidates: [string, HarnessExpr][] = [
@@ -153,7 +161,7 @@ function baseReference(model: HarnessModel, module: HarnessModule, base: string)
   }
   for (const [text, expr] of candidates) {
     const v = evaluateValue(model, module, expr);
-    if ("value" in v && v.value.kind === "str" && v.value.value === base) return text;
+    if ("value" in v && v.value.kind === "str" && v.value.value === wanted) return text;
   }
   return undefined;
 }
@@ -165,12 +173,42 @@ function returnTaken(model: HarnessModel, qualifiedName: string, recipe: string)
   return step ? { start: step.range.start } : null;
 }
 
-/** `WARM_CANONICAL = False` → `True` in the recipe's meta. */
-function reEnrol(model: HarnessModel, recipe: string): Edit | null {
+/**
+ * `WARM_CANONICAL = False` → `True` in the recipe's meta. A comment right above it that explains the
+ * de-enrolment would now be wrong: it is replaced by one that says why the recipe is enrolled again.
+ */
+function reEnrol(model: HarnessModel, recipe: string): Edit[] {
   const meta = recipeMetaModule(model, recipe);
   const flag = meta ? findConstant(meta, "WARM_CANONICAL") : undefined;
-  if (!meta || !flag || flag.value.kind !== "bool") return null;
+  if (!meta || !flag || flag.value.kind !== "bool") return [];
   const v = moduleConstant(model, meta, "WARM_CANONICAL");
-  if (!("value" in v) || v.value.kind !== "bool" || v.value.value) return null;
-  return replace(meta.source.absPath, flag.value.range, meta.language === "python" ? "True" : "true");
+  if (!("value" in v) || v.value.kind !== "bool" || v.value.value) return [];
+  const python = meta.language === "python";
+  const edits: Edit[] = [replace(meta.source.absPath, flag.value.range, python ? "True" : "true")];
+  const lines = meta.source.lines;
+  const flagLine = lines.position(flag.range.start).line;
+  const marker = python ? "#" : "//";
+  let first = flagLine;
+  while (
+    first > 1 &&
+    lines
+      .lineText(first - 1)
+      .trim()
+      .startsWith(marker)
+  )
+    first--;
+  if (first < flagLine) {
+    const block = { start: lines.lineStart(first), end: lines.lineStart(flagLine) };
+    if (/enrol/i.test(meta.source.text.slice(block.start, block.end))) {
+      edits.push(
+        replace(
+          meta.source.absPath,
+          block,
+          `${marker} Enrolled: the canonical deployment is promoted in its own namespace (canonical_domain),\n` +
+            `${marker} beside the live warm deployment other recipes use.\n`,
+        ),
+      );
+    }
+  }
+  return edits;
 }

@@ -2,6 +2,7 @@ import { evaluateCall, moduleConstant } from "../../harness/evaluate.js";
 import type { TraceStep } from "../../harness/evaluate.js";
 import { findConstant } from "../../harness/model.js";
 import type { HarnessModel, HarnessModule } from "../../harness/model.js";
+import type { Workspace } from "../../load/workspace.js";
 import type { Rule } from "../rule.js";
 import {
   knownRecipes,
@@ -51,6 +52,13 @@ export function liveWarmDomains(model: HarnessModel): WarmDomain[] {
   return out;
 }
 
+/** The recipes judged: the harness's test folders, the analyzed recipes, and the warm providers themselves. */
+export function judgedRecipes(ws: Workspace): string[] {
+  const names = new Set(knownRecipes(ws));
+  if (ws.harness) for (const w of liveWarmDomains(ws.harness)) names.add(w.recipe);
+  return [...names].sort();
+}
+
 export function warmDomainsModules(model: HarnessModel): HarnessModule[] {
   return model.modules.filter(
     (m) => !m.source.path.startsWith("tests/") && findConstant(m, "WARM_DOMAINS") !== undefined,
@@ -81,8 +89,8 @@ other recipe's SSO tests log in with, and keycloak was de-enrolled (\`WARM_CANON
 
 What it checks: \`canonical_domain(r)\` is evaluated statically (literals, f-strings, \`+\`, \`%\`,
 \`.format\`, constants across imports, \`os.environ.get\` defaults, calls between harness functions; harness
-code is never run) for every recipe the harness has a \`tests/<recipe>/\` folder for and every analyzed
-recipe, and compared with every live warm domain. The evidence is the chain of functions and constants
+code is never run) for every recipe the harness has a \`tests/<recipe>/\` folder for, every analyzed recipe
+and every warm provider, and compared with every live warm domain. The evidence is the chain of functions and constants
 that produced both domains.
 
 Fix: a collision-free namespace for the colliding recipes only — \`canonical_domain\` returns
@@ -99,7 +107,7 @@ Source: cc-ci \`runner/harness/warm.py\`, \`canonical.py\`; backlog (keycloak).`
     const { module, fn } = canon[0]!;
     const live = liveWarmDomains(model);
     if (live.length === 0) return;
-    for (const recipe of knownRecipes(ctx.workspace)) {
+    for (const recipe of judgedRecipes(ctx.workspace)) {
       const c = evaluateCall(model, fn.qualifiedName, [recipe]);
       if (!("value" in c)) continue;
       const hit = live.find((w) => w.domain === c.value);

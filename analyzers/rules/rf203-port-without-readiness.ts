@@ -341,7 +341,10 @@ function retryBudget(
         ...target,
         attempts: target.value,
         raised,
-        what: `${target.what} (${fn.name}'s ${param.name})`,
+        what:
+          target.what === ""
+            ? `${fn.name}'s ${param.name} default`
+            : `${target.what} (${fn.name}'s ${param.name})`,
       };
     }
   }
@@ -359,7 +362,7 @@ function numberSource(
       start: expr.range.start,
       end: expr.range.end,
       value: expr.value,
-      what: "the default",
+      what: "",
     };
   }
   if (expr.kind === "name") {

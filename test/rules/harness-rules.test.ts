@@ -1,0 +1,410 @@
+/**
+ * RF201–RF204 on a small cc-ci-shaped harness (Python) and the TypeScript fixture harness: findings
+ * where the fixtures' `# ruleid:` / `# ok:` annotations say, patches that apply with `git apply`, match
+ * `test/fixtures/codemods/RF20x/<lang>/output/` byte for byte, leave no finding (fixpoint), are not
+ * produced twice (idempotence), compile, and keep the harness's own pytest tests green.
+ */
+import { execFileSync } from "node:child_process";
+import { test } from "uvu";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { PACKAGE_ROOT } from "../../cli/version.js";
+import * as assert from "uvu/assert";
+import { Project } from "ts-morph";
+import { analyze } from "../../cli/analyze.js";
+import type { AnalyzeResult } from "../../cli/analyze.js";
+import { canonicalDomains } from "../../codemods/rf201-canonical-namespace.js";
+import { upstreamIssue } from "../../codemods/rf204-scope-assertion.js";
+import { liveWarmDomains } from "../../analyzers/rules/rf201-canonical-warm-collision.js";
+import { compareExpectations, readExpectations } from "../support/annotations.js";
+
+const FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF20-harness");
+const CODEMOD_FIXTURES = join(PACKAGE_ROOT, "test", "fixtures", "codemods");
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: cwd,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.org",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.org",
+      GIT_AUTHOR_DATE: "1767225600 +0000",
+      GIT_COMMITTER_DATE: "1767225600 +0000",
+    },
+  });
+}
+
+function initRepo(dir: string): void {
+  git(dir, ["init", "--quiet", "--initial-branch=main"]);
+  git(dir, ["config", "core.autocrlf", "false"]);
+}
+
+interface Layout {
+  recipes: string;
+  harness: string;
+  dispose(): void;
+}
+
+/** Lays out `recipes/` and a harness (`cc-ci/` of the fixture, or another tree) in a temp folder. */
+function layout(harnessTree = join(FIXTURE, "cc-ci"), recipesTree = join(FIXTURE, "recipes")): Layout {
+  const root = mkdtempSync(join(tmpdir(), "redfix-harness-rules-"));
+  const recipes = join(root, "recipes");
+  const harness = join(root, "cc-ci");
+  for (const name of readdirSync(recipesTree)) {
+    const src = join(recipesTree, name);
+    if (!statSync(src).isDirectory()) continue;
+    const dest = join(recipes, name);
+    cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(join(src, "releases")) });
+    initRepo(dest);
+    const releases = join(src, "releases");
+    if (existsSync(releases)) {
+      const head = readFileSync(join(dest, "compose.yml"), "utf8");
+      for (const tag of readdirSync(releases).sort()) {
+        writeFileSync(join(dest, "compose.yml"), readFileSync(join(releases, tag, "compose.yml")));
+        git(dest, ["add", "-A"]);
+        git(dest, ["commit", "--quiet", "--allow-empty", "-m", `release ${tag}`]);
+        git(dest, ["tag", "-a", tag, "-m", tag]);
+      }
+      writeFileSync(join(dest, "compose.yml"), head);
+    }
+    git(dest, ["add", "-A"]);
+    git(dest, ["commit", "--quiet", "--allow-empty", "-m", "head"]);
+  }
+  cpSync(harnessTree, harness, { recursive: true });
+  initRepo(harness);
+  git(harness, ["add", "-A"]);
+  git(harness, ["commit", "--quiet", "-m", "harness"]);
+  return { recipes, harness, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Every file of a tree (relative path → bytes), `.git` and caches left out. */
+function tree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      if (name === ".git" || name === "__pycache__" || name === ".pytest_cache") continue;
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p).split("\\").join("/"), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const HARNESS_RULES = ["RF201", "RF202", "RF203", "RF204"];
+const TS_FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF20-harness-ts", "cc-ci");
+const PYTHON = "python3";
+
+interface Patched {
+  layout: Layout;
+  before: AnalyzeResult;
+  after: AnalyzeResult;
+  /** Harness files the patches touched. */
+  touched: string[];
+}
+
+/** Analyzes with one rule, applies its harness patches in series order, re-analyzes the patched copy. */
+async function patchWith(rule: string, harnessTree?: string): Promise<Patched> {
+  const l = layout(harnessTree);
+  const before = await analyze({ recipes: l.recipes, harness: l.harness, rules: [rule] });
+  const touched = new Set<string>();
+  for (const p of before.series.patches.filter((x) => x.repo.kind === "harness")) {
+    const file = join(l.harness, "..", `${p.name}`);
+    writeFileSync(file, p.content);
+    git(l.harness, ["apply", "--check", file]);
+    git(l.harness, ["apply", file]);
+    for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.add(m[1]!);
+  }
+  const after = await analyze({ recipes: l.recipes, harness: l.harness, rules: [rule] });
+  return { layout: l, before, after, touched: [...touched].sort() };
+}
+
+function assertTreeEquals(actualDir: string, expectedDir: string): void {
+  const actual = tree(actualDir);
+  const expected = tree(expectedDir);
+  assert.equal([...actual.keys()], [...expected.keys()], "the same files");
+  for (const [f, bytes] of expected) {
+    assert.ok(
+      actual.get(f)!.equals(bytes),
+      `${f} differs from ${relative(PACKAGE_ROOT, expectedDir)}/${f}:\n${actual.get(f)!.toString()}`,
+    );
+  }
+}
+
+function pytest(harness: string, recipes: string, args: string[]): { status: number; output: string } {
+  try {
+    const output = execFileSync(PYTHON, ["-m", "pytest", "-q", "-rs", "--color=no", ...args], {
+      cwd: harness,
+      encoding: "utf8",
+      env: { ...process.env, REDFIX_RECIPES_DIR: recipes, PYTHONDONTWRITEBYTECODE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000,
+    });
+    return { status: 0, output };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { status: err.status, output: `${err.stdout}${err.stderr}` };
+  }
+}
+
+function pyCompile(harness: string, files: string[]): void {
+  const py = files.filter((x) => x.endsWith(".py"));
+  assert.ok(py.length > 0);
+  execFileSync(PYTHON, ["-m", "py_compile", ...py.map((f) => join(harness, f))], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** The checks every harness codemod passes on the Python fixture. */
+async function checkPythonCodemod(rule: string): Promise<Patched> {
+  const run = await patchWith(rule);
+  const { layout: l, before, after } = run;
+  assert.ok(
+    before.findings.some((f) => f.rule === rule),
+    `${rule} fires on the fixture`,
+  );
+  assert.ok(run.touched.length > 0, `${rule} produced a harness patch`);
+  assertTreeEquals(l.harness, join(CODEMOD_FIXTURES, rule, "python", "output"));
+  assert.equal(
+    after.findings
+      .filter((f) => f.rule === rule && !(rule === "RF203" && f.recipe !== "mumble"))
+      .map((f) => f.message),
+    [],
+    "fixpoint: no finding once patched",
+  );
+  assert.is(after.series.patches.length, 0, "idempotence: no second patch");
+  pyCompile(l.harness, run.touched);
+  const unit = pytest(l.harness, l.recipes, ["tests/harness"]);
+  assert.is(unit.status, 0, unit.output);
+  return run;
+}
+
+test("each rule reports exactly where the fixture's annotations say", async () => {
+  const l = layout();
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: HARNESS_RULES });
+    const ex = readExpectations(l.harness);
+    const findings = r.findings.filter((f) => f.root === "harness");
+    for (const rule of HARNESS_RULES) {
+      assert.ok((ex.expected.get(rule)?.size ?? 0) > 0, `the fixture expects ${rule}`);
+      assert.equal(compareExpectations(ex, findings, rule), { missing: [], unexpected: [] }, rule);
+    }
+  } finally {
+    l.dispose();
+  }
+});
+
+test("RF201: every warm provider whose canonical domain is live, with the evaluator's chain as evidence", async () => {
+  const l = layout();
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF201"] });
+    const rf201 = r.findings.filter((f) => f.rule === "RF201");
+    assert.equal(
+      rf201.map((f) => f.recipe),
+      ["authentik", "keycloak"],
+    );
+    const keycloak = rf201.find((f) => f.recipe === "keycloak")!;
+    assert.match(keycloak.message, "warm-keycloak.ci.example.org");
+    assert.match(keycloak.message, "de-enrolled");
+    const files = new Set(keycloak.evidence.map((e) => e.file));
+    for (const f of [
+      "runner/harness/canonical.py",
+      "runner/harness/warm.py",
+      "tests/keycloak/recipe_meta.py",
+    ]) {
+      assert.ok(files.has(f), `evidence in ${f}: ${JSON.stringify(keycloak.evidence)}`);
+    }
+    assert.ok(
+      keycloak.evidence.some((e) => /_label\("keycloak"\) returns "warm-keycloak"/.test(e.note)),
+      JSON.stringify(keycloak.evidence),
+    );
+    assert.ok(keycloak.evidence.some((e) => /environment CC_CI_BASE_DOMAIN/.test(e.note)));
+  } finally {
+    l.dispose();
+  }
+});
+
+test("RF201 fix: a namespace for the colliding recipes only, re-enrolment, harness tests green", async () => {
+  const run = await checkPythonCodemod("RF201");
+  try {
+    const before = canonicalDomains(run.before.workspace);
+    const after = canonicalDomains(run.after.workspace);
+    const live = new Set(liveWarmDomains(run.before.workspace.harness!).map((w) => w.domain));
+    assert.ok(before.size >= 6);
+    for (const [recipe, domain] of before) {
+      assert.ok(
+        domain !== null && after.get(recipe) !== null,
+        `${recipe} evaluates statically before and after`,
+      );
+      if (live.has(domain!)) {
+        assert.is.not(after.get(recipe), domain, `${recipe} moves`);
+        assert.not.ok(live.has(after.get(recipe)!), `${recipe}'s new domain is no live domain`);
+        assert.is(after.get(recipe), `warm-canon-${recipe}.ci.example.org`);
+      } else assert.is(after.get(recipe), domain, `${recipe} does not move`);
+    }
+    const values = [...after.values()];
+    assert.is(new Set(values).size, values.length, "canonical domains stay distinct");
+  } finally {
+    run.layout.dispose();
+  }
+});
+
+test("RF202 fix: the real service, chosen from the recipe's stack", async () => {
+  const run = await checkPythonCodemod("RF202");
+  try {
+    const msgs = run.before.findings.filter((f) => f.rule === "RF202").map((f) => f.message);
+    assert.is(msgs.length, 2);
+    assert.ok(
+      msgs.some((m) => /`pds`.*the real service is `app` \(its image is named pds\)/.test(m)),
+      msgs.join("\n"),
+    );
+    assert.ok(
+      msgs.some((m) => /`gitea`.*the real service is `web`/.test(m)),
+      msgs.join("\n"),
+    );
+  } finally {
+    run.layout.dispose();
+  }
+});
+
+test("RF203 fix: READY_PROBE in the conventions of the other recipes' probes, a retry budget that covers HTTP_TIMEOUT", async () => {
+  const run = await checkPythonCodemod("RF203");
+  try {
+    const [f] = run.before.findings.filter((x) => x.rule === "RF203");
+    assert.match(f!.message, "opens TLS port 64738");
+    assert.ok(
+      f!.evidence.some(
+        (e) => e.file === "runner/harness/voice.py" && /login_with_retries → login/.test(e.note),
+      ),
+    );
+    assert.match(f!.fix!.summary, "login_with_retries's attempts default 4 → 40");
+  } finally {
+    run.layout.dispose();
+  }
+});
+
+test("RF204 fix: the assertion is skipped while the head has what every release has, and fails again once it changes", async () => {
+  const run = await checkPythonCodemod("RF204");
+  const { layout: l } = run;
+  try {
+    const node = "tests/discourse/test_upgrade.py::test_upgrade_moves_to_official_image";
+    const patched = pytest(l.harness, l.recipes, ["-p", "no:randomly", node]);
+    assert.is(patched.status, 0, patched.output);
+    assert.match(patched.output, /1 skipped/);
+    assert.match(patched.output, "not applicable until discourse makes this change");
+    // The head migrates, but to the wrong image: the scoped assertion still fails (not a weakening).
+    const compose = join(l.recipes, "discourse", "compose.yml");
+    writeFileSync(
+      compose,
+      readFileSync(compose, "utf8").replace(
+        /bitnamilegacy\/discourse:3\.4\.6/,
+        "ghcr.io/elsewhere/discourse:3.5.0",
+      ),
+    );
+    const wrong = pytest(l.harness, l.recipes, [node]);
+    assert.is(wrong.status, 1, wrong.output);
+    writeFileSync(
+      compose,
+      readFileSync(compose, "utf8").replace("ghcr.io/elsewhere/discourse:3.5.0", "discourse/discourse:3.5.0"),
+    );
+    const right = pytest(l.harness, l.recipes, [node]);
+    assert.is(right.status, 0, right.output);
+    assert.match(right.output, /1 passed/);
+
+    const item = run.before.items.find((i) => i.finding.rule === "RF204")!;
+    const issue = upstreamIssue(item.problem, run.before.workspace)!;
+    assert.is(issue.path, "upstream/discourse/RF204-test_upgrade_moves_to_official_image.md");
+    for (const s of [
+      "0.3.0+3.4.4",
+      "0.3.1+3.4.6",
+      '"bitnamilegacy/discourse"',
+      '"discourse/discourse"',
+      node,
+    ]) {
+      assert.ok(issue.text.includes(s), `issue mentions ${s}:\n${issue.text}`);
+    }
+  } finally {
+    l.dispose();
+  }
+});
+
+test("RF204: before the fix the same test fails (the fixture reproduces the defect)", async () => {
+  const l = layout();
+  try {
+    const r = pytest(l.harness, l.recipes, ["tests/discourse/test_upgrade.py"]);
+    assert.is(r.status, 1, r.output);
+    assert.match(r.output, /2 failed, 2 passed/, r.output);
+    assert.match(r.output, "head runs bitnamilegacy/discourse:3.4.6");
+  } finally {
+    l.dispose();
+  }
+});
+
+test("TypeScript harness: RF201 and RF202 patches apply and type-check; RF203 is found", async () => {
+  const l = layout(TS_FIXTURE);
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: HARNESS_RULES });
+    const byRule = (id: string) =>
+      r.findings.filter((f) => f.rule === id).map((f) => `${f.recipe} ${f.file}:${f.line}`);
+    assert.equal(byRule("RF201"), [
+      "authentik runner/harness/canonical.ts:14",
+      "keycloak runner/harness/canonical.ts:14",
+    ]);
+    assert.equal(byRule("RF202"), ["bluesky-pds tests/bluesky-pds/test_health.ts:6"]);
+    assert.equal(byRule("RF203"), [
+      "mumble tests/mumble/custom/test_protocol_handshake.ts:10",
+      "mumble tests/mumble/custom/test_protocol_handshake.ts:18",
+    ]);
+    for (const p of r.series.patches) {
+      const file = join(l.harness, "..", p.name);
+      writeFileSync(file, p.content);
+      git(l.harness, ["apply", file]);
+    }
+    assertTreeEquals(l.harness, join(CODEMOD_FIXTURES, "RF201", "typescript", "output"));
+    const project = new Project({
+      tsConfigFilePath: join(l.harness, "tsconfig.json"),
+      compilerOptions: { typeRoots: [join(PACKAGE_ROOT, "node_modules", "@types")] },
+    });
+    const diagnostics = project
+      .getPreEmitDiagnostics()
+      .map((d) => `${d.getSourceFile()?.getFilePath()}: ${String(d.getMessageText())}`);
+    assert.equal(diagnostics, []);
+    const again = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF201", "RF202"] });
+    assert.equal(
+      again.findings.map((f) => f.rule),
+      [],
+    );
+  } finally {
+    l.dispose();
+  }
+});
+
+test("no harness: the harness rules stay silent", async () => {
+  const l = layout();
+  try {
+    const r = await analyze({ recipes: l.recipes, rules: HARNESS_RULES });
+    assert.equal(r.findings, []);
+  } finally {
+    l.dispose();
+  }
+});
+
+test.run();
