@@ -33,6 +33,8 @@ export interface VerifyRecord {
   rule: string;
   recipe: string;
   patch: string | null;
+  /** The last patch of the series applied for the "after" tree (the same rule's later fixes in the recipe count). */
+  appliedThrough: string | null;
   classification: Classification;
   tests: string[];
   counts: { beforeAlone: RunCounts; afterAlone: RunCounts; beforeLoad?: RunCounts; afterLoad?: RunCounts };

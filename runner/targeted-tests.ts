@@ -1,10 +1,12 @@
 /**
- * Which harness tests replay a finding: pytest collects the tests of the finding's recipe folder
- * (`tests/<recipe>/…`, the harness layout), narrowed by the rule's topic words when any test matches
- * them; `verify.tests` in redfix.config.yaml overrides the mapping (`RF110:mattermost-lts: [node ids]`).
+ * Which harness tests replay a finding, discovered from the harness itself: pytest collects every
+ * test once, then for a finding —
+ *  1. a harness finding inside a test module: the tests of that module;
+ *  2. the tests of the recipe's folder (`tests/<recipe>/…`, the harness layout) about the rule's topic,
+ *     plus, for harness findings, the harness's own tests about that topic (`tests/harness/test_canonical.py`);
+ *  3. otherwise none: replaying unrelated tests would blame the patch for failures it did not cause.
+ * `verify.tests` in redfix.config.yaml overrides the mapping (`RF110:mattermost-lts: [node ids]`).
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Finding } from "../analyzers/finding.js";
 import { runProcess } from "./process.js";
 
@@ -24,33 +26,27 @@ export interface Collected {
   error?: string;
 }
 
-/** `pytest --collect-only` of one recipe's test folder; cached per recipe by the caller. */
-export async function collectRecipeTests(
-  python: string,
-  harness: string,
-  recipe: string,
-): Promise<Collected> {
-  const folder = join("tests", recipe);
-  if (!existsSync(join(harness, folder))) return { nodeIds: [] };
+/** `pytest --collect-only` over the whole harness (its own `pytest.ini`/`testpaths` decide where). */
+export async function collectTests(python: string, harness: string): Promise<Collected> {
   const r = await runProcess(
     python,
-    ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", folder],
+    ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
     {
       cwd: harness,
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     },
   );
   const nodeIds = r.output
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l.includes("::") && !l.startsWith("ERROR"));
+    .filter((l) => l.includes("::") && !/^(ERROR|FAILED)\b/.test(l));
   if (r.exitCode !== 0 && r.exitCode !== 5 && nodeIds.length === 0) {
     return {
       nodeIds: [],
-      error: `pytest could not collect ${folder}: ${r.output.trim().split("\n").at(-1) ?? ""}`,
+      error: `pytest could not collect the harness's tests: ${r.output.trim().split("\n").at(-1) ?? ""}`,
     };
   }
-  return { nodeIds: nodeIds.sort() };
+  return { nodeIds: [...new Set(nodeIds)].sort() };
 }
 
 export function targetedTests(
@@ -60,7 +56,25 @@ export function targetedTests(
 ): string[] {
   const explicit = overrides[`${finding.rule}:${finding.recipe}`] ?? overrides[finding.rule];
   if (explicit) return [...explicit];
+  const fileOf = (id: string) => id.split("::")[0]!;
+  if (finding.root === "harness") {
+    const own = collected.filter((id) => fileOf(id) === finding.file);
+    if (own.length > 0) return own;
+  }
+  const recipeTests = collected.filter((id) => id.startsWith(`tests/${finding.recipe}/`));
   const topic = TOPICS[finding.rule];
-  const narrowed = topic ? collected.filter((id) => topic.test(id)) : [];
-  return narrowed.length > 0 ? narrowed : collected;
+  if (topic) {
+    const recipeFolders = /^tests\/([^/]+)\//;
+    const about = (id: string) => topic.test(id);
+    const narrowed = recipeTests.filter(about);
+    const harnessOwn =
+      finding.root === "harness"
+        ? collected.filter((id) => {
+            const m = recipeFolders.exec(id);
+            return about(id) && (!m || m[1] === "harness");
+          })
+        : [];
+    return [...new Set([...narrowed, ...harnessOwn])].sort();
+  }
+  return [];
 }

@@ -19,7 +19,8 @@ import { runProcess, which } from "./process.js";
 import type { VerifyRecord, TestRun } from "./record.js";
 import { readRunDir } from "./run-dir.js";
 import type { RunDir } from "./run-dir.js";
-import { collectRecipeTests, targetedTests } from "./targeted-tests.js";
+import { collectTests, targetedTests } from "./targeted-tests.js";
+import type { Collected } from "./targeted-tests.js";
 import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
 import { classificationAfter, verdictOf } from "./verdict.js";
 
@@ -40,21 +41,16 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
   const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed);
   const python = which("python3");
   const before = copyWorkspace(rd);
-  const collected = new Map<string, Promise<{ nodeIds: string[]; error?: string }>>();
-  const collect = (recipe: string) => {
-    let p = collected.get(recipe);
-    if (!p) {
-      p =
-        python && before.harness
-          ? collectRecipeTests(python, before.harness, recipe)
-          : Promise.resolve({
-              nodeIds: [],
-              error: python ? "no harness was analyzed" : "python3 is not installed",
-            });
-      collected.set(recipe, p);
-    }
-    return p;
-  };
+  // Collected once for the whole harness, and only when a finding needs it.
+  let collected: Promise<Collected> | null = null;
+  const collect = () =>
+    (collected ??=
+      python && before.harness
+        ? collectTests(python, before.harness)
+        : Promise.resolve({
+            nodeIds: [],
+            error: python ? "no harness was analyzed" : "python3 is not installed",
+          }));
   const baseline = new Set(rd.doc.findings.map((f) => f.id));
   let done = 0;
   try {
@@ -87,7 +83,7 @@ async function verifyFinding(
   finding: Finding,
   before: WorkspaceCopy,
   baseline: Set<string>,
-  collect: (recipe: string) => Promise<{ nodeIds: string[]; error?: string }>,
+  collect: () => Promise<Collected>,
   python: string | null,
   overrides: Record<string, string[]>,
   opts: VerifyOptions,
@@ -101,7 +97,7 @@ async function verifyFinding(
   let tests: string[] = [];
   let note: string | undefined;
   try {
-    const applyError = await applyThrough(rd, after, fix.repo, fix.patch);
+    const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding));
     checks.push(
       applyError
         ? { name: "git apply", status: "failed", reason: applyError }
@@ -110,9 +106,13 @@ async function verifyFinding(
     if (!applyError) {
       checks.push(...(await staticRecheck(after, finding, baseline, rd.run.rules)));
       checks.push(...(await validators(rd, after, finding, opts.timeoutMs)));
-      const c = await collect(finding.recipe);
+      const c = await collect();
       tests = targetedTests(finding, c.nodeIds, overrides);
-      if (tests.length === 0) note = c.error ?? `the harness has no tests for ${finding.recipe}`;
+      if (tests.length === 0) {
+        note =
+          c.error ??
+          `no harness test targets ${finding.rule} in ${finding.recipe} (map one in redfix.config.yaml verify.tests)`;
+      }
       if (python && before.harness && after.harness && tests.length > 0) {
         for (const [phase, copy] of [
           ["before", before],
@@ -168,6 +168,7 @@ async function verifyFinding(
     rule: finding.rule,
     recipe: finding.recipe,
     patch: fix.patch,
+    appliedThrough: throughPatch(rd, finding),
     classification,
     tests,
     checks,
@@ -278,6 +279,30 @@ async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, tim
   }
   out.push(...(await fileChecks(repoDir, touched, env, timeoutMs)));
   return out;
+}
+
+/**
+ * The patch the "after" tree goes through: the last one, in series order, of the fixes for the same
+ * rule in the same recipe. A rule that reports each bare name of a Caddyfile separately has one patch
+ * per name; a test of the whole file can only go green once all of them are in.
+ */
+function throughPatch(rd: RunDir, finding: Finding): string {
+  const fix = finding.fix!;
+  const order = rd.series.get(fix.repo) ?? [];
+  const index = (p: string) => order.indexOf(p.split("/").at(-1)!);
+  let last = fix.patch;
+  for (const f of rd.doc.findings) {
+    if (
+      f.fix &&
+      !f.suppressed &&
+      f.rule === finding.rule &&
+      f.recipe === finding.recipe &&
+      f.fix.repo === fix.repo
+    ) {
+      if (index(f.fix.patch) > index(last)) last = f.fix.patch;
+    }
+  }
+  return last;
 }
 
 async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
