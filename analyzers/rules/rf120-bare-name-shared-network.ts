@@ -184,10 +184,11 @@ What it checks: the table of names (service names and network aliases) on each e
 across **all** analyzed recipes; then every reference by bare name (Caddyfile \`reverse_proxy\`/\`to\`,
 \`php_fastcgi\`, \`forward_auth\`, \`on_demand_tls ask\`; nginx \`proxy_pass\`, \`upstream { server }\`,
 \`fastcgi_pass\`; Traefik \`url\`/\`address\`; env values holding URLs or host:port) to a service of the same
-stack, from a service on an external network where that name is present. **Error** when the name is
+stack, from a service that shares an external network with that target. **Error** when the name is
 known to be shared there (another analyzed recipe puts it on that network, or it is a name every
-recipe uses: ${[...GENERIC_NAMES].slice(0, 8).join(", ")}, …); **warning** otherwise (the target is on
-the shared network itself, so any other stack with a service of that name collides).
+recipe uses: ${[...GENERIC_NAMES].slice(0, 8).join(", ")}, …); **warning** otherwise (any other stack
+that later puts a service of that name there collides). A target that is not on the shared network
+(a database on the stack's \`internal\` network only) is not judged: the name is not this stack's there.
 
 Fix: the stack-qualified name \`<stack>_<service>\`, which swarm registers on every network of the
 service and which no other stack can have — \`{{ env "STACK_NAME" }}_app\` in a config (adding
@@ -222,14 +223,15 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
         if (!target) continue;
         const key = `${source.path}:${ref.hostRange.start}`;
         if (seen.has(key)) continue;
-        // The worst network this service shares with the name: another stack's, a generic name, or the target's own.
+        // The worst external network this service shares with its target: one where another stack has
+        // the name, then one where the name is generic, then any.
         let verdict: { net: string; others: Holder[]; generic: boolean } | null = null;
         for (const net of shared) {
           const holders = table.get(net)?.get(ref.host) ?? [];
           const others = holders.filter((h) => h.recipe !== recipe.name);
-          const targetThere = holders.some((h) => h.recipe === recipe.name);
+          // The target must be on the shared network too: otherwise the name is not this stack's there.
+          if (!holders.some((h) => h.recipe === recipe.name && h.service === target.name)) continue;
           const generic = GENERIC_NAMES.has(ref.host);
-          if (!others.length && !generic && !targetThere) continue;
           const rank = (v: { others: Holder[]; generic: boolean }) =>
             v.others.length ? 2 : v.generic ? 1 : 0;
           const cand = { net, others, generic };

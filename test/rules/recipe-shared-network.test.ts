@@ -24,9 +24,13 @@ test("RF120: the names table spans every analyzed recipe; severity follows what 
   const proxy = networkNames(workspace).get("proxy");
   assert.ok(proxy);
   assert.equal(
-    proxy.get("feed")?.map((h) => h.recipe),
-    ["relay"],
+    proxy
+      .get("feed")
+      ?.map((h) => h.recipe)
+      .sort(),
+    ["bluesky-feed", "relay"],
   );
+  assert.not.ok(proxy.has("redis"), "a service on `internal` only is not on proxy");
   assert.ok(proxy.get("quillnote-internal")?.[0]?.alias, "aliases are names too");
   const feed = findings.find((f) => f.recipe === "bluesky-feed");
   assert.is(feed?.severity, "error", "another recipe puts `feed` on proxy");
