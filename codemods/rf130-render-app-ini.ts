@@ -79,14 +79,18 @@ ${RENDER_BLOCK}
 exec /usr/local/bin/docker-entrypoint.sh "$@"
 `;
 
-/** After the shebang, `set` lines and the comments heading the script. */
+/**
+ * After the shebang and the script's heading (comments and `set` lines up to the first blank line):
+ * a comment further down belongs to the code under it.
+ */
 function headerEnd(text: string): number {
   let at = 0;
   const lines = text.split("\n");
   for (const [i, line] of lines.entries()) {
     if (i === lines.length - 1 && !text.endsWith("\n")) break;
     if (i === 0 && line.startsWith("#!")) at += line.length + 1;
-    else if (/^\s*(set\s+-[a-z]+|#.*|)\s*$/.test(line)) at += line.length + 1;
+    else if (/^\s*$/.test(line)) return at + line.length + 1;
+    else if (/^\s*(set\s+-[a-z]+|#.*)\s*$/.test(line)) at += line.length + 1;
     else break;
   }
   return at;
