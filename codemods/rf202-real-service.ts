@@ -1,5 +1,7 @@
 import type { Rf202Data } from "../analyzers/rules/rf202-stale-service-reference.js";
 import { harnessRepo } from "../analyzers/rules/rf200-harness-support.js";
+import type { Finding } from "../analyzers/finding.js";
+import type { Problem } from "../analyzers/rule.js";
 import type { Codemod } from "./codemod.js";
 import { replace } from "./edit.js";
 
@@ -26,3 +28,66 @@ export const rf202Codemod: Codemod = {
     };
   },
 };
+
+/** Top-level service keys a compose diff adds and removes (two-space keys under `services:`). */
+export function servicesChanged(patch: string): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const section of patch.split(/^diff --git /m)) {
+    const file = /^\+\+\+ b\/(.+)$/m.exec(section)?.[1] ?? /^--- a\/(.+)$/m.exec(section)?.[1];
+    if (!file || !/(^|\/)(docker-)?compose(\.[^/]+)?\.ya?ml$/.test(file)) continue;
+    for (const m of section.matchAll(/^([+-]) {2}([A-Za-z0-9][A-Za-z0-9_.-]*):\s*$/gm)) {
+      (m[1] === "+" ? added : removed).push(m[2]!);
+    }
+  }
+  return {
+    added: added.filter((s) => !removed.includes(s)),
+    removed: removed.filter((s) => !added.includes(s)),
+  };
+}
+
+/** A harness finding and the recipe findings whose patches it must land with. */
+export interface ServiceLink {
+  harnessFinding: string;
+  recipeFindings: string[];
+  why: "adds-service" | "removes-replacement";
+}
+
+/**
+ * Links an RF202 finding with the recipe findings whose patches change the services it is about: a
+ * recipe patch that adds the service the harness names (a rename the harness already follows) or
+ * removes the one the harness fix would point at. Both findings get each other's id in `related`:
+ * the two patches must land together. The pipeline calls this once the series is built. Returned: each
+ * link and why; with `adds-service`, the recipe patch makes the harness reference right, so the pipeline
+ * should withdraw the RF202 harness patch rather than ship both.
+ */
+
+export function linkServiceReferences(
+  items: { problem: Problem; finding: Finding }[],
+  patches: { repo: { kind: string; name: string }; content: string; findingIds: string[] }[],
+): ServiceLink[] {
+  const links: ServiceLink[] = [];
+  for (const item of items) {
+    if (item.problem.rule !== "RF202") continue;
+    const data = item.problem.data as Rf202Data | undefined;
+    if (!data) continue;
+    for (const patch of patches) {
+      if (patch.repo.kind !== "recipe" || patch.repo.name !== item.problem.recipe) continue;
+      const { added, removed } = servicesChanged(patch.content);
+      const why = added.includes(data.service)
+        ? "adds-service"
+        : data.replacement !== null && removed.includes(data.replacement)
+          ? "removes-replacement"
+          : null;
+      if (!why) continue;
+      links.push({ harnessFinding: item.finding.id, recipeFindings: [...patch.findingIds].sort(), why });
+      for (const id of patch.findingIds) {
+        const other = items.find((i) => i.finding.id === id);
+        if (!other) continue;
+        item.finding.related = [...new Set([...(item.finding.related ?? []), id])].sort();
+        other.finding.related = [...new Set([...(other.finding.related ?? []), item.finding.id])].sort();
+      }
+    }
+  }
+  return links;
+}

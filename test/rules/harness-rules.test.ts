@@ -25,6 +25,7 @@ import { analyze } from "../../cli/analyze.js";
 import type { AnalyzeResult } from "../../cli/analyze.js";
 import { canonicalDomains } from "../../codemods/rf201-canonical-namespace.js";
 import { upstreamIssue } from "../../codemods/rf204-scope-assertion.js";
+import { linkServiceReferences, servicesChanged } from "../../codemods/rf202-real-service.js";
 import { liveWarmDomains } from "../../analyzers/rules/rf201-canonical-warm-collision.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 
@@ -402,6 +403,66 @@ test("no harness: the harness rules stay silent", async () => {
   try {
     const r = await analyze({ recipes: l.recipes, rules: HARNESS_RULES });
     assert.equal(r.findings, []);
+  } finally {
+    l.dispose();
+  }
+});
+
+test("RF202 linking: a recipe patch that renames the service to the harness's name is related both ways", async () => {
+  const l = layout();
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF202"] });
+    const rf202 = r.items.find((i) => i.finding.recipe === "bluesky-pds")!;
+    const recipeItem = {
+      problem: { ...rf202.problem, rule: "RF120", target: "recipe" as const },
+      finding: { ...rf202.finding, id: "recipe-finding", rule: "RF120", related: undefined },
+    };
+    const rename = [
+      "diff --git a/compose.yml b/compose.yml",
+      "--- a/compose.yml",
+      "+++ b/compose.yml",
+      "@@ -2,3 +2,3 @@",
+      " services:",
+      "-  app:",
+      "+  pds:",
+      "     image: ghcr.io/bluesky-social/pds:0.4.107",
+      "",
+    ].join("\n");
+    assert.equal(servicesChanged(rename), { added: ["pds"], removed: ["app"] });
+    const unrelated = { repo: { kind: "recipe", name: "gitea" }, content: rename, findingIds: ["x"] };
+    const links = linkServiceReferences(
+      [rf202, recipeItem],
+      [
+        unrelated,
+        { repo: { kind: "recipe", name: "bluesky-pds" }, content: rename, findingIds: ["recipe-finding"] },
+      ],
+    );
+    assert.equal(links, [
+      { harnessFinding: rf202.finding.id, recipeFindings: ["recipe-finding"], why: "adds-service" },
+    ]);
+    assert.equal(rf202.finding.related, ["recipe-finding"]);
+    assert.equal(recipeItem.finding.related, [rf202.finding.id]);
+    const addsWorker = rename.replace("-  app:\n", "").replace("+  pds:", "+  worker:");
+    const none = linkServiceReferences(
+      [rf202],
+      [{ repo: { kind: "recipe", name: "bluesky-pds" }, content: addsWorker, findingIds: ["y"] }],
+    );
+    assert.equal(none, [], "a patch adding another service is no link");
+    const gone = linkServiceReferences(
+      [rf202],
+      [
+        {
+          repo: { kind: "recipe", name: "bluesky-pds" },
+          content: rename.replace("+  pds:", "+  web:"),
+          findingIds: ["z"],
+        },
+      ],
+    );
+    assert.equal(
+      gone.map((g) => g.why),
+      ["removes-replacement"],
+      "the fix's target renamed away",
+    );
   } finally {
     l.dispose();
   }
