@@ -468,4 +468,56 @@ test("RF202 linking: a recipe patch that renames the service to the harness's na
   }
 });
 
+test("examples: RF201 keycloak, RF202 bluesky-pds, RF203 mumble, RF204 discourse; the patched cc-ci compiles and its tests pass", async () => {
+  const root = mkdtempSync(join(tmpdir(), "redfix-harness-examples-"));
+  try {
+    execFileSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "layout-examples.mjs"), join(root, "ws")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const recipes = join(root, "ws", "recipes");
+    const harness = join(root, "ws", "cc-ci");
+    const red = pytest(harness, recipes, [
+      "tests/keycloak/test_warm_canonical.py",
+      "tests/discourse/test_upgrade.py",
+    ]);
+    assert.is(red.status, 1, red.output);
+    const r = await analyze({ recipes, harness, rules: HARNESS_RULES });
+    assert.equal(r.findings.map((f) => `${f.rule} ${f.recipe}`).sort(), [
+      "RF201 keycloak",
+      "RF202 bluesky-pds",
+      "RF203 mumble",
+      "RF204 discourse",
+    ]);
+    assert.ok(
+      r.findings.every((f) => f.fix !== null),
+      "every finding has a patch",
+    );
+    const touched: string[] = [];
+    for (const p of r.series.patches) {
+      const file = join(root, p.name);
+      writeFileSync(file, p.content);
+      git(harness, ["apply", "--check", file]);
+      git(harness, ["apply", file]);
+      for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.push(m[1]!);
+    }
+    pyCompile(harness, touched);
+    const green = pytest(harness, recipes, [
+      "tests/harness",
+      "tests/keycloak",
+      "tests/discourse/test_upgrade.py",
+      "tests/mumble",
+      "tests/bluesky-pds/test_health.py",
+    ]);
+    assert.is(green.status, 0, green.output);
+    const again = await analyze({ recipes, harness, rules: HARNESS_RULES });
+    assert.equal(
+      again.findings.map((f) => f.rule),
+      [],
+      "fixpoint on the examples",
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test.run();
