@@ -30,11 +30,7 @@ function missingExports(recipe: Recipe): string[] {
 
 function addExports(recipe: Recipe): Edit | null {
   const vars = missingExports(recipe);
-  if (vars.length === 0) return null;
-  const [first, ...rest] = vars;
-  const edit = addExport(recipe, first!);
-  if (edit.kind === "delete") return null;
-  return { ...edit, text: edit.text + rest.map((v) => `export ${v}=v1\n`).join("") };
+  return vars.length === 0 ? null : addExport(recipe, vars);
 }
 
 export const rf140Codemod: Codemod = {

@@ -37,16 +37,26 @@ export function bumpExport(recipe: Recipe, variable: string): Edit | null {
 }
 
 /**
- * Adds `export VAR=v1` after the last export of abra.sh (or at its end), or creates abra.sh. Two
+ * Adds `export VAR=v1` (one line per variable) after the last export of abra.sh (or at its end), or creates abra.sh. Two
  * fixes adding different variables insert at the same point, and the series keeps only the first:
  * the second applies on re-analysis.
  */
-export function addExport(recipe: Recipe, variable: string, value = "v1"): Edit {
+export function addExport(recipe: Recipe, variables: string | string[], value = "v1"): Edit {
   const abra = recipe.abraSh;
-  const line = `export ${variable}=${value}\n`;
+  const line = [variables]
+    .flat()
+    .map((v) => `export ${v}=${value}\n`)
+    .join("");
   if (!abra) return { kind: "create", file: join(recipe.dir, "abra.sh"), text: line, mode: "100644" };
   const text = abra.source.text;
   const last = abra.exports[abra.exports.length - 1];
+  if (!last) {
+    // No export yet: the versions go first, after the shebang and heading comments, before any function.
+    const m = /^(?:(?:#[^\n]*|[ \t]*)\n)*/.exec(text)!;
+    if (m[0].length < text.length) {
+      return replace(abra.source.absPath, { start: m[0].length, end: m[0].length }, `${line}\n`);
+    }
+  }
   let at = last ? abra.source.lines.lineEndAfter(last.range.end) : text.length;
   if (last && at === last.range.end) at = text.length; // the last line has no newline
   const needsNewline = at > 0 && text[at - 1] !== "\n";

@@ -4,6 +4,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { analyze } from "../../cli/analyze.js";
 import { lastRelease } from "../../analyzers/rules/rf140-config-version.js";
+import { applyReplacements } from "../../codemods/edit.js";
+import { addExport, nextVersion } from "../../codemods/rf140-version-bump.js";
+import { parseAbraSh } from "../../load/env.js";
+import { LineIndex } from "../../load/source.js";
+import type { Recipe } from "../../load/workspace.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, git, removeDir, repoFrom, treeFiles } from "../support/workspace.js";
@@ -29,6 +34,40 @@ test("RF140 codemod unversioned: patches apply, output matches, fixpoint, idempo
   } finally {
     removeDir(out.dir);
   }
+});
+
+test("abra.sh exports: after the last export, before the first function when there is none, or a new file", () => {
+  const recipeWith = (text: string | null) =>
+    ({
+      dir: "/r",
+      abraSh:
+        text === null
+          ? null
+          : parseAbraSh({ path: "abra.sh", absPath: "/r/abra.sh", text, lines: new LineIndex(text) }),
+    }) as unknown as Recipe;
+  const apply = (text: string, vars: string[]) => {
+    const e = addExport(recipeWith(text), vars);
+    assert.is(e.kind, "replace");
+    return e.kind === "replace" ? applyReplacements(text, [e]) : "";
+  };
+  assert.is(
+    apply("#!/usr/bin/env bash\n# commands\n\nmmctl() {\n  true\n}\n", ["A_VERSION", "B_VERSION"]),
+    "#!/usr/bin/env bash\n# commands\n\nexport A_VERSION=v1\nexport B_VERSION=v1\n\nmmctl() {\n  true\n}\n",
+  );
+  assert.is(
+    apply("export X_VERSION=v2\n\nf() { :; }\n", ["A_VERSION"]),
+    "export X_VERSION=v2\nexport A_VERSION=v1\n\nf() { :; }\n",
+  );
+  assert.is(apply("export X_VERSION=v2", ["A_VERSION"]), "export X_VERSION=v2\nexport A_VERSION=v1\n");
+  const created = addExport(recipeWith(null), "A_VERSION");
+  assert.equal(created, {
+    kind: "create",
+    file: "/r/abra.sh",
+    text: "export A_VERSION=v1\n",
+    mode: "100644",
+  });
+  assert.is(nextVersion("v9"), "v10");
+  assert.is(nextVersion("1.2.0"), "1.2.1");
 });
 
 test("RF140: the last release is the highest x.y.z tag, not the last in name order", () => {
