@@ -7,6 +7,7 @@ import { harnessRepo, lineIndent } from "../analyzers/rules/rf200-harness-suppor
 import { show } from "../harness/values.js";
 import type { StaticValue } from "../harness/values.js";
 import { PACKAGE_ROOT, VERSION } from "../cli/version.js";
+import type { HarnessModel } from "../harness/model.js";
 import type { Workspace } from "../load/workspace.js";
 import type { Codemod } from "./codemod.js";
 import type { Edit } from "./edit.js";
@@ -92,6 +93,7 @@ export function upstreamIssue(problem: Problem, ws: Workspace): { path: string; 
     { noEscape: true },
   );
   const current = data.subjectReleases.map(show);
+  const context = ws.harness ? testDocstring(ws.harness, data.nodeId) : null;
   const subject = data.subjectText;
   const text = template({
     recipe: problem.recipe,
@@ -108,9 +110,23 @@ export function upstreamIssue(problem: Problem, ws: Workspace): { path: string; 
     head: data.subjectHead ? show(data.subjectHead) : null,
     current,
     composeFile: data.composeFile,
+    context,
     version: VERSION,
     findingKey: problem.key,
   });
   const test = data.nodeId.split("::").pop() ?? "assertion";
   return { path: `upstream/${problem.recipe}/RF204-${test.replace(/[^A-Za-z0-9_.-]+/g, "-")}.md`, text };
+}
+
+/** The test's docstring, which says why the harness expects the change (Python tests only). */
+function testDocstring(model: HarnessModel, nodeId: string): string | null {
+  for (const module of model.modules) {
+    const t = module.tests.find((x) => x.nodeId === nodeId);
+    const fn = t?.function ? module.functions.find((f) => f.qualifiedName === t.function) : undefined;
+    if (!fn) continue;
+    const body = module.source.text.slice(fn.bodyRange.start, fn.bodyRange.end);
+    const m = /^\s*(?:[rRuU]?)("""|''')([\s\S]*?)\1/.exec(body);
+    return m ? m[2]!.trim().replace(/\s*\n\s*/g, " ") : null;
+  }
+  return null;
 }

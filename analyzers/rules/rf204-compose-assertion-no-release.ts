@@ -59,6 +59,9 @@ class Missing extends Error {}
  */
 export class ComposeAssertion {
   usedCompose = false;
+  /** Services the assertion read (`services["app"]`), for the evidence. */
+  readonly services: string[] = [];
+  private servicesValue: StaticValue | undefined;
 
   constructor(
     private readonly model: HarnessModel,
@@ -101,9 +104,14 @@ export class ComposeAssertion {
         const index = this.eval(e.index, at);
         if (index.kind === "str" && index.value === "services" && this.isComposeRoot(e.object, at)) {
           this.usedCompose = true;
-          return this.key(this.compose, index);
+          this.servicesValue = this.key(this.compose, index);
+          return this.servicesValue;
         }
-        return this.key(this.eval(e.object, at), index);
+        const object = this.eval(e.object, at);
+        if (object === this.servicesValue && index.kind === "str" && !this.services.includes(index.value)) {
+          this.services.push(index.value);
+        }
+        return this.key(object, index);
       }
       case "name": {
         const local = this.local(e.name, at);
@@ -282,7 +290,7 @@ export function releaseTags(recipe: Recipe): string[] {
   });
 }
 
-type Outcome = { satisfied: boolean; subject: StaticValue | null } | null;
+type Outcome = { satisfied: boolean; subject: StaticValue | null; services: string[] } | null;
 
 /** The assertion judged against one compose document; null when it cannot be judged statically. */
 function judge(
@@ -296,9 +304,9 @@ function judge(
   try {
     doc = composeText === null ? null : parseYaml(composeText);
   } catch {
-    return { satisfied: false, subject: null };
+    return { satisfied: false, subject: null, services: [] };
   }
-  if (doc === null) return { satisfied: false, subject: null };
+  if (doc === null) return { satisfied: false, subject: null, services: [] };
   const ev = new ComposeAssertion(model, module, fn, toStatic(doc));
   let satisfied: boolean;
   try {
@@ -308,7 +316,11 @@ function judge(
     else return null;
   }
   if (!ev.usedCompose) return null;
-  return { satisfied, subject: subjectOf(model, module, fn, a, toStatic(doc))?.value ?? null };
+  return {
+    satisfied,
+    subject: subjectOf(model, module, fn, a, toStatic(doc))?.value ?? null,
+    services: ev.services,
+  };
 }
 
 /** The side of the assertion's comparison that reads the compose file, and its value. */
@@ -409,12 +421,20 @@ expected one: not a weakening) — and an upstream issue text describing the mis
             ` and the head does not either${head.subject ? ` (${show(head.subject)})` : ""}: the change does not exist yet`,
           key: `${a.testId}:${text(a.test.range)}`,
           evidence: [
-            {
-              root: "recipes",
-              source: recipe.base.source,
-              range: { start: 0, end: 0 },
-              note: `${recipe.base.name} at the head: ${head.subject ? show(head.subject) : "fails the assertion"}`,
-            },
+            ...head.services.flatMap((name) => {
+              const svc = recipe.base!.services.find((x) => x.name === name);
+              if (!svc) return [];
+              return [
+                {
+                  root: "recipes" as const,
+                  source: recipe.base!.source,
+                  range: svc.image?.range ?? svc.keyRange,
+                  note:
+                    `\`${name}\` at the head${head.subject ? `: ${show(head.subject)}` : ""}; at the releases: ` +
+                    releases.map((r) => `${r.tag} ${r.subject ?? "fails"}`).join(", "),
+                },
+              ];
+            }),
           ],
           data: {
             nodeId: a.testId,

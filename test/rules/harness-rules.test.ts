@@ -331,6 +331,12 @@ test("RF204 fix: the assertion is skipped while the head has what every release 
     assert.match(right.output, /1 passed/);
 
     const item = run.before.items.find((i) => i.finding.rule === "RF204")!;
+    assert.equal(
+      item.finding.evidence.map((e) => `${e.root}:${e.file}:${e.line}`),
+      ["recipes:discourse/compose.yml:4"],
+      "evidence: the image the assertion reads",
+    );
+    assert.match(item.finding.evidence[0]!.note, '0.3.0+3.4.4 "bitnamilegacy/discourse"');
     const issue = upstreamIssue(item.problem, run.before.workspace)!;
     assert.is(issue.path, "upstream/discourse/RF204-test_upgrade_moves_to_official_image.md");
     for (const s of [
