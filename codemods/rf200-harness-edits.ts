@@ -75,12 +75,46 @@ export function referenceTo(
     const bound = imp.symbol === undefined ? imp.module : `${imp.module}.${imp.symbol}`;
     if (bound === target.name && model.modules.includes(target)) return { expr: `${imp.alias}.${symbol}` };
   }
+  const joined = joinImport(module, target, symbol);
+  if (joined) return { expr: symbol, edit: joined };
   const at = importPoint(module);
   const text =
     module.language === "python"
       ? `from ${pythonModuleRef(module, target)} import ${symbol}\n`
       : `import { ${symbol} } from ${JSON.stringify(typescriptModuleRef(module, target))};\n`;
   return { expr: symbol, edit: replace(module.source.absPath, { start: at, end: at }, text) };
+}
+
+/**
+ * Adds the name to an existing single-line import from the same module (`from .warm import A` →
+ * `from .warm import A, B`; `import { A } from "./warm.js"` → `import { A, B } …`) rather than a
+ * second import of it.
+ */
+function joinImport(module: HarnessModule, target: HarnessModule, symbol: string): ReplaceEdit | undefined {
+  const text = module.source.text;
+  for (const imp of module.imports) {
+    if (imp.module !== target.name || imp.symbol === undefined) continue;
+    const line = module.source.lines.position(imp.range.start).line;
+    const lineText = module.source.lines.lineText(line);
+    const start = module.source.lines.lineStart(line);
+    if (module.language === "python") {
+      const m = /^from\s+\S+\s+import\s+[^()#\\;]+?\s*$/.exec(lineText);
+      if (!m) continue;
+      const end = start + lineText.replace(/\s+$/, "").length;
+      return replace(module.source.absPath, { start: end, end }, `, ${symbol}`);
+    }
+    const m = /^import\s*\{([^}]*)\}\s*from\s*["'][^"']+["'];?\s*$/.exec(lineText);
+    if (!m) continue;
+    const close = start + lineText.indexOf("}");
+    const before = text.slice(start, close).replace(/\s+$/, "");
+    const at = start + before.length;
+    return replace(
+      module.source.absPath,
+      { start: at, end: at },
+      `${before.endsWith(",") ? "" : ","} ${symbol}`,
+    );
+  }
+  return undefined;
 }
 
 /** `.warm` when both modules share a package (the harness's own relative style), else the dotted name. */

@@ -18,6 +18,8 @@ import { recipeMetaModule } from "./rf200-harness-support.js";
 const MAX_CHAIN = 6;
 /** Ports that speak HTTP whatever the recipe says. */
 const HTTP_PORTS = new Set([80, 443]);
+/** The lifecycle's `getattr(meta, "HTTP_TIMEOUT", 10)` when the meta names none. */
+const DEFAULT_HTTP_TIMEOUT = 10;
 const RETRY_PARAM = /^(max_)?(attempts|retries|tries)$|^(max)?(Attempts|Retries|Tries)$/;
 const DELAY_PARAM = /delay|interval|backoff|wait/i;
 
@@ -86,8 +88,8 @@ when the recipe's \`recipe_meta\` has no \`READY_PROBE\` for that port.
 
 Fix: a \`READY_PROBE\` for the port in the harness's own conventions (the keys other recipes' probes use, or
 the keys the lifecycle reads, with its defaults: TCP port, N consecutive successful connects), and a larger
-retry budget on the helper that retries the handshake (enough attempts to cover the recipe's
-\`HTTP_TIMEOUT\`). Source: cc-ci \`lifecycle.py\`, domain.md (readiness); backlog (mumble).`,
+retry budget on the helper that retries the handshake: enough attempts, at its delay, to cover the recipe's
+\`HTTP_TIMEOUT\` (10 s when unset), never lowered. Source: cc-ci \`lifecycle.py\`, domain.md (readiness); backlog (mumble).`,
   },
   check(ctx) {
     const model = ctx.workspace.harness;
@@ -96,6 +98,8 @@ retry budget on the helper that retries the handshake (enough attempts to cover 
       const recipeName = recipeOfPath(module.source.path);
       if (!recipeName) continue;
       const recipe = ctx.workspace.recipes.find((r) => r.name === recipeName);
+      // `tests/harness/` and the like hold the harness's own unit tests: no recipe, no readiness gate.
+      if (!recipe && !recipeMetaModule(model, recipeName)) continue;
       for (const test of module.tests) {
         const fn = test.function ? findFunction(model, test.function) : undefined;
         if (!fn) continue;
@@ -318,7 +322,7 @@ function sortPortFirst(keys: [string, number | "port"][]): [string, number | "po
 /**
  * The retry budget of the first helper on the way to the socket that takes an `attempts`-like
  * parameter with a default the caller leaves alone: raised so attempts × delay covers the recipe's
- * `HTTP_TIMEOUT` (how long the harness waits for one answer from it), at least doubled.
+ * `HTTP_TIMEOUT` (how long the harness waits for one answer from it); null when it already does.
  */
 function retryBudget(
   model: HarnessModel,
@@ -335,8 +339,10 @@ function retryBudget(
       if (!target) continue;
       const delayParam = fn.params.find((p) => DELAY_PARAM.test(p.name) && p.default);
       const delay = delayParam?.default ? numberSource(module, delayParam.default)?.value : undefined;
-      const cover = timeout?.kind === "num" && delay && delay > 0 ? Math.ceil(timeout.value / delay) : 0;
-      const raised = Math.max(target.value * 2, cover);
+      if (!delay || delay <= 0) continue;
+      // An absolute target, not a multiple of the current value: a second run leaves it alone.
+      const raised = Math.ceil((timeout?.kind === "num" ? timeout.value : DEFAULT_HTTP_TIMEOUT) / delay);
+      if (raised <= target.value) continue;
       return {
         ...target,
         attempts: target.value,
