@@ -131,7 +131,17 @@ Source: cc-ci \`runner/harness/warm.py\`, \`canonical.py\`; backlog (keycloak).`
           ...traceEvidence(model, c.trace, "canonical: "),
           ...traceEvidence(model, hit.trace, "live warm: "),
           ...(meta && flag
-            ? [{ root: "harness" as const, source: meta.source, range: flag.range, note: "enrolment" }]
+            ? [
+                {
+                  root: "harness" as const,
+                  source: meta.source,
+                  range: flag.range,
+                  note:
+                    enrolled === false
+                      ? "WARM_CANONICAL is false: de-enrolled, never promoted"
+                      : "WARM_CANONICAL: promoted when green",
+                },
+              ]
             : []),
         ],
         data: {
