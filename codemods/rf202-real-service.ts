@@ -1,4 +1,5 @@
 import type { Rf202Data } from "../analyzers/rules/rf202-stale-service-reference.js";
+import { SERVICE_PARAMETER } from "../analyzers/rules/rf202-stale-service-reference.js";
 import { harnessRepo } from "../analyzers/rules/rf200-harness-support.js";
 import type { Finding } from "../analyzers/finding.js";
 import type { Problem } from "../analyzers/rule.js";
@@ -7,7 +8,8 @@ import { replace } from "./edit.js";
 
 /**
  * Points the call at the real service: the argument's value becomes that name as a literal, in the
- * quote style it was written in. A constant reference (`service=DEFAULT`) is replaced at the call,
+ * quote style it was written in; a call that relied on the helper's default gets the keyword. A
+ * constant reference (`service=DEFAULT`) is replaced at the call,
  * never at the constant: other recipes' calls may share it.
  */
 export const rf202Codemod: Codemod = {
@@ -20,11 +22,25 @@ export const rf202Codemod: Codemod = {
     if (!module) return null;
     const written = module.source.text.slice(data.start, data.end);
     const quote = written.startsWith("'") ? "'" : '"';
-    const literal = `${quote}${data.replacement}${quote}`;
+    const value = `${quote}${data.replacement}${quote}`;
+    let at = { start: data.start, end: data.end };
+    let literal = value;
+    if (data.insert) {
+      // One argument per line with a trailing comma: the keyword gets a line of its own, the same way.
+      const text = module.source.text;
+      const multiline = /^,[ \t]*\n/.exec(text.slice(data.start));
+      if (multiline) {
+        const indent = /^[ \t]*/.exec(
+          module.source.lines.lineText(module.source.lines.position(data.start).line),
+        )![0];
+        at = { start: data.start + 1, end: data.start + 1 };
+        literal = `\n${indent}${SERVICE_PARAMETER}=${value},`;
+      } else literal = `, ${SERVICE_PARAMETER}=${value}`;
+    }
     return {
       summary: `address service \`${data.replacement}\` instead of \`${data.service}\` (${data.reason ?? "the only candidate"})`,
       repo: harnessRepo(model),
-      edits: [replace(module.source.absPath, { start: data.start, end: data.end }, literal)],
+      edits: [replace(module.source.absPath, at, literal)],
     };
   },
 };

@@ -15,10 +15,12 @@ export interface Rf202Data {
   replacement: string | null;
   /** Why that one: image, recipe name, `app`, or traefik labels. */
   reason: string | null;
-  /** Offsets of the argument's value in the harness file, for the codemod. */
+  /** Offsets of the argument's value in the harness file, for the codemod; where the keyword goes
+   * (after the last argument) when the call relies on the helper's default. */
   file: string;
   start: number;
   end: number;
+  insert: boolean;
   /** The services the recipe does have, across its combinations. */
   services: string[];
 }
@@ -36,6 +38,26 @@ export function serviceArgument(model: HarnessModel, call: HarnessCall): Harness
   // A spread before it moves the arguments: the position is then unknown.
   if (call.args.slice(0, index + 1).some((a) => a.spread)) return undefined;
   return call.args[index];
+}
+
+/**
+ * A Python call that leaves the service to the helper's default (`exec_in(app, cmd)` → `"app"`): the
+ * default's value, and where a `service=` keyword would go (after the last argument). TypeScript
+ * defaults live in the helper's body (`opts.service ?? "app"`), which the model does not expose.
+ */
+function defaultService(
+  model: HarnessModel,
+  module: HarnessModule,
+  call: HarnessCall,
+): { value: ReturnType<typeof evaluateExpression>; insertAt: number } | undefined {
+  if (module.language !== "python" || !call.resolved) return undefined;
+  if (call.args.some((a) => a.spread) || call.kwargs.some((k) => k.spread)) return undefined;
+  const target = findFunction(model, call.resolved);
+  const param = target?.fn.params.find((p) => p.name === SERVICE_PARAMETER && !p.rest);
+  if (!target || !param?.default) return undefined;
+  const last = [...call.args, ...call.kwargs].sort((a, b) => a.range.end - b.range.end).pop();
+  if (!last) return undefined;
+  return { value: evaluateExpression(model, target.module, param.default), insertAt: last.range.end };
 }
 
 /** `ghcr.io/bluesky-social/pds:0.4.107` → `pds`. */
@@ -115,8 +137,9 @@ backlog (bluesky-pds).`,
 
     function check(module: HarnessModule, call: HarnessCall, recipe: Recipe): void {
       const arg = serviceArgument(model!, call);
-      if (!arg) return;
-      const v = evaluateExpression(model!, module, arg.value);
+      const fallback = arg ? undefined : defaultService(model!, module, call);
+      if (!arg && !fallback) return;
+      const v = arg ? evaluateExpression(model!, module, arg.value) : fallback!.value;
       if (!("value" in v)) return;
       const service = v.value;
       if (recipe.combinations.some((c) => c.services.has(service))) return;
@@ -127,12 +150,12 @@ backlog (bluesky-pds).`,
         recipe: recipe.name,
         root: "harness",
         file: module.source,
-        range: arg.value.range,
+        range: arg ? arg.value.range : call.range,
         message:
-          `\`${call.callee}\` addresses service \`${service}\`, which no stack of ${recipe.name} defines ` +
+          `\`${call.callee}\` addresses ${arg ? "" : "its default "}service \`${service}\`, which no stack of ${recipe.name} defines ` +
           `(services: ${services.join(", ")})` +
           (real ? `; the real service is \`${real.service}\` (${real.reason})` : ""),
-        key: `${call.testId ?? call.enclosingFunction ?? ""}:${call.callee}:service:${service}`,
+        key: `${call.testId ?? call.enclosingFunction ?? ""}:${call.callee}:${arg ? "" : "default-"}service:${service}`,
         evidence: base?.servicesRange
           ? [
               {
@@ -148,8 +171,9 @@ backlog (bluesky-pds).`,
           replacement: real?.service ?? null,
           reason: real?.reason ?? null,
           file: module.source.path,
-          start: arg.value.range.start,
-          end: arg.value.range.end,
+          start: arg ? arg.value.range.start : fallback!.insertAt,
+          end: arg ? arg.value.range.end : fallback!.insertAt,
+          insert: arg === undefined,
           services,
         },
       });

@@ -272,7 +272,11 @@ test("RF202 fix: the real service, chosen from the recipe's stack", async () => 
   const run = await checkPythonCodemod("RF202");
   try {
     const msgs = run.before.findings.filter((f) => f.rule === "RF202").map((f) => f.message);
-    assert.is(msgs.length, 2);
+    assert.is(msgs.length, 3);
+    assert.ok(
+      msgs.some((m) => /its default service `app`.*the real service is `web`/.test(m)),
+      msgs.join("\n"),
+    );
     assert.ok(
       msgs.some((m) => /`pds`.*the real service is `app` \(its image is named pds\)/.test(m)),
       msgs.join("\n"),
