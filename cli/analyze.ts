@@ -27,6 +27,7 @@ export interface AnalyzeOptions {
   config?: string;
   rules?: string[];
   profile?: string;
+  backupHooks?: "script" | "inline";
 }
 
 export interface AnalyzeResult {
@@ -50,6 +51,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   }
   const config = loadConfig(root, opts.config);
   if (opts.profile) config.profile = opts.profile;
+  if (opts.backupHooks) config.backupHooks = opts.backupHooks;
   resolveProfile(config);
   for (const id of opts.rules ?? []) {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);

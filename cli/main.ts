@@ -11,6 +11,12 @@ import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
 import { VERSION } from "./version.js";
 
+// `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const program = new Command();
 program
   .name("redfix")

@@ -56,6 +56,8 @@ redfix_render_app_ini() {
   rendered="$app_ini.rendered"
   mkdir -p "$(dirname "$app_ini")"
   cp "${STAGING_PATH}" "$rendered"
+  # The swarm config is mounted 0444 and cp keeps that mode: Gitea must be able to write its secrets.
+  chmod 0600 "$rendered"
   if [ -f "$app_ini" ]; then
     for entry in oauth2:JWT_SECRET security:INTERNAL_TOKEN server:LFS_JWT_SECRET; do
       section="\${entry%%:*}"

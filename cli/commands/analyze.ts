@@ -35,7 +35,12 @@ export function register(program: Command): void {
         "never",
       ]),
     )
-    .option("--backup-hooks <style>", "RF110 fix style: script (a mounted config) or inline labels")
+    .addOption(
+      new Option("--backup-hooks <style>", "RF110 fix style: a mounted hook script, or inline labels").choices([
+        "script",
+        "inline",
+      ]),
+    )
     .action(async (dir: string, o: Record<string, unknown>) => {
       const result = await analyze({
         recipes: dir,
@@ -43,9 +48,9 @@ export function register(program: Command): void {
         ...(o.config ? { config: String(o.config) } : {}),
         ...(o.profile ? { profile: String(o.profile) } : {}),
         rules: o.rule as string[],
+        ...(o.backupHooks === "script" || o.backupHooks === "inline" ? { backupHooks: o.backupHooks } : {}),
       });
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
-      if (o.backupHooks === "script" || o.backupHooks === "inline") result.config.backupHooks = o.backupHooks;
       const out = resolve(String(o.out));
       writeRunDir(
         out,
