@@ -14,8 +14,48 @@ import type { Codemod } from "./codemod.js";
 import { replace } from "./edit.js";
 import type { Edit } from "./edit.js";
 import { findRecipe, recipeRepo } from "./recipe-repo.js";
+import type { Recipe } from "../load/workspace.js";
 import { insertLinesAfter, lineIndent } from "./rf110-label-splice.js";
 import { bumpExport } from "./rf140-version-bump.js";
+
+/**
+ * Swarm renders `{{ env "STACK_NAME" }}` from the environment of the service that mounts the config,
+ * not from the deploy's: every service mounting it gets `STACK_NAME` in its `environment`, in the style
+ * of its siblings (a bare `- NAME` passes the deploy's value through, as `- DOMAIN` does).
+ */
+function stackNameEnv(recipe: Recipe, configName: string): Edit[] {
+  const edits: Edit[] = [];
+  for (const cf of recipe.composeFiles) {
+    for (const svc of cf.services) {
+      if (!svc.map || !svc.configs.some((c) => c.source === configName)) continue;
+      if (svc.environment.some((e) => e.key === "STACK_NAME")) continue;
+      const envPair = svc.keys.get("environment");
+      const last = svc.environment[svc.environment.length - 1];
+      if (last && !last.collection.flow) {
+        const indent = lineIndent(cf.source, last.range.start);
+        const line =
+          last.form === "list"
+            ? `${indent}- ${svc.environment.some((e) => e.value === null) ? "STACK_NAME" : "STACK_NAME=${STACK_NAME}"}\n`
+            : `${indent}STACK_NAME: \${STACK_NAME}\n`;
+        edits.push(insertLinesAfter(cf.source, last.range.end, line));
+      } else if (!envPair) {
+        const pairs = [...svc.keys.values()];
+        const first = pairs[0];
+        const lastPair = pairs[pairs.length - 1];
+        if (!first || !lastPair || svc.map.flow) continue;
+        const indent = lineIndent(cf.source, (first.key as Node).range?.[0] ?? 0);
+        edits.push(
+          insertLinesAfter(
+            cf.source,
+            pairRange(lastPair).end,
+            `${indent}environment:\n${indent}  - STACK_NAME=\${STACK_NAME}\n`,
+          ),
+        );
+      }
+    }
+  }
+  return edits;
+}
 
 export const rf120Codemod: Codemod = {
   rule: "RF120",
@@ -51,6 +91,7 @@ export const rf120Codemod: Codemod = {
       const indent = lineIndent(cf.source, (first.key as Node).range?.[0] ?? 0);
       edits.push(insertLinesAfter(cf.source, pairRange(last).end, `${indent}template_driver: golang\n`));
     }
+    edits.push(...stackNameEnv(recipe, entry.name));
     const variable = versionVariable(entry);
     const bump = variable ? bumpExport(recipe, variable) : null;
     if (bump) edits.push(bump);
