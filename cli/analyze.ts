@@ -12,6 +12,8 @@ import type { Finding } from "../analyzers/finding.js";
 import { SEVERITY_RANK } from "../analyzers/finding.js";
 import { CODEMODS } from "../codemods/index.js";
 import { buildSeries } from "../codemods/series.js";
+import { linkServiceReferences } from "../codemods/rf202-real-service.js";
+import { upstreamIssue } from "../codemods/rf204-scope-assertion.js";
 import type { PatchSeries } from "../codemods/series.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
@@ -36,6 +38,8 @@ export interface AnalyzeResult {
   items: Analyzed[];
   findings: Finding[];
   series: PatchSeries;
+  /** Upstream issue texts drafted for findings whose fix belongs upstream (RF204), for the run directory. */
+  upstream: { path: string; text: string }[];
   rules: Rule[];
   run: Omit<RunInfo, "tool">;
 }
@@ -87,7 +91,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
     for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
   }
-  const series = buildSeries(items, workspace, config, CODEMODS, (p) => sources.get(p) ?? readOrNull(p));
+  const textOf = (p: string) => sources.get(p) ?? readOrNull(p);
+  let series = buildSeries(items, workspace, config, CODEMODS, textOf);
+  // A harness reference that a recipe patch makes right (the recipe renames the service to it) needs
+  // no harness patch of its own: withdraw it, and build the series again without it.
+  const withdrawn = new Set(
+    linkServiceReferences(items, series.patches)
+      .filter((l) => l.why === "adds-service")
+      .map((l) => l.harnessFinding),
+  );
+  if (withdrawn.size > 0) {
+    for (const it of items) it.finding.fix = null;
+    const kept = items.filter((i) => !withdrawn.has(i.finding.id));
+    series = buildSeries(kept, workspace, config, CODEMODS, textOf);
+    linkServiceReferences(items, series.patches);
+  }
+  const upstream = items
+    .flatMap((i) => (i.problem.rule === "RF204" ? [upstreamIssue(i.problem, workspace)] : []))
+    .filter((u): u is { path: string; text: string } => u !== null);
   const rules = RULES.filter((r) =>
     opts.rules?.length ? opts.rules.map((x) => x.toUpperCase()).includes(r.meta.id) : true,
   );
@@ -103,6 +124,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     items,
     findings: items.map((i) => i.finding),
     series,
+    upstream,
     rules: [...rules],
     run: {
       roots: { recipes: root, harness },

@@ -1,6 +1,7 @@
 /** Writes the run directory (docs/run-directory.md): the hand-off between analyze, verify, report and apply. */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { isInside } from "../load/workspace.js";
 import type { Finding } from "../analyzers/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
 import type { PatchSeries } from "../codemods/series.js";
@@ -22,10 +23,18 @@ export function writeRunDir(
   rules: RuleMeta[],
   series: PatchSeries,
   run: Omit<RunInfo, "tool">,
+  upstream: { path: string; text: string }[] = [],
 ): void {
   mkdirSync(out, { recursive: true });
-  // Verify records of an earlier run would describe other patches.
+  // Verify records and issue drafts of an earlier run would describe other findings.
   rmSync(join(out, "verify"), { recursive: true, force: true });
+  rmSync(join(out, "upstream"), { recursive: true, force: true });
+  for (const u of upstream) {
+    const file = join(out, u.path);
+    if (!isInside(out, file)) continue;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, u.text);
+  }
   writeFileSync(join(out, "findings.json"), renderJson(findingsDocument(findings)));
   writeFileSync(join(out, "redfix.sarif"), renderSarif(findings, rules));
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { analyze, failed } from "../analyze.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { writeRunDir } from "../../reports/run-dir.js";
@@ -36,10 +36,10 @@ export function register(program: Command): void {
       ]),
     )
     .addOption(
-      new Option("--backup-hooks <style>", "RF110 fix style: a mounted hook script, or inline labels").choices([
-        "script",
-        "inline",
-      ]),
+      new Option(
+        "--backup-hooks <style>",
+        "RF110 fix style: a mounted hook script, or inline labels",
+      ).choices(["script", "inline"]),
     )
     .action(async (dir: string, o: Record<string, unknown>) => {
       const result = await analyze({
@@ -58,6 +58,7 @@ export function register(program: Command): void {
         result.rules.map((r) => r.meta),
         result.series,
         result.run,
+        result.upstream,
       );
       const report = await afterRunDirWritten(out);
       if (o.format === "json") process.stdout.write(renderJson(findingsDocument(result.findings)));
@@ -73,6 +74,8 @@ export function register(program: Command): void {
         for (const r of result.series.refused)
           process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
         process.stdout.write(`run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`);
+        for (const u of result.upstream)
+          process.stdout.write(`upstream issue draft: ${shown(join(out, u.path))}\n`);
         process.stdout.write(`report: ${shown(report)}\n`);
       }
       process.exitCode = failed(result.findings, result.config.failOn) ? 1 : 0;
