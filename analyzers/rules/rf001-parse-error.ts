@@ -1,3 +1,4 @@
+import { reportLoadProblems } from "./load-problems.js";
 import type { Rule } from "../rule.js";
 
 export const rf001: Rule = {
@@ -20,20 +21,6 @@ are left out of the merged-stack rules, so one broken file does not turn into a 
 No fix: the text must be repaired by hand. Source: redfix.`,
   },
   check(ctx) {
-    const all = [...ctx.workspace.problems, ...ctx.workspace.recipes.flatMap((r) => r.problems)];
-    for (const p of all) {
-      if (p.rule !== "RF001") continue;
-      ctx.report({
-        recipe: p.recipe,
-        root: p.root,
-        file: p.source ?? p.file,
-        ...(p.range ? { range: p.range } : {}),
-        ...(p.position ? { position: p.position } : {}),
-        message: p.message,
-        key: p.key,
-        target: p.root === "harness" ? "harness" : "recipe",
-        classification: p.root === "harness" ? "harness-defect" : "recipe-defect",
-      });
-    }
+    reportLoadProblems(ctx, "RF001");
   },
 };

@@ -1,3 +1,4 @@
+import { reportLoadProblems } from "./load-problems.js";
 import type { Rule } from "../rule.js";
 
 export const rf002: Rule = {
@@ -19,18 +20,6 @@ redfix never reads a file outside the recipe: the finding says so, and analysis 
 No fix: which file was meant is a maintainer's call. Source: redfix.`,
   },
   check(ctx) {
-    const all = [...ctx.workspace.problems, ...ctx.workspace.recipes.flatMap((r) => r.problems)];
-    for (const p of all) {
-      if (p.rule !== "RF002") continue;
-      ctx.report({
-        recipe: p.recipe,
-        root: p.root,
-        file: p.source ?? p.file,
-        ...(p.range ? { range: p.range } : {}),
-        ...(p.position ? { position: p.position } : {}),
-        message: p.message,
-        key: p.key,
-      });
-    }
+    reportLoadProblems(ctx, "RF002");
   },
 };
