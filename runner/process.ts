@@ -14,6 +14,8 @@ export interface ProcessResult {
   durationMs: number;
   /** stdout and stderr interleaved, as a person would have seen them. */
   output: string;
+  stdout: string;
+  stderr: string;
   /** Set when the program could not be started at all (not installed). */
   missing?: string;
 }
@@ -21,6 +23,8 @@ export interface ProcessResult {
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
+  /** false: the child sees only `env` (a validator that must not read this process's variables). */
+  inheritEnv?: boolean;
   timeoutMs: number;
   input?: string;
 }
@@ -29,7 +33,7 @@ export async function runProcess(file: string, args: string[], opts: RunOptions)
   const started = process.hrtime.bigint();
   const child = execa(file, args, {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
+    env: opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env },
     extendEnv: false,
     all: true,
     reject: false,
@@ -56,6 +60,8 @@ export async function runProcess(file: string, args: string[], opts: RunOptions)
     timedOut,
     durationMs,
     output: typeof r.all === "string" ? r.all : "",
+    stdout: typeof r.stdout === "string" ? r.stdout : "",
+    stderr: typeof r.stderr === "string" ? r.stderr : "",
     ...(missing ? { missing } : {}),
   };
 }

@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile, access } from "node:fs/promises";
-import { constants } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { execa } from "execa";
+import { join } from "node:path";
+import { runProcess, which } from "../../runner/process.js";
 import { renderGoTemplate, sourceLine, type TemplateSamples } from "./go-template.js";
 
 export interface CaddyAdaptOptions {
@@ -24,20 +23,6 @@ export interface CaddyAdaptResult {
 
 export const DEFAULT_ADAPT_TIMEOUT_MS = 20_000;
 
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 /** Caddy's error line, with the temporary path shortened to `Caddyfile` so the reason is reproducible. */
 function errorReason(stderr: string, dir: string): string {
   const lines = stderr
@@ -57,42 +42,26 @@ function errorReason(stderr: string, dir: string): string {
  * `skipped` when caddy is not installed: a check that could not run never passes.
  */
 export async function caddyAdapt(text: string, opts: CaddyAdaptOptions = {}): Promise<CaddyAdaptResult> {
-  const caddy = opts.caddyPath ?? (await findOnPath("caddy"));
+  const caddy = opts.caddyPath ?? which("caddy");
   if (!caddy) return { status: "skipped", reason: "caddy is not installed (not found on PATH)" };
   const dir = await mkdtemp(join(tmpdir(), "redfix-caddy-"));
   const file = join(dir, "Caddyfile");
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ADAPT_TIMEOUT_MS;
   try {
     await writeFile(file, text, "utf8");
-    const child = execa(caddy, ["adapt", "--config", file, "--adapter", "caddyfile"], {
-      reject: false,
-      detached: true,
-      stdin: "ignore",
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, ...opts.env },
+    const result = await runProcess(caddy, ["adapt", "--config", file, "--adapter", "caddyfile"], {
       cwd: dir,
+      inheritEnv: false,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, ...opts.env },
+      timeoutMs,
     });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // the group is already gone
-        }
-      }
-    }, timeoutMs);
-    const result = await child;
-    clearTimeout(timer);
-    if (timedOut) return { status: "failed", reason: `caddy adapt timed out after ${timeoutMs} ms` };
-    if (result.failed && result.exitCode === undefined) {
-      return { status: "skipped", reason: `caddy could not be started: ${result.shortMessage}` };
+    if (result.timedOut) return { status: "failed", reason: `caddy adapt timed out after ${timeoutMs} ms` };
+    if (result.missing || result.exitCode === null) {
+      return { status: "skipped", reason: `caddy could not be started: ${result.missing ?? "no exit code"}` };
     }
-    if (result.exitCode === 0) return { status: "passed", output: String(result.stdout) };
-    const stderr = String(result.stderr);
-    const failed: CaddyAdaptResult = { status: "failed", reason: errorReason(stderr, dir) };
-    const m = /Caddyfile:(\d+)\b/.exec(stderr);
+    if (result.exitCode === 0) return { status: "passed", output: result.stdout };
+    const failed: CaddyAdaptResult = { status: "failed", reason: errorReason(result.stderr, dir) };
+    const m = /Caddyfile:(\d+)\b/.exec(result.stderr);
     if (m) failed.line = Number(m[1]);
     return failed;
   } finally {
