@@ -1,6 +1,6 @@
 /** Reading a run directory back (docs/run-directory.md). */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { FindingsDocument } from "../analyzers/finding.js";
 import type { RunInfo } from "../reports/run-dir.js";
 
@@ -14,7 +14,9 @@ export interface RunDir {
 
 export class RunDirError extends Error {}
 
-export function readRunDir(dir: string): RunDir {
+export function readRunDir(runDir: string): RunDir {
+  // Absolute: patches are applied with the patched copy as the working directory.
+  const dir = resolve(runDir);
   for (const f of ["findings.json", "run.json"]) {
     if (!existsSync(join(dir, f))) throw new RunDirError(`${dir} is not a run directory: ${f} is missing`);
   }
