@@ -1,5 +1,5 @@
 /** Writes the run directory (docs/run-directory.md): the hand-off between analyze, verify, report and apply. */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isInside } from "../load/workspace.js";
 import type { Finding } from "../analyzers/finding.js";
@@ -35,10 +35,10 @@ export function writeRunDir(
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, u.text);
   }
-  writeFileSync(join(out, "findings.json"), renderJson(findingsDocument(findings)));
-  writeFileSync(join(out, "redfix.sarif"), renderSarif(findings, rules));
+  writeIfChanged(join(out, "findings.json"), renderJson(findingsDocument(findings)));
+  writeIfChanged(join(out, "redfix.sarif"), renderSarif(findings, rules));
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
-  writeFileSync(join(out, "run.json"), `${JSON.stringify(info, null, 2)}\n`);
+  writeIfChanged(join(out, "run.json"), `${JSON.stringify(info, null, 2)}\n`);
   writePatches(join(out, "patches"), series);
 }
 
@@ -60,9 +60,24 @@ function writePatches(dir: string, series: PatchSeries): void {
     mkdirSync(d, { recursive: true });
     const keep = new Set([...names, "series"]);
     for (const f of listDir(d)) if (!keep.has(f)) rmSync(join(d, f), { recursive: true, force: true });
-    writeFileSync(join(d, "series"), `${names.join("\n")}\n`);
+    writeIfChanged(join(d, "series"), `${names.join("\n")}\n`);
   }
-  for (const p of series.patches) writeFileSync(join(dir, p.path.split("/")[1]!, p.name), p.content);
+  for (const p of series.patches) writeIfChanged(join(dir, p.path.split("/")[1]!, p.name), p.content);
+}
+
+/**
+ * Re-running analyze into the same run directory mostly produces the same bytes. Truncating and
+ * rewriting a file costs far more than reading it (ext4 forces the new blocks out on close: about a
+ * millisecond a file, seconds for thousands of patches), so unchanged files are left alone.
+ */
+function writeIfChanged(file: string, text: string): void {
+  let old: string | null = null;
+  try {
+    old = readFileSync(file, "utf8");
+  } catch {
+    old = null;
+  }
+  if (old !== text) writeFileSync(file, text);
 }
 
 function listDir(d: string): string[] {

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProcess, which } from "../../runner/process.js";
 import { renderGoTemplate, sourceLine, type TemplateSamples } from "./go-template.js";
 
 export interface CaddyAdaptOptions {
@@ -42,6 +41,8 @@ function errorReason(stderr: string, dir: string): string {
  * `skipped` when caddy is not installed: a check that could not run never passes.
  */
 export async function caddyAdapt(text: string, opts: CaddyAdaptOptions = {}): Promise<CaddyAdaptResult> {
+  // The process runner pulls in execa (a hundred modules): analyze loads this file but rarely adapts.
+  const { runProcess, which } = await import("../../runner/process.js");
   const caddy = opts.caddyPath ?? which("caddy");
   if (!caddy) return { status: "skipped", reason: "caddy is not installed (not found on PATH)" };
   const dir = await mkdtemp(join(tmpdir(), "redfix-caddy-"));
