@@ -2,6 +2,7 @@
  * What `redfix verify` leaves in `verify/<finding-id>/result.json`: the shape docs/verify-record.md
  * documents (version 1, read by the HTML report), plus a few fields of the verifier's own.
  */
+import type { TestCase } from "./junit.js";
 import type { CheckResult, Classification, RunCounts, Verification } from "../analyzers/finding.js";
 
 export interface TestRun {
@@ -13,7 +14,12 @@ export interface TestRun {
   durationMs: number;
   /** The replay's output, relative to the run directory. */
   log: string;
-  test: string;
+  /** The node id, when the run replayed one test (`VerifyRecord.tests` lists them all). */
+  test?: string;
+  /** pytest's outcome of each test the run replayed (its JUnit XML). */
+  cases: TestCase[];
+  /** The JUnit XML, relative to the run directory (absent when pytest never wrote it). */
+  junit?: string;
   /** argv, run in the harness folder without a shell (temporary paths travel in the environment). */
   command: string[];
   exitCode: number | null;

@@ -4,7 +4,7 @@
  * patch, alone (`repeat` times) and under load (`load` concurrent copies) — then a verdict from the
  * counts, written to `verify/<id>/` and into findings.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckResult, Finding, RunCounts } from "../analyzers/finding.js";
 import { analyze } from "../cli/analyze.js";
@@ -15,6 +15,7 @@ import { RULES } from "../analyzers/index.js";
 import { renderSarif } from "../reports/sarif.js";
 import { applyThrough, copyWorkspace } from "./patched-copy.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
+import { junitCases } from "./junit.js";
 import { runProcess, which } from "./process.js";
 import type { VerifyRecord, TestRun } from "./record.js";
 import { readRunDir } from "./run-dir.js";
@@ -29,16 +30,26 @@ export interface VerifyOptions {
   load: number;
   jobs: number;
   timeoutMs: number;
+  /** Verify only these (rule ids, recipe names, finding ids or id prefixes); the others keep what an
+   * earlier verify run recorded. Empty or absent lists select everything. */
+  only?: { rules?: string[]; recipes?: string[]; findings?: string[] };
   /** Called as each finding finishes (progress output). */
   onProgress?: (done: number, total: number, record: VerifyRecord) => void;
   /** Called before each finding starts. */
   onStart?: (finding: Finding) => void;
 }
 
+/** A filter that selects no fixed finding: a usage mistake, not an empty success. */
+export class NothingSelectedError extends Error {}
+
 export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Finding[]> {
   const rd = readRunDir(runDir);
   const config = loadConfig(rd.run.roots.recipes);
-  const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed);
+  const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed && selected(f, opts.only));
+  const filtered = Object.values(opts.only ?? {}).some((l) => l.length > 0);
+  if (filtered && targets.length === 0) {
+    throw new NothingSelectedError("no fixed finding matches --rule/--recipe/--finding");
+  }
   const python = which("python3");
   const before = copyWorkspace(rd);
   // Collected once for the whole harness, and only when a finding needs it.
@@ -118,16 +129,16 @@ async function verifyFinding(
           ["before", before],
           ["after", after],
         ] as const) {
-          for (const test of tests) {
-            for (let i = 1; i <= opts.repeat; i++) {
-              runs.push(await replay(python, copy, test, phase, "alone", i, dir, opts.timeoutMs));
-            }
-            if (opts.load > 0) {
-              const copies = Array.from({ length: opts.load }, (_, k) =>
-                replay(python, copy, test, phase, "load", k + 1, dir, opts.timeoutMs),
-              );
-              runs.push(...(await Promise.all(copies)));
-            }
+          const replayAs = (mode: TestRun["mode"], index: number) =>
+            replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs);
+          // Alone means alone: no other finding's replays run meanwhile, even with --jobs > 1.
+          for (let i = 1; i <= opts.repeat; i++) runs.push(await exclusive(() => replayAs("alone", i)));
+          if (opts.load > 0) {
+            runs.push(
+              ...(await exclusive(() =>
+                Promise.all(Array.from({ length: opts.load }, (_, k) => replayAs("load", k + 1))),
+              )),
+            );
           }
         }
       }
@@ -182,47 +193,58 @@ async function verifyFinding(
 
 const PYTEST_ARGS = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"];
 
+/**
+ * One pytest process over all the finding's targeted tests (one start-up, one fixture set-up per
+ * copy under load); pytest's JUnit XML, kept beside the log, says which of them failed. The run
+ * passes when every test passed or skipped itself and at least one passed.
+ */
 async function replay(
   python: string,
   copy: WorkspaceCopy,
-  test: string,
+  tests: string[],
   phase: TestRun["phase"],
   mode: TestRun["mode"],
   index: number,
   dir: string,
   timeoutMs: number,
 ): Promise<TestRun> {
-  const r = await runProcess(python, [...PYTEST_ARGS, test], {
+  const base = `${phase}-${mode}-${index}`;
+  const junit = join(dir, `${base}.junit.xml`);
+  rmSync(junit, { force: true });
+  const args = [...PYTEST_ARGS, ...tests];
+  const r = await runProcess(python, [...args, `--junitxml=${junit}`], {
     cwd: copy.harness!,
     env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
     timeoutMs,
   });
-  const summary = r.output.trim().split("\n").at(-1) ?? "";
-  const passed = /(\d+) passed/.test(summary);
-  const failed = /(\d+) (failed|error)/.test(summary);
+  const cases = existsSync(junit) ? junitCases(readFileSync(junit, "utf8")) : [];
   const outcome: TestRun["outcome"] =
-    r.exitCode === 0 && passed && !failed
+    r.exitCode === 0 &&
+    cases.some((c) => c.outcome === "passed") &&
+    cases.every((c) => c.outcome !== "failed")
       ? "passed"
-      : r.exitCode === 0 && /skipped/.test(summary)
+      : r.exitCode === 0 && cases.length > 0 && cases.every((c) => c.outcome === "skipped")
         ? "skipped"
         : "failed";
-  const name = `${phase}-${mode}-${index}-${slug(test)}.log`;
   writeFileSync(
-    join(dir, name),
-    `$ python3 ${[...PYTEST_ARGS, test].join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
+    join(dir, `${base}.log`),
+    `$ python3 ${args.join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
   );
+  const rel = (name: string) => join("verify", dir.split("/").at(-1)!, name);
   return {
     phase,
     mode,
     passed: outcome === "passed",
     outcome,
-    test,
-    command: ["python3", ...PYTEST_ARGS, test],
+    ...(tests.length === 1 ? { test: tests[0]! } : {}),
+    cases,
+    command: ["python3", ...args],
     index,
     exitCode: r.exitCode,
     timedOut: r.timedOut,
     durationMs: r.durationMs,
-    log: join("verify", dir.split("/").at(-1)!, name),
+    log: rel(`${base}.log`),
+    ...(existsSync(junit) ? { junit: rel(`${base}.junit.xml`) } : {}),
   };
 }
 
@@ -316,6 +338,20 @@ async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void
   await Promise.all(workers);
 }
 
-function slug(test: string): string {
-  return test.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(-80);
+function selected(f: Finding, only: VerifyOptions["only"]): boolean {
+  const pick = (list: string[] | undefined, ok: (x: string) => boolean) =>
+    !list || list.length === 0 || list.some(ok);
+  return (
+    pick(only?.rules, (r) => r === f.rule) &&
+    pick(only?.recipes, (r) => r === f.recipe) &&
+    pick(only?.findings, (id) => f.id.startsWith(id))
+  );
+}
+
+/** Runs `work` with no other replay in flight; replays queue in call order. */
+let replayQueue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const turn = replayQueue.then(work, work);
+  replayQueue = turn.catch(() => undefined);
+  return turn;
 }

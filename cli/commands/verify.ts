@@ -11,6 +11,18 @@ function positiveInt(name: string, min: number) {
   };
 }
 
+interface VerifyFlags {
+  repeat: number;
+  load: number;
+  jobs: number;
+  timeout: number;
+  rule: string[];
+  recipe: string[];
+  finding: string[];
+}
+
+const collect = (v: string, previous: string[]): string[] => [...previous, v];
+
 export function register(program: Command): void {
   program
     .command("verify")
@@ -37,13 +49,17 @@ export function register(program: Command): void {
       positiveInt("--timeout", 1),
       300,
     )
-    .action(async (runDir: string, o: { repeat: number; load: number; jobs: number; timeout: number }) => {
+    .option("--rule <id>", "verify only this rule's findings (repeatable)", collect, [])
+    .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect, [])
+    .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect, [])
+    .action(async (runDir: string, o: VerifyFlags) => {
       const tty = process.stderr.isTTY === true;
       const findings = await verifyRun(runDir, {
         repeat: o.repeat,
         load: o.load,
         jobs: o.jobs,
         timeoutMs: o.timeout * 1000,
+        only: { rules: o.rule, recipes: o.recipe, findings: o.finding },
         onStart: (f) => {
           if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
         },

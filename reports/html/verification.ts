@@ -39,6 +39,8 @@ export interface RunView {
   testLabel: string | null;
   /** passed, failed, or skipped (the test skipped itself). */
   status: string;
+  /** The tests that failed in a run of several (their function names). */
+  failedCases: string[];
   duration: string;
   exit: string;
   command: string | null;
@@ -217,6 +219,9 @@ async function runViews(runDir: string, runs: VerifyRun[]): Promise<RunView[]> {
       test: r.test ?? null,
       testLabel: several && r.test ? (r.test.split("::").pop() ?? r.test) : null,
       status: r.outcome ?? (r.passed ? "passed" : "failed"),
+      failedCases: (r.cases ?? [])
+        .filter((c) => c.outcome === "failed" && (r.cases?.length ?? 0) > 1)
+        .map((c) => c.id.split("::").pop() ?? c.id),
       duration: formatMs(r.durationMs),
       exit: r.timedOut
         ? "timed out"

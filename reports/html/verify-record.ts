@@ -21,6 +21,8 @@ export interface VerifyRun {
   log: string;
   /** The pytest node id (or other test name) replayed. */
   test?: string;
+  /** pytest's outcome of each test the run replayed, when it replayed several in one process. */
+  cases?: { id: string; outcome: "passed" | "failed" | "skipped" }[];
   /** argv of the process, without a shell. */
   command?: string[];
   /** null when the process was killed (timeout) before it exited. */
@@ -98,6 +100,14 @@ function runProblem(r: unknown): string | null {
     return "`outcome` is not passed|failed|skipped";
   if (r.index !== undefined && !(Number.isInteger(r.index) && (r.index as number) >= 1))
     return "`index` is not a positive integer";
+  if (
+    r.cases !== undefined &&
+    !(
+      Array.isArray(r.cases) &&
+      r.cases.every((c) => isObject(c) && typeof c.id === "string" && STATUSES.includes(c.outcome as string))
+    )
+  )
+    return "`cases` is not a list of {id, outcome}";
   if (r.command !== undefined && !(Array.isArray(r.command) && r.command.every((a) => typeof a === "string")))
     return "`command` is not a list of strings";
   return null;

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../cli/version.js";
+import { junitCases } from "../../runner/junit.js";
 import { runProcess, which } from "../../runner/process.js";
 import type { ProcessResult } from "../../runner/process.js";
 
@@ -84,24 +85,9 @@ export async function pytest(
   return { exitCode: r.exitCode, timedOut: r.timedOut, output: r.output, outcomes: junitOutcomes(xml) };
 }
 
-/** Outcomes from pytest's JUnit XML: `<testcase classname="tests.x.test_y" name="test_z">` with a
- * `<failure>`, `<error>` or `<skipped>` child when it did not pass. */
+/** Outcomes keyed by `module::name` (`test_restore::test_restore_returns_state`). */
 export function junitOutcomes(xml: string): Map<string, Outcome> {
-  const out = new Map<string, Outcome>();
-  const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
-  for (const m of xml.matchAll(testcase)) {
-    const attrs = m[1] ?? "";
-    const classname = /classname="([^"]*)"/.exec(attrs)?.[1] ?? "";
-    const name = /\bname="([^"]*)"/.exec(attrs)?.[1] ?? "";
-    const body = m[3] ?? "";
-    const outcome: Outcome = /<(failure|error)\b/.test(body)
-      ? "failed"
-      : /<skipped\b/.test(body)
-        ? "skipped"
-        : "passed";
-    out.set(`${classname.split(".").at(-1)}::${name}`, outcome);
-  }
-  return out;
+  return new Map(junitCases(xml).map((c) => [c.id.replace(/^(?:.*\/)?([^/]+)\.py::/, "$1::"), c.outcome]));
 }
 
 /** What a program-dependent test needs, or null when everything is installed. */

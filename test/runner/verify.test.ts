@@ -105,13 +105,21 @@ test("verify: red→green replay confirms the fix; a test red only under load is
     const f = findings.find((x) => x.rule === "RF101")!;
     assert.ok(f.verification);
     const record = JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")) as {
-      runs: { test: string; phase: string; mode: string; outcome: string; log: string }[];
+      runs: {
+        phase: string;
+        mode: string;
+        outcome: string;
+        log: string;
+        junit: string;
+        cases: { id: string; outcome: string }[];
+      }[];
       checks: { name: string; status: string }[];
     };
+    // Both mapped tests replay in one pytest process per run; its JUnit XML tells them apart.
     const outcomes = (test: string, phase: string, mode: string) =>
       record.runs
-        .filter((x) => x.test.endsWith(test) && x.phase === phase && x.mode === mode)
-        .map((x) => x.outcome);
+        .filter((x) => x.phase === phase && x.mode === mode)
+        .flatMap((x) => x.cases.filter((c) => c.id.endsWith(`::${test}`)).map((c) => c.outcome));
     assert.equal(outcomes("test_stack_renders", "before", "alone"), ["failed"]);
     assert.equal(outcomes("test_stack_renders", "after", "alone"), ["passed"]);
     assert.equal(outcomes("test_exclusive_port", "before", "alone"), ["passed"]);
@@ -120,8 +128,13 @@ test("verify: red→green replay confirms the fix; a test red only under load is
       "concurrent copies collide",
     );
     assert.ok(
-      record.runs.every((x) => existsSync(join(out, x.log))),
-      "every replay has its log",
+      record.runs.every((x) => existsSync(join(out, x.log)) && existsSync(join(out, x.junit))),
+      "every replay has its log and its JUnit XML",
+    );
+    assert.equal(
+      record.runs.filter((x) => x.phase === "before" && x.mode === "alone").map((x) => x.outcome),
+      ["failed"],
+      "a run fails when one of its tests fails",
     );
     const parsed = parseVerifyRecord(
       JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")),
