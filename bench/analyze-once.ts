@@ -1,4 +1,4 @@
-/** One analyze run in its own process, as the CLI does it, reporting its own peak memory. */
+/** One analyze run in its own process, as the CLI does it, reporting its own peak memory and CPU time. */
 import { analyze } from "../cli/analyze.js";
 import { writeRunDir } from "../reports/run-dir.js";
 
@@ -19,5 +19,12 @@ process.stdout.write(
     findings: r.findings.length,
     patches: r.series.patches.length,
     maxRssKiB: process.resourceUsage().maxRSS,
+    cpuMs: cpuMs(),
   }),
 );
+
+/** User + system time, start-up included: unlike wall time, it moves far less when other work shares the cores. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
+}

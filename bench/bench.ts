@@ -63,8 +63,8 @@ const small = measure(n);
 const large = measure(n * 10, 1);
 const line = (m: ReturnType<typeof measure>) =>
   `${String(m.count).padStart(6)} recipes: analyze ${m.best.ms.toFixed(0)} ms wall ` +
-  `(${((m.count / m.best.ms) * 1000).toFixed(0)} recipes/s), peak ${(m.best.out.maxRssKiB! / 1024).toFixed(0)} MiB, ` +
-  `${m.best.out.findings} findings, ${m.best.out.patches} patches; bare yaml parse ${m.yaml.ms.toFixed(0)} ms`;
+  `(${((m.count / m.best.ms) * 1000).toFixed(0)} recipes/s, ${m.best.out.cpuMs} ms CPU), peak ${(m.best.out.maxRssKiB! / 1024).toFixed(0)} MiB, ` +
+  `${m.best.out.findings} findings, ${m.best.out.patches} patches; bare yaml parse ${m.yaml.ms.toFixed(0)} ms (${m.yaml.out.cpuMs} ms CPU)`;
 console.log(`redfix bench (${sources.length} source recipes, best of 3 at N, one run at 10N)`);
 console.log(line(small));
 console.log(line(large));

@@ -13,4 +13,11 @@ for (const recipe of readdirSync(root)) {
     }
   }
 }
-process.stdout.write(JSON.stringify({ docs, maxRssKiB: process.resourceUsage().maxRSS }));
+const { user, system } = process.cpuUsage();
+process.stdout.write(
+  JSON.stringify({
+    docs,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    cpuMs: Math.round((user + system) / 1000),
+  }),
+);
