@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { findConstant, recipeOfPath } from "../harness/model.js";
-import type { Rf203Data } from "../analyzers/rules/rf203-port-without-readiness.js";
+import type { ProbeValue, Rf203Data } from "../analyzers/rules/rf203-port-without-readiness.js";
 import { harnessRepo } from "../analyzers/rules/rf200-harness-support.js";
 import type { Codemod } from "./codemod.js";
 import type { Edit } from "./edit.js";
@@ -9,8 +9,9 @@ import { commentOf, statementEnd } from "./rf200-harness-edits.js";
 
 /**
  * A `READY_PROBE` for the port in the recipe's meta, spelled like the harness spells it, written after
- * `HEALTH_PATH` (the gate it completes); and a raised retry budget on the helper that retries the
- * connection. A probe is only added where the machinery reads one; a recipe that already probes
+ * `HEALTH_PATH` (the gate it completes), with the machinery's TLS switch set when the port speaks TLS
+ * (a TCP connect says nothing about a handshake); and the raised retry budgets (attempts, or a time
+ * budget) of the helper that retries the connection. A probe is only added where the machinery reads one; a recipe that already probes
  * another port keeps it (there is one probe per recipe), and gets the retry budget only.
  */
 export const rf203Codemod: Codemod = {
@@ -27,14 +28,13 @@ export const rf203Codemod: Codemod = {
         (m) => m.source.path === (typeof problem.file === "string" ? problem.file : problem.file.path),
       );
       const language = meta?.language ?? test?.language ?? "python";
-      const comment = language === "python" ? "#" : "//";
-      const why =
-        `${comment} Port ${data.port} is ready when it accepts ${consecutive(data)} ${data.kind === "tls" ? "TCP " : ""}connections in a row: ` +
-        `the HTTP health path says nothing about it.\n`;
+      const why = comment(data, language === "python" ? "#" : "//");
+      const value = (v: ProbeValue) =>
+        typeof v === "boolean" && language === "python" ? (v ? "True" : "False") : String(v);
       const line =
         language === "python"
-          ? `READY_PROBE = {${data.probe.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(", ")}}\n`
-          : `export const READY_PROBE = { ${data.probe.map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${v}`).join(", ")} };\n`;
+          ? `READY_PROBE = {${data.probe.map(([k, v]) => `${JSON.stringify(k)}: ${value(v)}`).join(", ")}}\n`
+          : `export const READY_PROBE = { ${data.probe.map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${value(v)}`).join(", ")} };\n`;
       if (meta) {
         const anchor = findConstant(meta, "HEALTH_PATH") ?? meta.constants.at(-1);
         const at = anchor
@@ -53,20 +53,22 @@ export const rf203Codemod: Codemod = {
           mode: "100644",
         });
       }
-      did.push(`READY_PROBE on port ${data.port} (${consecutive(data)} consecutive connects)`);
+      did.push(
+        `READY_PROBE on port ${data.port} (${consecutive(data)} consecutive ${data.probeChecks === "tls" ? "TLS handshakes" : "connects"})`,
+      );
+      if (data.tlsUnchecked) did.push(`the harness's probe can only check TCP connects: it reads no TLS key`);
     }
-    if (data.retry) {
-      const module = model.modules.find((m) => m.source.path === data.retry!.file);
-      if (module) {
-        edits.push(
-          replace(
-            module.source.absPath,
-            { start: data.retry.start, end: data.retry.end },
-            String(data.retry.raised),
-          ),
-        );
-        did.push(`retry budget ${data.retry.what} ${data.retry.attempts} → ${data.retry.raised}`);
-      }
+    for (const budget of data.retry) {
+      const module = model.modules.find((m) => m.source.path === budget.file);
+      if (!module) continue;
+      edits.push(
+        replace(module.source.absPath, { start: budget.start, end: budget.end }, String(budget.raised)),
+      );
+      did.push(
+        budget.unit === "attempts"
+          ? `retry budget ${budget.what} ${budget.current} → ${budget.raised}`
+          : `time budget ${budget.what} ${budget.current} → ${budget.raised}${budget.unit === "seconds" ? " s" : " ms"}`,
+      );
     }
     if (edits.length === 0) return null;
     return {
@@ -78,5 +80,27 @@ export const rf203Codemod: Codemod = {
 };
 
 function consecutive(data: Rf203Data): number {
-  return data.probe.find(([k]) => /consecutive|count|times|streak|successes/i.test(k))?.[1] ?? 1;
+  const n = data.probe.find(
+    ([k, v]) => /consecutive|count|times|streak|successes/i.test(k) && typeof v === "number",
+  );
+  return typeof n?.[1] === "number" ? n[1] : 1;
+}
+
+/** What the probe checks, truthfully: TLS handshakes, or TCP connects only (even on a TLS port). */
+function comment(data: Rf203Data, mark: string): string {
+  const n = consecutive(data);
+  if (data.probeChecks === "tls") {
+    return (
+      `${mark} Port ${data.port} is ready when it completes ${n} TLS handshake${n === 1 ? "" : "s"} in a row: a server can accept\n` +
+      `${mark} connections before it can answer a handshake, and the HTTP health path says nothing about it.\n`
+    );
+  }
+  const tcp = `${mark} Port ${data.port} is ready when it accepts ${n} TCP connection${n === 1 ? "" : "s"} in a row`;
+  if (data.tlsUnchecked) {
+    return (
+      `${tcp}: the HTTP health path says nothing about it.\n` +
+      `${mark} The harness's probe checks TCP connects only, not the TLS handshake the test makes.\n`
+    );
+  }
+  return `${tcp}: the HTTP health path says nothing about it.\n`;
 }

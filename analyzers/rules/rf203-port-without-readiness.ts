@@ -21,7 +21,18 @@ const HTTP_PORTS = new Set([80, 443]);
 /** The lifecycle's `getattr(meta, "HTTP_TIMEOUT", 10)` when the meta names none. */
 const DEFAULT_HTTP_TIMEOUT = 10;
 const RETRY_PARAM = /^(max_)?(attempts|retries|tries)$|^(max)?(Attempts|Retries|Tries)$/;
+/**
+ * A helper's time budget for all its attempts together (`budget=3.5`, `deadline`, `total_timeout`,
+ * `within`, `budgetMs`): not a bare `timeout`, which bounds one call.
+ */
+const TIME_PARAM =
+  /^(?:(?:max|total|overall)_?)?(?:budget|deadline)(?:_?(?:s|secs|seconds|ms|millis))?$|^(?:total|overall)_?timeout(?:_?(?:s|secs|seconds|ms|millis))?$|^within(?:_?(?:s|secs|seconds|ms|millis))?$/i;
+const MILLISECONDS = /(?:ms|millis)$/i;
 const DELAY_PARAM = /delay|interval|backoff|wait/i;
+/** Probe keys that make each probe complete a TLS handshake (`probe.get("tls", False)`). */
+const TLS_KEY = /tls|ssl|handshake|secure/i;
+const PORT_KEY = /port|tcp/i;
+const CONSECUTIVE_KEY = /consecutive|count|times|streak|successes/i;
 
 /** An argument bound to a parameter: its expression, read in the caller's module and bindings. */
 interface Bound {
@@ -44,11 +55,16 @@ export interface RetryBudget {
   file: string;
   start: number;
   end: number;
-  attempts: number;
+  /** An attempts count, or a time budget for all attempts (seconds, or milliseconds for `budgetMs`). */
+  unit: "attempts" | "seconds" | "milliseconds";
+  current: number;
   raised: number;
-  /** What the number is: `HANDSHAKE_ATTEMPTS` or `retry_handshake(attempts=…)`. */
+  /** What the number is: `HANDSHAKE_BUDGET (retry_handshake's budget)` or `login's attempts default`. */
   what: string;
 }
+
+/** A probe entry: the port, a TLS switch, or a number the machinery reads (count, interval). */
+export type ProbeValue = number | boolean;
 
 export interface Rf203Data {
   port: number;
@@ -59,11 +75,19 @@ export interface Rf203Data {
   healthPath: string | null;
   /** Whether the harness machinery reads a `READY_PROBE` at all (else adding one does nothing). */
   probeSupported: boolean;
-  /** The probe in the harness's conventions: key → value, port key first. */
-  probe: [string, number][];
+  /** The probe in the harness's conventions: key → value, port key first, then the TLS key if set. */
+  probe: [string, ProbeValue][];
+  /**
+   * What the probe checks: TLS handshakes when a test of the recipe speaks TLS on the port and the
+   * machinery reads a TLS key, else TCP connects.
+   */
+  probeChecks: "tcp" | "tls";
+  /** A TLS port whose probe can only check TCP connects: the machinery reads no TLS key. */
+  tlsUnchecked: boolean;
   /** A probe the recipe already has, for another port: there is room for one only. */
   otherProbe: boolean;
-  retry: RetryBudget | null;
+  /** Budgets of the helper that retries the connection, raised to cover `HTTP_TIMEOUT`. */
+  retry: RetryBudget[];
 }
 
 export const rf203: Rule = {
@@ -87,13 +111,26 @@ called with; a port is non-HTTP unless it is 80/443 or a \`traefik.http\` server
 when the recipe's \`recipe_meta\` has no \`READY_PROBE\` for that port.
 
 Fix: a \`READY_PROBE\` for the port in the harness's own conventions (the keys other recipes' probes use, or
-the keys the lifecycle reads, with its defaults: TCP port, N consecutive successful connects), and a larger
-retry budget on the helper that retries the handshake: enough attempts, at its delay, to cover the recipe's
-\`HTTP_TIMEOUT\` (10 s when unset), never lowered. Source: cc-ci \`lifecycle.py\`, domain.md (readiness); backlog (mumble).`,
+the keys the lifecycle reads, with its defaults: port first, N consecutive successes, an interval). When a
+test of the recipe speaks TLS on the port and the lifecycle reads a TLS switch (\`probe.get("tls", False)\`,
+\`probe.tls ?? false\`; keys like tls/ssl/handshake/secure), the probe sets it — \`True\` / \`true\`, in the
+harness's spelling — so each probe completes a TLS handshake: a server can accept TCP connections before it
+can answer one (murmurd listens, then generates its certificate). A TCP-only port gets no such key; when the
+lifecycle reads none, the fix says that its probe can only check TCP connects. And a larger budget on the
+helper that retries the handshake, never lowered, to cover the recipe's \`HTTP_TIMEOUT\` (10 s when unset):
+enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`deadline\`, \`total_timeout\`,
+\`within\`; not a per-call \`timeout\`) raised to \`HTTP_TIMEOUT\` itself. Source: cc-ci \`lifecycle.py\`, domain.md (readiness); backlog (mumble).`,
   },
   check(ctx) {
     const model = ctx.workspace.harness;
     if (!model) return;
+    const found: {
+      recipe: string;
+      module: HarnessModule;
+      test: HarnessTest;
+      port: number;
+      sites: Reached[];
+    }[] = [];
     for (const module of model.modules) {
       const recipeName = recipeOfPath(module.source.path);
       if (!recipeName) continue;
@@ -108,10 +145,17 @@ retry budget on the helper that retries the handshake: enough attempts, at its d
         for (const r of reached) ports.set(r.port, [...(ports.get(r.port) ?? []), r]);
         for (const [port, sites] of [...ports].sort((a, b) => a[0] - b[0])) {
           if (httpPort(recipe, port)) continue;
-          report(recipeName, module, test, port, sites);
+          found.push({ recipe: recipeName, module, test, port, sites });
         }
       }
     }
+    // One probe per port, whichever test of the recipe reports it: TLS when any of them speaks TLS there.
+    const tlsPorts = new Set(
+      found.filter((f) => f.sites.some((s) => sameFunctionTls(s))).map((f) => `${f.recipe}:${f.port}`),
+    );
+    const conventions = probeConventions(model);
+    for (const f of found)
+      report(f.recipe, f.module, f.test, f.port, f.sites, tlsPorts.has(`${f.recipe}:${f.port}`));
 
     function report(
       recipe: string,
@@ -119,6 +163,7 @@ retry budget on the helper that retries the handshake: enough attempts, at its d
       test: HarnessTest,
       port: number,
       sites: Reached[],
+      tlsPort: boolean,
     ): void {
       const m = model!;
       const meta = recipeMetaModule(m, recipe);
@@ -145,7 +190,7 @@ retry budget on the helper that retries the handshake: enough attempts, at its d
           note: "the only readiness gate: an HTTP health path",
         });
       }
-      const conventions = probeConventions(m);
+      const probeChecks = tlsPort && conventions.tlsKey !== null ? "tls" : "tcp";
       ctx.report<Rf203Data>({
         recipe,
         root: "harness",
@@ -165,9 +210,11 @@ retry budget on the helper that retries the handshake: enough attempts, at its d
           metaFile: meta?.source.path ?? null,
           healthPath,
           probeSupported: conventions.supported,
-          probe: conventions.keys.map(([k, v]) => [k, v === "port" ? port : v]),
+          probe: probeEntries(conventions, port, probeChecks === "tls"),
+          probeChecks,
+          tlsUnchecked: tlsPort && probeChecks === "tcp",
           otherProbe: probe !== undefined,
-          retry: retryBudget(m, sites, meta),
+          retry: retryBudgets(m, sites, meta),
         },
       });
     }
@@ -273,18 +320,36 @@ function probedPorts(v: StaticValue): number[] {
   return [];
 }
 
+/** How this harness spells a readiness probe: see `probeConventions`. */
+export interface ProbeConventions {
+  /** False when no machinery module reads a READY_PROBE. */
+  supported: boolean;
+  /** Key → value; `port` marks the port entry, which comes first. No TLS key. */
+  keys: [string, number | "port"][];
+  /** The boolean key the machinery reads to complete a TLS handshake per probe, in its spelling. */
+  tlsKey: string | null;
+}
+
 /**
  * How this harness spells a readiness probe: the keys of another recipe's READY_PROBE when one exists
  * (its values for everything but the port), else the keys the machinery reads from it with their
- * defaults. `port` marks the port entry. `supported` is false when no machinery module reads one.
+ * defaults (`probe.get("consecutive", 3)`, `probe.consecutive ?? 3`). The TLS key is the machinery's
+ * (`probe.get("tls", False)`) whatever another probe spells: a key nothing reads checks nothing.
  */
-export function probeConventions(model: HarnessModel): {
-  supported: boolean;
-  keys: [string, number | "port"][];
-} {
+export function probeConventions(model: HarnessModel): ProbeConventions {
   const machinery = model.modules.filter((m) => !m.source.path.startsWith("tests/"));
   const readers = machinery.filter((m) => /\bREADY_PROBE\b/.test(m.source.text));
   const supported = readers.length > 0;
+  const read = readers.flatMap(probeReads);
+  // A TLS switch read from the probe itself; a boolean `.get` elsewhere only when nothing reads the probe.
+  const tlsReads = read.filter(
+    (r) => TLS_KEY.test(r.key) && (r.dflt === undefined || typeof r.dflt === "boolean"),
+  );
+  const tlsKey =
+    (
+      tlsReads.find((r) => r.onProbe) ??
+      tlsReads.find((r) => typeof r.dflt === "boolean" && !read.some((x) => x.onProbe))
+    )?.key ?? null;
   for (const m of model.modules) {
     if (!/recipe_meta\.[a-z]+$/.test(m.source.path)) continue;
     const v = constantValue(model, m, "READY_PROBE");
@@ -292,27 +357,129 @@ export function probeConventions(model: HarnessModel): {
     const keys: [string, number | "port"][] = [];
     for (const [k, x] of v.entries) {
       if (k.kind !== "str") continue;
-      if (/port|tcp/i.test(k.value)) keys.push([k.value, "port"]);
+      if (PORT_KEY.test(k.value)) keys.push([k.value, "port"]);
       else if (x.kind === "num") keys.push([k.value, x.value]);
     }
-    if (keys.some(([, x]) => x === "port")) return { supported, keys: sortPortFirst(keys) };
+    if (keys.some(([, x]) => x === "port")) return { supported, keys: sortPortFirst(keys), tlsKey };
   }
-  // `probe.get("consecutive", 3)` in the function that reads READY_PROBE: key names and defaults.
   const keys: [string, number | "port"][] = [];
-  for (const m of readers) {
-    for (const call of m.calls) {
-      if (!/\.get$/.test(call.callee)) continue;
-      const key = call.args[0]?.string;
-      if (!key || key === "READY_PROBE" || keys.some(([k]) => k === key)) continue;
-      const dflt = call.args[1]?.value;
-      if (/port|tcp/i.test(key)) {
-        if (!keys.some(([, x]) => x === "port")) keys.push([key, "port"]);
-      } else if (dflt?.kind === "number") keys.push([key, dflt.value]);
-    }
+  for (const { key, dflt } of read) {
+    if (keys.some(([k]) => k === key)) continue;
+    if (PORT_KEY.test(key)) {
+      if (!keys.some(([, x]) => x === "port")) keys.push([key, "port"]);
+    } else if (typeof dflt === "number") keys.push([key, dflt]);
   }
   if (!keys.some(([, x]) => x === "port")) keys.unshift(["port", "port"]);
-  if (!keys.some(([k]) => /consecutive|count|times|streak|successes/i.test(k))) keys.push(["consecutive", 3]);
-  return { supported, keys: sortPortFirst(keys) };
+  if (!keys.some(([k]) => CONSECUTIVE_KEY.test(k))) keys.push(["consecutive", 3]);
+  return { supported, keys: sortPortFirst(keys), tlsKey };
+}
+
+/** The probe for one port: the port entry, then the TLS key when the probe checks TLS, then the rest. */
+function probeEntries(conventions: ProbeConventions, port: number, tls: boolean): [string, ProbeValue][] {
+  const [first, ...rest] = conventions.keys.map(([k, v]): [string, ProbeValue] => [
+    k,
+    v === "port" ? port : v,
+  ]);
+  return [
+    first!,
+    ...(tls && conventions.tlsKey ? [[conventions.tlsKey, true] as [string, ProbeValue]] : []),
+    ...rest,
+  ];
+}
+
+interface ProbeRead {
+  key: string;
+  dflt?: number | boolean;
+  /** Read from the READY_PROBE (or a local bound to it), not from some other mapping's `.get`. */
+  onProbe: boolean;
+  at: number;
+}
+
+/**
+ * The probe keys a machinery module reads, in source order: `<x>.get("key", default)` (Python), and
+ * `<probe>.key ?? default` / `<probe>.key || default` on the READY_PROBE or a local bound to it
+ * (TypeScript). Defaults are the literal numbers and booleans; absent when there is none.
+ */
+function probeReads(module: HarnessModule): ProbeRead[] {
+  const holders = new Set<string>();
+  for (const fn of module.functions) {
+    for (const l of fn.locals) if (mentionsReadyProbe(l.value)) holders.add(l.name);
+  }
+  const isProbe = (e: HarnessExpr): boolean =>
+    (e.kind === "attribute" && e.name === "READY_PROBE") || (e.kind === "name" && holders.has(e.name));
+  const out: ProbeRead[] = [];
+  for (const call of module.calls) {
+    if (!/\.get$/.test(call.callee)) continue;
+    const key = call.args[0]?.string;
+    if (!key || key === "READY_PROBE") continue;
+    const onProbe = call.calleeExpr.kind === "attribute" && isProbe(call.calleeExpr.object);
+    out.push({ key, dflt: literal(call.args[1]?.value), onProbe, at: call.range.start });
+  }
+  const seen = new Set<number>();
+  const visit = (e: HarnessExpr | undefined): void => {
+    if (!e || seen.has(e.range.start * 1e6 + e.range.end)) return;
+    seen.add(e.range.start * 1e6 + e.range.end);
+    if (
+      e.kind === "binary" &&
+      (e.op === "??" || e.op === "or") &&
+      e.left.kind === "attribute" &&
+      isProbe(e.left.object)
+    ) {
+      out.push({ key: e.left.name, dflt: literal(e.right), onProbe: true, at: e.left.range.start });
+    } else if (e.kind === "attribute" && isProbe(e.object) && PORT_KEY.test(e.name)) {
+      out.push({ key: e.name, onProbe: true, at: e.range.start });
+    }
+    for (const child of children(e)) visit(child);
+  };
+  for (const call of module.calls) {
+    for (const a of [...call.args, ...call.kwargs]) visit(a.value);
+  }
+  for (const fn of module.functions) {
+    for (const l of fn.locals) visit(l.value);
+    for (const r of fn.returns) visit(r.value);
+  }
+  for (const c of module.constants) visit(c.value);
+  return out.sort((a, b) => a.at - b.at);
+}
+
+function literal(e: HarnessExpr | undefined): number | boolean | undefined {
+  if (e?.kind === "number" || e?.kind === "bool") return e.value;
+  return undefined;
+}
+
+function mentionsReadyProbe(e: HarnessExpr): boolean {
+  if (e.kind === "attribute" && e.name === "READY_PROBE") return true;
+  if (e.kind === "string" && e.value === "READY_PROBE") return true;
+  if (e.kind === "call") return e.call.args.some((a) => mentionsReadyProbe(a.value));
+  return children(e).some(mentionsReadyProbe);
+}
+
+/** The subexpressions of an expression (a call's are its callee and arguments). */
+function children(e: HarnessExpr): HarnessExpr[] {
+  switch (e.kind) {
+    case "attribute":
+      return [e.object];
+    case "subscript":
+      return [e.object, e.index];
+    case "call":
+      return [e.call.calleeExpr, ...e.call.args.map((a) => a.value), ...e.call.kwargs.map((k) => k.value)];
+    case "binary":
+      return [e.left, e.right];
+    case "unary":
+      return [e.operand];
+    case "conditional":
+      return [e.test, e.then, e.else];
+    case "dict":
+      return e.entries.flatMap((x) => [x.key, x.value]);
+    case "list":
+    case "tuple":
+    case "set":
+      return e.items;
+    case "template":
+      return e.parts.flatMap((p) => (p.kind === "value" ? [p.expr] : []));
+    default:
+      return [];
+  }
 }
 
 function sortPortFirst(keys: [string, number | "port"][]): [string, number | "port"][] {
@@ -320,41 +487,56 @@ function sortPortFirst(keys: [string, number | "port"][]): [string, number | "po
 }
 
 /**
- * The retry budget of the first helper on the way to the socket that takes an `attempts`-like
- * parameter with a default the caller leaves alone: raised so attempts × delay covers the recipe's
- * `HTTP_TIMEOUT` (how long the harness waits for one answer from it); null when it already does.
+ * The retry budgets of the first helper on the way to the socket that takes an `attempts`-like or a
+ * time-budget parameter with a default the caller leaves alone, raised to cover the recipe's
+ * `HTTP_TIMEOUT` (how long the harness waits for one answer from it): attempts × delay, or the time
+ * budget itself. Absolute targets, never lower than the current value: a second run changes nothing.
  */
-function retryBudget(
-  model: HarnessModel,
-  sites: Reached[],
-  meta: HarnessModule | undefined,
-): RetryBudget | null {
+function retryBudgets(model: HarnessModel, sites: Reached[], meta: HarnessModule | undefined): RetryBudget[] {
   const timeout = meta ? constantValue(model, meta, "HTTP_TIMEOUT") : undefined;
+  const seconds = timeout?.kind === "num" && timeout.value > 0 ? timeout.value : DEFAULT_HTTP_TIMEOUT;
   for (const site of sites) {
     for (let i = 1; i < site.chain.length; i++) {
       const { module, fn, env } = site.chain[i]!;
-      const param = fn.params.find((p) => RETRY_PARAM.test(p.name) && p.default);
-      if (!param?.default || env.has(param.name)) continue;
-      const target = numberSource(module, param.default);
-      if (!target) continue;
+      const free = (re: RegExp) => fn.params.find((p) => re.test(p.name) && p.default && !env.has(p.name));
+      const out: RetryBudget[] = [];
+      const attemptsParam = free(RETRY_PARAM);
+      const attempts = attemptsParam ? numberSource(module, attemptsParam.default!) : null;
       const delayParam = fn.params.find((p) => DELAY_PARAM.test(p.name) && p.default);
       const delay = delayParam?.default ? numberSource(module, delayParam.default)?.value : undefined;
-      if (!delay || delay <= 0) continue;
-      // An absolute target, not a multiple of the current value: a second run leaves it alone.
-      const raised = Math.ceil((timeout?.kind === "num" ? timeout.value : DEFAULT_HTTP_TIMEOUT) / delay);
-      if (raised <= target.value) continue;
-      return {
-        ...target,
-        attempts: target.value,
-        raised,
-        what:
-          target.what === ""
-            ? `${fn.name}'s ${param.name} default`
-            : `${target.what} (${fn.name}'s ${param.name})`,
-      };
+      if (attemptsParam && attempts && delay && delay > 0) {
+        const raised = Math.ceil(seconds / delay);
+        if (raised > attempts.value) out.push(budget(fn, attemptsParam.name, attempts, "attempts", raised));
+      }
+      const timeParam = free(TIME_PARAM);
+      const time = timeParam ? numberSource(module, timeParam.default!) : null;
+      if (timeParam && time) {
+        const unit = MILLISECONDS.test(timeParam.name) ? "milliseconds" : "seconds";
+        const raised = unit === "milliseconds" ? seconds * 1000 : seconds;
+        if (raised > time.value) out.push(budget(fn, timeParam.name, time, unit, raised));
+      }
+      if (out.length > 0) return out;
     }
   }
-  return null;
+  return [];
+}
+
+function budget(
+  fn: HarnessFunction,
+  param: string,
+  target: { file: string; start: number; end: number; value: number; what: string },
+  unit: RetryBudget["unit"],
+  raised: number,
+): RetryBudget {
+  return {
+    file: target.file,
+    start: target.start,
+    end: target.end,
+    unit,
+    current: target.value,
+    raised,
+    what: target.what === "" ? `${fn.name}'s ${param} default` : `${target.what} (${fn.name}'s ${param})`,
+  };
 }
 
 /** Where a number a default stands for is written: the literal, or the module constant it names. */

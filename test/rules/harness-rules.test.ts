@@ -166,6 +166,16 @@ function pytest(harness: string, recipes: string, args: string[]): { status: num
   }
 }
 
+function typeErrors(harness: string): string[] {
+  const project = new Project({
+    tsConfigFilePath: join(harness, "tsconfig.json"),
+    compilerOptions: { typeRoots: [join(PACKAGE_ROOT, "node_modules", "@types")] },
+  });
+  return project
+    .getPreEmitDiagnostics()
+    .map((d) => `${d.getSourceFile()?.getFilePath()}: ${String(d.getMessageText())}`);
+}
+
 function pyCompile(harness: string, files: string[]): void {
   const py = files.filter((x) => x.endsWith(".py"));
   assert.ok(py.length > 0);
@@ -301,6 +311,181 @@ test("RF203 fix: READY_PROBE in the conventions of the other recipes' probes, a 
       ),
     );
     assert.match(f!.fix!.summary, "login_with_retries's attempts default 4 → 40");
+    // The fixture's lifecycle reads no TLS key: the probe says what it checks, and sets no key nothing reads.
+    assert.match(f!.fix!.summary, "the harness's probe can only check TCP connects");
+    const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
+    assert.match(meta, 'READY_PROBE = {"tcp_port": 64738, "successes": 2}\n');
+    assert.match(meta, "checks TCP connects only, not the TLS handshake");
+    assert.not.match(meta, /"tls"|"handshake"|TLS handshakes in a row/);
+  } finally {
+    run.layout.dispose();
+  }
+});
+
+/** A copy of the Python fixture's harness with some files edited (or created: an edit of ""). */
+function harnessVariant(files: Record<string, (text: string) => string>): { dir: string; dispose(): void } {
+  const root = mkdtempSync(join(tmpdir(), "redfix-harness-variant-"));
+  const dir = join(root, "cc-ci");
+  cpSync(join(FIXTURE, "cc-ci"), dir, { recursive: true });
+  for (const [file, edit] of Object.entries(files)) {
+    const path = join(dir, file);
+    const before = existsSync(path) ? readFileSync(path, "utf8") : "";
+    const after = edit(before);
+    assert.is.not(after, before, `the variant changes ${file}`);
+    writeFileSync(path, after);
+  }
+  return { dir, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** The fixture's lifecycle, reading a TLS switch in its own spelling (`handshake`). */
+const readsHandshake = (text: string) =>
+  text
+    .replace(
+      'probe.get("pause", 0.25), deadline)',
+      'probe.get("pause", 0.25), deadline, handshake=probe.get("handshake", False))',
+    )
+    .replace(
+      "def wait_port(host, port, successes, pause, deadline):",
+      "def wait_port(host, port, successes, pause, deadline, handshake=False):",
+    )
+    .replace(
+      "            with socket.create_connection((host, port), timeout=pause or 1):\n",
+      "            with socket.create_connection((host, port), timeout=pause or 1) as sock:\n" +
+        "                if handshake:\n" +
+        "                    ssl._create_unverified_context().wrap_socket(sock, server_hostname=host).close()\n",
+    )
+    .replace("import socket\n", "import socket\nimport ssl\n");
+
+/** The voice helper with a time budget for all its attempts instead of an attempts count. */
+const timeBudget = (seconds: string) => (text: string) =>
+  text.replace(
+    /def login_with_retries[\s\S]*$/,
+    `LOGIN_BUDGET = ${seconds}
+
+
+def login_with_retries(host, port, budget=LOGIN_BUDGET, delay=0.25):
+    deadline = time.monotonic() + budget
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            return login(host, port)
+        except OSError as e:
+            last = e
+            time.sleep(delay)
+    raise AssertionError(f"no login on {host}:{port} within {budget}s: {last}")
+`,
+  );
+
+test("RF203 fix on a TLS port: the machinery's TLS key set to True beside another recipe's conventions; a time budget raised to HTTP_TIMEOUT", async () => {
+  const variant = harnessVariant({
+    "runner/harness/lifecycle.py": readsHandshake,
+    "runner/harness/voice.py": timeBudget("2.5"),
+    "tests/mumble/recipe_meta.py": (t) => t.replace("HTTP_TIMEOUT = 10", "HTTP_TIMEOUT = 15"),
+    // A TCP-only port: its probe gets no TLS key, though the machinery reads one.
+    "tests/bluesky-pds/test_relay.py": () =>
+      [
+        "import socket",
+        "",
+        "",
+        "def test_relay_port_accepts(deployed_app):",
+        "    with socket.create_connection((deployed_app.host, 4242), timeout=5):",
+        "        pass",
+        "",
+      ].join("\n"),
+  });
+  const run = await patchWith("RF203", variant.dir);
+  try {
+    const h = run.layout.harness;
+    const rf203 = run.before.findings.filter((f) => f.rule === "RF203");
+    assert.equal(
+      rf203.map((f) => `${f.recipe} ${f.file}`),
+      ["bluesky-pds tests/bluesky-pds/test_relay.py", "mumble tests/mumble/custom/test_voice.py"],
+    );
+    const mumble = readFileSync(join(h, "tests", "mumble", "recipe_meta.py"), "utf8");
+    assert.match(mumble, 'READY_PROBE = {"tcp_port": 64738, "handshake": True, "successes": 2}\n');
+    assert.match(mumble, "# Port 64738 is ready when it completes 2 TLS handshakes in a row");
+    assert.not.match(mumble, "TCP connections");
+    const voice = readFileSync(join(h, "runner", "harness", "voice.py"), "utf8");
+    assert.match(voice, "LOGIN_BUDGET = 15\n");
+    const summary = rf203.find((f) => f.recipe === "mumble")!.fix!.summary;
+    assert.match(summary, "2 consecutive TLS handshakes");
+    assert.match(summary, "time budget LOGIN_BUDGET (login_with_retries's budget) 2.5 → 15 s");
+    const pds = readFileSync(join(h, "tests", "bluesky-pds", "recipe_meta.py"), "utf8");
+    assert.is(
+      pds,
+      "# Port 4242 is ready when it accepts 2 TCP connections in a row: the HTTP health path says nothing about it.\n" +
+        'READY_PROBE = {"tcp_port": 4242, "successes": 2}\n',
+    );
+    assert.equal(
+      run.after.findings.filter((f) => f.rule === "RF203").map((f) => f.message),
+      [],
+      "fixpoint",
+    );
+    assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
+    pyCompile(h, run.touched);
+    const unit = pytest(h, run.layout.recipes, ["tests/harness"]);
+    assert.is(unit.status, 0, unit.output);
+  } finally {
+    run.layout.dispose();
+    variant.dispose();
+  }
+});
+
+test("RF203 fix: a time budget already above HTTP_TIMEOUT is never lowered; a bare per-call timeout is no budget", async () => {
+  const variant = harnessVariant({ "runner/harness/voice.py": timeBudget("30") });
+  const l = layout(variant.dir);
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF203"] });
+    const [f] = r.findings.filter((x) => x.rule === "RF203");
+    assert.not.match(f!.fix!.summary, "budget");
+    const patch = r.series.patches.map((p) => p.content).join("");
+    assert.not.match(patch, "voice.py");
+    assert.match(patch, "recipe_meta.py");
+  } finally {
+    l.dispose();
+    variant.dispose();
+  }
+});
+
+test("RF203 fix: a TLS-like flag the lifecycle reads from elsewhere than the probe is no TLS key", async () => {
+  const variant = harnessVariant({
+    "runner/harness/lifecycle.py": (t) =>
+      t
+        .replace("import socket\n", "import os\nimport socket\n")
+        .replace(
+          '    probe = getattr(meta, "READY_PROBE", None)\n',
+          '    probe = getattr(meta, "READY_PROBE", None)\n    verify = os.environ.get("CC_CI_TLS_VERIFY", False)\n',
+        ),
+  });
+  const l = layout(variant.dir);
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF203"] });
+    const [f] = r.findings.filter((x) => x.rule === "RF203");
+    assert.match(f!.fix!.summary, "the harness's probe can only check TCP connects");
+    assert.match(r.series.patches[0]!.content, '+READY_PROBE = {"tcp_port": 64738, "successes": 2}\n');
+  } finally {
+    l.dispose();
+    variant.dispose();
+  }
+});
+
+test("RF203 fix on the TypeScript harness: `tls: true` in its probe, the patched harness type-checks, no finding left", async () => {
+  const run = await patchWith("RF203", TS_FIXTURE);
+  try {
+    assertTreeEquals(run.layout.harness, join(CODEMOD_FIXTURES, "RF203", "typescript", "output"));
+    assert.equal(run.touched, ["tests/mumble/recipe_meta.ts"]);
+    assert.equal(
+      run.before.findings.filter((f) => f.rule === "RF203").map((f) => f.fix?.patch),
+      ["patches/cc-ci/0001-RF203-mumble.patch", "patches/cc-ci/0001-RF203-mumble.patch"],
+      "the TLS test and the TCP test on the same port share one probe, a TLS one",
+    );
+    assert.equal(typeErrors(run.layout.harness), []);
+    assert.equal(
+      run.after.findings.map((f) => f.rule),
+      [],
+      "fixpoint",
+    );
+    assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
   } finally {
     run.layout.dispose();
   }
@@ -384,20 +569,14 @@ test("TypeScript harness: RF201 and RF202 patches apply and type-check; RF203 is
       "mumble tests/mumble/custom/test_protocol_handshake.ts:10",
       "mumble tests/mumble/custom/test_protocol_handshake.ts:18",
     ]);
-    for (const p of r.series.patches) {
+    // RF203's patch has its own test and output fixture.
+    for (const p of r.series.patches.filter((x) => !x.name.includes("-RF203-"))) {
       const file = join(l.harness, "..", p.name);
       writeFileSync(file, p.content);
       git(l.harness, ["apply", file]);
     }
     assertTreeEquals(l.harness, join(CODEMOD_FIXTURES, "RF201", "typescript", "output"));
-    const project = new Project({
-      tsConfigFilePath: join(l.harness, "tsconfig.json"),
-      compilerOptions: { typeRoots: [join(PACKAGE_ROOT, "node_modules", "@types")] },
-    });
-    const diagnostics = project
-      .getPreEmitDiagnostics()
-      .map((d) => `${d.getSourceFile()?.getFilePath()}: ${String(d.getMessageText())}`);
-    assert.equal(diagnostics, []);
+    assert.equal(typeErrors(l.harness), []);
     const again = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF201", "RF202"] });
     assert.equal(
       again.findings.map((f) => f.rule),
@@ -502,6 +681,13 @@ test("examples: RF201 keycloak, RF202 bluesky-pds, RF203 mumble, RF204 discourse
       r.findings.every((f) => f.fix !== null),
       "every finding has a patch",
     );
+    const mumble = r.series.patches.find((p) => p.name.endsWith("-RF203-mumble.patch"))!;
+    assert.match(
+      mumble.content,
+      '+READY_PROBE = {"port": 64738, "tls": True, "consecutive": 3, "interval": 0.5}\n',
+    );
+    assert.match(mumble.content, "+# Port 64738 is ready when it completes 3 TLS handshakes in a row");
+    assert.match(mumble.content, "-HANDSHAKE_BUDGET = 3.5\n+HANDSHAKE_BUDGET = 10\n");
     const touched: string[] = [];
     for (const p of r.series.patches) {
       const file = join(root, p.name);
@@ -525,6 +711,7 @@ test("examples: RF201 keycloak, RF202 bluesky-pds, RF203 mumble, RF204 discourse
       [],
       "fixpoint on the examples",
     );
+    assert.is(again.series.patches.length, 0, "idempotence on the examples: no second patch");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
