@@ -11,8 +11,9 @@ import { commentOf, statementEnd } from "./rf200-harness-edits.js";
  * A `READY_PROBE` for the port in the recipe's meta, spelled like the harness spells it, written after
  * `HEALTH_PATH` (the gate it completes), with the machinery's TLS switch set when the port speaks TLS
  * (a TCP connect says nothing about a handshake); and the raised retry budgets (attempts, or a time
- * budget) of the helper that retries the connection. A probe is only added where the machinery reads one; a recipe that already probes
- * another port keeps it (there is one probe per recipe), and gets the retry budget only.
+ * budget) of the helper that retries the connection. A probe is only added where the machinery reads
+ * one; a recipe that already probes another port keeps it (there is one probe per recipe), and gets
+ * the retry budget only.
  */
 export const rf203Codemod: Codemod = {
   rule: "RF203",
