@@ -47,12 +47,13 @@ export function toFindings(problems: Problem[], config: RedfixConfig): Analyzed[
   const items = problems.map((problem) => ({ problem, finding: findingOf(problem) }));
   items.sort((a, b) => compareFindings(a.finding, b.finding));
   const used = new Map<string, number>();
+  const suppressedByConfig = configSuppressions(config);
   for (const it of items) {
     // Two problems with the same key in one file (rare: a duplicated entry) still get distinct ids.
     const n = used.get(it.finding.id) ?? 0;
     used.set(it.finding.id, n + 1);
     if (n > 0) it.finding.id = hash(`${it.finding.id}#${n}`);
-    const s = inlineSuppression(it.problem) ?? configSuppression(it.finding, config);
+    const s = inlineSuppression(it.problem) ?? suppressedByConfig(it.finding);
     if (s) it.finding.suppressed = s;
   }
   return items;
@@ -97,10 +98,15 @@ function hash(s: string): string {
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
-  const ka = [a.recipe, a.root, a.file];
-  const kb = [b.recipe, b.root, b.file];
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
-  return a.line - b.line || a.column - b.column || cmp(a.rule, b.rule) || cmp(a.id, b.id);
+  return (
+    cmp(a.recipe, b.recipe) ||
+    cmp(a.root, b.root) ||
+    cmp(a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    cmp(a.rule, b.rule) ||
+    cmp(a.id, b.id)
+  );
 }
 
 function cmp(a: string, b: string): number {
@@ -129,10 +135,22 @@ function lineAboveIgnoringIndent(src: SourceFile, line: number): string {
   return src.lines.lineText(line).trim();
 }
 
-function configSuppression(f: Finding, config: RedfixConfig): Suppression | null {
-  for (const s of config.suppress) {
-    if (s.rule.toUpperCase() !== f.rule) continue;
-    if (picomatch(s.path, { dot: true })(f.file)) return { kind: "config", reason: s.reason };
-  }
-  return null;
+/** The config's suppressions, each path glob compiled once (on first use) rather than once per finding. */
+function configSuppressions(config: RedfixConfig): (f: Finding) => Suppression | null {
+  const matchers = new Map<string, (file: string) => boolean>();
+  const matcher = (glob: string) => {
+    let m = matchers.get(glob);
+    if (!m) {
+      m = picomatch(glob, { dot: true });
+      matchers.set(glob, m);
+    }
+    return m;
+  };
+  return (f) => {
+    for (const s of config.suppress) {
+      if (s.rule.toUpperCase() !== f.rule) continue;
+      if (matcher(s.path)(f.file)) return { kind: "config", reason: s.reason };
+    }
+    return null;
+  };
 }

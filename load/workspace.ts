@@ -202,7 +202,8 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
 
   recipe.combinations = combinations(recipe);
   recipe.fileRefs = fileReferences(recipe, read);
-  recipe.git = readGitInfo(dir);
+  // Most recipes of a large workspace are not clones: skip the failing stat of a missing `.git`.
+  recipe.git = files.includes(".git") ? readGitInfo(dir) : null;
   return recipe;
 }
 
