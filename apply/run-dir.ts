@@ -2,9 +2,10 @@
  * Reads what `redfix apply` needs from a run directory (docs/run-directory.md): the repos and roots of
  * `run.json`, the findings, and each repo's patch series. Nothing here touches a repo.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Finding, FindingsDocument } from "../analyzers/finding.js";
+import type { Finding } from "../analyzers/finding.js";
+import { readRunDir as readRunDirFiles, RunDirError, safeRepoDir } from "../reports/read-run-dir.js";
 
 export interface RunRepo {
   name: string;
@@ -17,6 +18,8 @@ export interface RunDirInfo {
   roots: { recipes: string; harness: string | null };
   repos: RunRepo[];
   findings: Finding[];
+  /** Repo name → patch file names in series order. */
+  series: Map<string, string[]>;
 }
 
 /** One patch of a repo's series, with the findings whose `fix.patch` names it. */
@@ -36,32 +39,27 @@ export interface SeriesPatch {
   earlier: string[];
 }
 
-/** A run directory that cannot be read: a usage error, exit 2. */
-export class RunDirError extends Error {}
+export { RunDirError };
 
 export function readRunDir(dir: string): RunDirInfo {
-  const runJson = readJson(join(dir, "run.json"), dir) as Partial<RunDirInfo>;
-  const doc = readJson(join(dir, "findings.json"), dir) as Partial<FindingsDocument>;
-  if (!runJson.roots || !Array.isArray(runJson.repos)) {
-    throw new RunDirError(
-      `${join(dir, "run.json")} has no roots or repos (was it written by redfix analyze?)`,
-    );
-  }
-  if (!Array.isArray(doc.findings)) throw new RunDirError(`${join(dir, "findings.json")} has no findings`);
-  return { dir, roots: runJson.roots, repos: runJson.repos, findings: doc.findings };
+  const rd = readRunDirFiles(dir);
+  return {
+    dir: rd.dir,
+    roots: rd.run.roots,
+    repos: rd.run.repos,
+    findings: rd.doc.findings,
+    series: rd.series,
+  };
 }
 
 /** The patches of every repo, repos in run.json order, each repo's patches in series order. */
 export function readSeries(run: RunDirInfo): SeriesPatch[] {
   const out: SeriesPatch[] = [];
   for (const repo of run.repos) {
-    const folder = join("patches", safeName(repo.name));
+    const folder = join("patches", safeRepoDir(repo.name));
     const seriesFile = join(run.dir, folder, "series");
-    if (!existsSync(seriesFile)) continue;
-    const names = readFileSync(seriesFile, "utf8")
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "" && !l.startsWith("#"));
+    const names = run.series.get(repo.name);
+    if (!names) continue;
     const paths = names.map((name) => join(run.dir, folder, name));
     names.forEach((name, i) => {
       const relPath = `${folder.split("\\").join("/")}/${name}`;
@@ -85,23 +83,4 @@ export function readSeries(run: RunDirInfo): SeriesPatch[] {
     });
   }
   return out;
-}
-
-/** The folder name `redfix analyze` gives a repo under `patches/` (reports/run-dir.ts, codemods/series.ts). */
-export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-
-function readJson(file: string, dir: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new RunDirError(`${dir} is not a run directory: ${file} is missing (run redfix analyze first)`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RunDirError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
 }

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { isInside } from "../load/workspace.js";
 import { runProcess } from "./process.js";
-import type { RunDir } from "./run-dir.js";
-import { safeRepoDir } from "./run-dir.js";
+import type { RunDir } from "../reports/read-run-dir.js";
+import { safeRepoDir } from "../reports/read-run-dir.js";
 
 export interface WorkspaceCopy {
   dir: string;

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import type { VerifyRecord } from "../../runner/record.js";
 import { verifyRun } from "../../runner/verify.js";
 import { UsageError } from "../analyze.js";
 import { afterRunDirWritten } from "../hooks.js";
@@ -28,6 +29,24 @@ interface VerifyFlags {
  * 6 copies all passed, 12 failed 8 times, 16 failed 14 times.
  */
 const LOAD_PER_CORE = 6;
+
+/** `  before 0/3  after 3/3  under load before 4/12 after 12/12`: passed/runs, runs that skipped themselves apart. */
+function rates(r: VerifyRecord): string {
+  let out = "";
+  for (const [label, phase, mode] of [
+    ["  before", "before", "alone"],
+    ["  after", "after", "alone"],
+    ["  under load before", "before", "load"],
+    [" after", "after", "load"],
+  ] as const) {
+    const group = r.runs.filter((x) => x.phase === phase && x.mode === mode);
+    if (group.length === 0) continue;
+    const skipped = group.filter((x) => x.outcome === "skipped").length;
+    const passed = group.filter((x) => x.passed).length;
+    out += `${label} ${passed}/${group.length - skipped}${skipped ? ` (${skipped} skipped)` : ""}`;
+  }
+  return out;
+}
 
 const collect = (v: string, previous: string[]): string[] => [...previous, v];
 
@@ -74,19 +93,13 @@ export function register(program: Command): void {
         onProgress: (done, total, r) => {
           const width = 20;
           const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
-          const c = r.counts;
-          const line =
-            `${r.rule} ${r.recipe}: ${r.verdict}  before ${c.beforeAlone.passed}/${c.beforeAlone.passed + c.beforeAlone.failed}` +
-            `  after ${c.afterAlone.passed}/${c.afterAlone.passed + c.afterAlone.failed}` +
-            (c.beforeLoad
-              ? `  under load before ${c.beforeLoad.passed}/${c.beforeLoad.passed + c.beforeLoad.failed}`
-              : "") +
-            (c.afterLoad ? ` after ${c.afterLoad.passed}/${c.afterLoad.passed + c.afterLoad.failed}` : "");
+          const line = `${r.rule} ${r.recipe}: ${r.verdict}${rates(r)}`;
           if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
           process.stdout.write(`${line}\n`);
           for (const ch of r.checks.filter((x) => x.status !== "passed")) {
             process.stdout.write(`    ${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}\n`);
           }
+          if (r.note) process.stdout.write(`    note: ${r.note}\n`);
         },
       });
       const report = await afterRunDirWritten(runDir);
