@@ -1,13 +1,22 @@
 /** Writes the run directory (docs/run-directory.md): the hand-off between analyze, verify, report and apply. */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { isInside } from "../load/workspace.js";
 import type { Finding } from "../analyzers/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
 import type { PatchSeries } from "../codemods/series.js";
 import { VERSION } from "../cli/version.js";
-import { findingsDocument, renderJson } from "./json.js";
-import { renderSarif } from "./sarif.js";
+import { findingsDocument, findingsJsonChunks } from "./json.js";
+import { sarifChunks } from "./sarif.js";
 
 export interface RunInfo {
   tool: { name: "redfix"; version: string };
@@ -35,10 +44,10 @@ export function writeRunDir(
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, u.text);
   }
-  writeIfChanged(join(out, "findings.json"), renderJson(findingsDocument(findings)));
-  writeIfChanged(join(out, "redfix.sarif"), renderSarif(findings, rules));
+  writeIfChanged(join(out, "findings.json"), () => findingsJsonChunks(findingsDocument(findings)));
+  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules));
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
-  writeIfChanged(join(out, "run.json"), `${JSON.stringify(info, null, 2)}\n`);
+  writeIfChanged(join(out, "run.json"), () => [`${JSON.stringify(info, null, 2)}\n`]);
   writePatches(join(out, "patches"), series);
 }
 
@@ -60,24 +69,69 @@ function writePatches(dir: string, series: PatchSeries): void {
     mkdirSync(d, { recursive: true });
     const keep = new Set([...names, "series"]);
     for (const f of listDir(d)) if (!keep.has(f)) rmSync(join(d, f), { recursive: true, force: true });
-    writeIfChanged(join(d, "series"), `${names.join("\n")}\n`);
+    writeIfChanged(join(d, "series"), () => [`${names.join("\n")}\n`]);
   }
-  for (const p of series.patches) writeIfChanged(join(dir, p.path.split("/")[1]!, p.name), p.content);
+  for (const p of series.patches) writeIfChanged(join(dir, p.path.split("/")[1]!, p.name), () => [p.content]);
 }
 
 /**
- * Re-running analyze into the same run directory mostly produces the same bytes. Truncating and
- * rewriting a file costs far more than reading it (ext4 forces the new blocks out on close: about a
- * millisecond a file, seconds for thousands of patches), so unchanged files are left alone.
+ * Writes a file from its text in pieces, unless it already holds those bytes. Re-running analyze into
+ * the same run directory mostly produces the same bytes, and truncating and rewriting a file costs far
+ * more than reading it (about a millisecond a file here: seconds for thousands of patches). The text
+ * never exists as one string: on a large workspace findings.json and the SARIF run to hundreds of MB.
  */
-function writeIfChanged(file: string, text: string): void {
-  let old: string | null = null;
+function writeIfChanged(file: string, text: () => Iterable<string>): void {
+  if (holds(file, batches(text()))) return;
+  const fd = openSync(file, "w");
   try {
-    old = readFileSync(file, "utf8");
-  } catch {
-    old = null;
+    for (const b of batches(text())) {
+      for (let done = 0; done < b.length;) done += writeSync(fd, b, done);
+    }
+  } finally {
+    closeSync(fd);
   }
-  if (old !== text) writeFileSync(file, text);
+}
+
+function holds(file: string, bytes: Iterable<Buffer>): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    let pos = 0;
+    for (const want of bytes) {
+      const got = Buffer.allocUnsafe(want.length);
+      let n = 0;
+      for (let r = -1; n < want.length && r !== 0; n += r) r = readSync(fd, got, n, want.length - n, pos + n);
+      if (n !== want.length || !got.equals(want)) return false;
+      pos += n;
+    }
+    return readSync(fd, Buffer.alloc(1), 0, 1, pos) === 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Joins small pieces into buffers of about 64 KiB: one read or write per piece would be thousands. */
+function* batches(pieces: Iterable<string>): Generator<Buffer> {
+  const BATCH = 1 << 16;
+  let pending = "";
+  for (const p of pieces) {
+    if (pending.length + p.length < BATCH) {
+      pending += p;
+      continue;
+    }
+    if (pending) yield Buffer.from(pending);
+    if (p.length >= BATCH) {
+      yield Buffer.from(p);
+      pending = "";
+    } else {
+      pending = p;
+    }
+  }
+  yield Buffer.from(pending);
 }
 
 function listDir(d: string): string[] {
