@@ -59,6 +59,14 @@ export const rf203Codemod: Codemod = {
       );
       if (data.tlsUnchecked) did.push(`the harness's probe can only check TCP connects: it reads no TLS key`);
     }
+    if (data.tlsSwitch) {
+      const meta = model.modules.find((m) => m.source.path === data.tlsSwitch!.file);
+      if (meta) {
+        const { start, end, text } = data.tlsSwitch;
+        edits.push(replace(meta.source.absPath, { start, end }, text));
+        did.push(`the READY_PROBE of port ${data.port} completes TLS handshakes, not only TCP connects`);
+      }
+    }
     for (const budget of data.retry) {
       const module = model.modules.find((m) => m.source.path === budget.file);
       if (!module) continue;

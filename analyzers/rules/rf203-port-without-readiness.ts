@@ -88,6 +88,8 @@ export interface Rf203Data {
   otherProbe: boolean;
   /** Budgets of the helper that retries the connection, raised to cover `HTTP_TIMEOUT`. */
   retry: RetryBudget[];
+  /** The recipe's TCP-only READY_PROBE for this TLS port: where its TLS switch goes (or is turned on). */
+  tlsSwitch: { file: string; start: number; end: number; text: string } | null;
 }
 
 export const rf203: Rule = {
@@ -108,7 +110,9 @@ recipe failure.
 What it checks: for every test under \`tests/<recipe>/\`, the sockets it opens (\`socket.create_connection\`,
 \`wrap_socket\`, \`net.connect\`, \`tls.connect\`), followed through harness helpers with the arguments they are
 called with; a port is non-HTTP unless it is 80/443 or a \`traefik.http\` server port of the recipe. A finding
-when the recipe's \`recipe_meta\` has no \`READY_PROBE\` for that port.
+when the recipe's \`recipe_meta\` has no \`READY_PROBE\` for that port — or, for a port a test speaks TLS on,
+when its \`READY_PROBE\` checks TCP connects only although the lifecycle reads a TLS switch (fixed by turning
+the switch on in the existing probe).
 
 Fix: a \`READY_PROBE\` for the port in the harness's own conventions (the keys other recipes' probes use, or
 the keys the lifecycle reads, with its defaults: port first, N consecutive successes, an interval). When a
@@ -169,7 +173,10 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
       const meta = recipeMetaModule(m, recipe);
       const probe = meta ? constantValue(m, meta, "READY_PROBE") : undefined;
       const probed = probe ? probedPorts(probe) : [];
-      if (probed.includes(port)) return;
+      if (probed.includes(port)) {
+        if (tlsPort && conventions.tlsKey && meta) tcpOnlyProbe(recipe, module, test, port, sites, meta);
+        return;
+      }
       const health = meta ? constantValue(m, meta, "HEALTH_PATH") : undefined;
       const healthPath = health?.kind === "str" ? health.value : null;
       const kind = sites.some((s) => sameFunctionTls(s)) ? "tls" : "tcp";
@@ -215,6 +222,91 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
           tlsUnchecked: tlsPort && probeChecks === "tcp",
           otherProbe: probe !== undefined,
           retry: retryBudgets(m, sites, meta),
+          tlsSwitch: null,
+        },
+      });
+    }
+
+    /**
+     * A READY_PROBE for a TLS port that checks TCP connects only, where the lifecycle could check TLS
+     * handshakes: the gate opens while the server still cannot answer one.
+     */
+    function tcpOnlyProbe(
+      recipe: string,
+      module: HarnessModule,
+      test: HarnessTest,
+      port: number,
+      sites: Reached[],
+      meta: HarnessModule,
+    ): void {
+      const tlsKey = conventions.tlsKey!;
+      const constant = findConstant(meta, "READY_PROBE");
+      if (constant?.value.kind !== "dict") return;
+      const keyOf = (e: { key: HarnessExpr }) => (e.key.kind === "string" ? e.key.value : null);
+      const entries = constant.value.entries;
+      const current = entries.find((e) => keyOf(e) === tlsKey);
+      if (current?.value.kind === "bool" && current.value.value) return;
+      const portEntry = entries.find((e) => {
+        const k = keyOf(e);
+        return k !== null && PORT_KEY.test(k) && e.value.kind === "number" && e.value.value === port;
+      });
+      if (!portEntry && !current) return;
+      const python = meta.language === "python";
+      const truth = python ? "True" : "true";
+      const text = meta.source.text;
+      const quoted = portEntry ? /^["']/.test(text.slice(portEntry.key.range.start)) : true;
+      const keyText = quoted || python ? JSON.stringify(tlsKey) : tlsKey;
+      const tlsSwitch = current
+        ? {
+            file: meta.source.path,
+            start: current.value.range.start,
+            end: current.value.range.end,
+            text: truth,
+          }
+        : {
+            file: meta.source.path,
+            start: portEntry!.value.range.end,
+            end: portEntry!.value.range.end,
+            text: `, ${keyText}: ${truth}`,
+          };
+      ctx.report<Rf203Data>({
+        recipe,
+        root: "harness",
+        file: module.source,
+        range: test.range,
+        message:
+          `${test.nodeId} speaks TLS on port ${port}, but ${recipe}'s READY_PROBE checks TCP connects only ` +
+          `(the lifecycle reads ${JSON.stringify(tlsKey)}): a server accepts connections before it can answer a TLS handshake`,
+        key: `${test.nodeId}:port:${port}:tls`,
+        evidence: [
+          ...sites.slice(0, 3).map((s) => ({
+            root: "harness" as const,
+            source: s.module.source,
+            range: s.connect.range,
+            note:
+              `opens a TLS connection to port ${port}` +
+              (s.chain.length > 1 ? ` via ${s.chain.map((c) => c.fn.name).join(" → ")}` : ""),
+          })),
+          {
+            root: "harness",
+            source: meta.source,
+            range: constant.range,
+            note: `probes port ${port} without ${JSON.stringify(tlsKey)}: TCP connects only`,
+          },
+        ],
+        data: {
+          port,
+          kind: "tls",
+          nodeId: test.nodeId,
+          metaFile: meta.source.path,
+          healthPath: null,
+          probeSupported: conventions.supported,
+          probe: [],
+          probeChecks: "tls",
+          tlsUnchecked: false,
+          otherProbe: true,
+          retry: retryBudgets(model!, sites, meta),
+          tlsSwitch,
         },
       });
     }

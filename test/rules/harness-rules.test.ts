@@ -431,6 +431,64 @@ test("RF203 fix on a TLS port: the machinery's TLS key set to True beside anothe
   }
 });
 
+for (const [probe, patched] of [
+  ['{"tcp_port": 64738, "successes": 2}', '{"tcp_port": 64738, "handshake": True, "successes": 2}'],
+  [
+    '{"tcp_port": 64738, "handshake": False, "successes": 2}',
+    '{"tcp_port": 64738, "handshake": True, "successes": 2}',
+  ],
+]) {
+  test(`RF203: a TLS port whose READY_PROBE checks TCP connects only (${probe}) gets the TLS switch turned on`, async () => {
+    const variant = harnessVariant({
+      "runner/harness/lifecycle.py": readsHandshake,
+      "tests/mumble/recipe_meta.py": (t) =>
+        t.replace('HEALTH_PATH = "/"\n', `HEALTH_PATH = "/"\nREADY_PROBE = ${probe}\n`),
+    });
+    const run = await patchWith("RF203", variant.dir);
+    try {
+      const [f, ...more] = run.before.findings.filter((x) => x.rule === "RF203");
+      assert.equal(more, []);
+      assert.match(f!.message, "speaks TLS on port 64738, but mumble's READY_PROBE checks TCP connects only");
+      assert.ok(
+        f!.evidence.some((e) => e.file === "tests/mumble/recipe_meta.py" && /TCP connects only/.test(e.note)),
+      );
+      const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
+      assert.match(meta, `READY_PROBE = ${patched}\n`);
+      assert.equal(
+        run.after.findings.filter((x) => x.rule === "RF203").map((x) => x.message),
+        [],
+        "fixpoint",
+      );
+      assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
+      pyCompile(run.layout.harness, run.touched);
+    } finally {
+      run.layout.dispose();
+      variant.dispose();
+    }
+  });
+}
+
+test("RF203: a TCP-only READY_PROBE on a TLS port is all a lifecycle without a TLS switch can do: no finding", async () => {
+  const variant = harnessVariant({
+    "tests/mumble/recipe_meta.py": (t) =>
+      t.replace(
+        'HEALTH_PATH = "/"\n',
+        'HEALTH_PATH = "/"\nREADY_PROBE = {"tcp_port": 64738, "successes": 2}\n',
+      ),
+  });
+  const l = layout(variant.dir);
+  try {
+    const r = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF203"] });
+    assert.equal(
+      r.findings.filter((x) => x.rule === "RF203" && x.recipe === "mumble").map((x) => x.message),
+      [],
+    );
+  } finally {
+    l.dispose();
+    variant.dispose();
+  }
+});
+
 test("RF203 fix: a time budget already above HTTP_TIMEOUT is never lowered; a bare per-call timeout is no budget", async () => {
   const variant = harnessVariant({ "runner/harness/voice.py": timeBudget("30") });
   const l = layout(variant.dir);
