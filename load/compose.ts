@@ -5,7 +5,7 @@
  * still reports one with the parser's own alias limit.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
-import type { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import type { Range, SourceFile } from "./source.js";
 
 export type YNode = Node | null;
@@ -133,8 +133,35 @@ export function pairRange(p: Pair): Range {
 /** Follows an alias to the node it names; bounded so a cycle cannot hang. */
 export function deref(doc: Document, n: unknown): Node | null {
   let cur = n as Node | null;
-  for (let i = 0; i < 16 && cur && isAlias(cur); i++) cur = (cur.resolve(doc) as Node | undefined) ?? null;
+  for (let i = 0; i < 16 && cur && isAlias(cur); i++) cur = aliasTargets(doc).get(cur) ?? null;
   return cur && !isAlias(cur) ? cur : null;
+}
+
+const targetsByDoc = new WeakMap<Document, Map<Alias, Node>>();
+
+/**
+ * What each alias of the document names: the last node before it with its anchor, as
+ * `Alias.resolve` finds it. That method walks the whole document on every call, which made a file
+ * that uses an anchor in every service quadratic; this walks it once.
+ */
+function aliasTargets(doc: Document): Map<Alias, Node> {
+  let targets = targetsByDoc.get(doc);
+  if (targets) return targets;
+  const found = new Map<Alias, Node>();
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) {
+        const target = anchored.get(node.source);
+        if (target) found.set(node, target);
+      } else if (node.anchor) {
+        anchored.set(node.anchor, node);
+      }
+    },
+  });
+  targets = found;
+  targetsByDoc.set(doc, targets);
+  return targets;
 }
 
 export function scalarString(doc: Document, n: unknown): string | null {
