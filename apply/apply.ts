@@ -1,7 +1,7 @@
 /**
  * Carries out a plan: for each step a commit on its branch, a push, a pull request. Never loses work:
  * every repo is checked (clean tree, expected branch) before anything is written; commits are made
- * without touching the working tree (git.ts); a push is never forced unless `--force-with-lease`; a
+ * without touching the working tree (git.ts); a push is never forced; a
  * step that fails before its push leaves its branch as it was before the run.
  */
 import { GitError, PatchDoesNotApply, Repo, firstLine } from "./git.js";
@@ -19,7 +19,6 @@ export interface ApplyOptions {
   /** The remote (name, URL or path) to push to; nothing is pushed without it. */
   push?: string;
   pr: PrMode;
-  forceWithLease: boolean;
   /** The environment variable that holds the forge token (`--pr api`). */
   tokenEnv: string;
   /** Gitea's root URL, when the push remote's URL does not give it. */
@@ -80,7 +79,6 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
   const reasons: string[] = [];
   const forges = new Map<PlanStep, ForgeRepo>();
   if (opts.pr !== "none" && !opts.push) reasons.push(`--pr ${opts.pr} needs --push <remote>`);
-  if (opts.forceWithLease && !opts.push) reasons.push("--force-with-lease needs --push <remote>");
   const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
   if (opts.pr === "api" && !token)
     reasons.push(`--pr api needs a token in the environment variable ${opts.tokenEnv}`);
@@ -189,9 +187,7 @@ async function dryRun(
 }
 
 function pushTarget(step: PlanStep, opts: ApplyOptions): string {
-  return opts.pr === "agit"
-    ? `${opts.push} refs/for/${step.base}`
-    : `${opts.push} ${step.branch}${opts.forceWithLease ? " (--force-with-lease)" : ""}`;
+  return opts.pr === "agit" ? `${opts.push} refs/for/${step.base}` : `${opts.push} ${step.branch}`;
 }
 
 async function runStep(
@@ -241,7 +237,7 @@ async function runStep(
       pushed = true;
       return report;
     }
-    report.push = await pushBranch(repo, opts.push, ref, opts.forceWithLease);
+    report.push = await pushBranch(repo, opts.push, ref);
     pushed = true;
     if (opts.pr === "api" && forge) {
       const token = (opts.env ?? process.env)[opts.tokenEnv]!;

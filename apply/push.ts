@@ -1,5 +1,5 @@
 /**
- * Pushes of `redfix apply`: a branch (never forced unless `--force-with-lease`, and never rewinding a
+ * Pushes of `redfix apply`: a branch (never forced, and never rewinding a
  * remote that is ahead), or an AGit push to `refs/for/<base>` with the PR's push options.
  */
 import type { AgitDescription } from "./apply.js";
@@ -23,23 +23,11 @@ export async function adoptRemoteBranch(repo: Repo, remote: string, ref: string)
   return remoteSha;
 }
 
-export async function pushBranch(
-  repo: Repo,
-  remote: string,
-  ref: string,
-  forceWithLease: boolean,
-): Promise<"pushed" | "up-to-date"> {
-  const args = [
-    "push",
-    "--porcelain",
-    ...(forceWithLease ? [`--force-with-lease=${ref}`] : []),
-    remote,
-    `${ref}:${ref}`,
-  ];
-  // Checked before pushing, so that a lease cannot rewind a remote that is ahead of us.
+export async function pushBranch(repo: Repo, remote: string, ref: string): Promise<"pushed" | "up-to-date"> {
+  const args = ["push", "--porcelain", remote, `${ref}:${ref}`];
   if (await remoteContains(repo, remote, ref)) return "up-to-date";
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
-  return pushOutcome(r, args, ref, remote, forceWithLease);
+  return pushOutcome(r, args, ref, remote);
 }
 
 /**
@@ -75,16 +63,10 @@ export async function pushAgit(
     `refs/heads/${step.branch}:${dst}`,
   ];
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
-  return pushOutcome(r, args, dst, opts.push!, false);
+  return pushOutcome(r, args, dst, opts.push!);
 }
 
-function pushOutcome(
-  r: GitResult,
-  args: string[],
-  dst: string,
-  remote: string,
-  forceWithLease: boolean,
-): "pushed" | "up-to-date" {
+function pushOutcome(r: GitResult, args: string[], dst: string, remote: string): "pushed" | "up-to-date" {
   const outcome = parsePushPorcelain(r.stdout, dst);
   if (outcome?.flag === "=") return "up-to-date";
   // Gitea's AGit answer when the PR already has this exact commit.
@@ -92,10 +74,8 @@ function pushOutcome(
   if (r.exitCode === 0 && outcome) return "pushed";
   if (outcome?.flag === "!") {
     const why = /non-fast-forward|fetch first/.test(outcome.reason)
-      ? `the remote ${dst.replace("refs/heads/", "")} has commits this one lacks; not forcing${forceWithLease ? "" : " (--force-with-lease overrides)"}`
-      : /stale info/.test(outcome.reason)
-        ? "the remote branch moved since it was last fetched; --force-with-lease refuses to overwrite it"
-        : "the remote refused it";
+      ? `the remote ${dst.replace("refs/heads/", "")} has commits this one lacks; redfix never forces a push (merge or delete the remote branch, then apply again)`
+      : "the remote refused it";
     throw new StepFailure(`push to ${remote} rejected (${outcome.reason}): ${why}`);
   }
   if (r.exitCode === 0) return "pushed";

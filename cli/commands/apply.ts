@@ -32,7 +32,6 @@ export function register(program: Command): void {
     .option("--base <branch>", "the branch to start from (default: each repo's current branch)")
     .option("--recipes <dir>", "where the recipe repos are, instead of the run's recipes root")
     .option("--harness <dir>", "where the harness repo is, instead of the run's harness root")
-    .option("--force-with-lease", "let a push replace a remote branch that this clone last saw")
     .option(
       "--token-env <name>",
       "environment variable holding the forge token (--pr api)",
@@ -74,7 +73,6 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       dryRun: Boolean(o.dryRun),
       ...(str("push") ? { push: str("push") } : {}),
       pr: o.pr as PrMode,
-      forceWithLease: Boolean(o.forceWithLease),
       tokenEnv: str("tokenEnv") ?? DEFAULT_TOKEN_ENV,
       ...(str("forgeUrl") ? { forgeUrl: str("forgeUrl") } : {}),
       ...(str("forgeOwner") ? { forgeOwner: str("forgeOwner") } : {}),

@@ -126,7 +126,6 @@ export function applyOptions(lines: string[], over: Partial<ApplyOptions> = {}):
   return {
     dryRun: false,
     pr: "none",
-    forceWithLease: false,
     tokenEnv: "REDFIX_GITEA_TOKEN",
     agitDescription: "base64",
     env: {},
