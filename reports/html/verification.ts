@@ -52,6 +52,8 @@ export interface RateRow {
   mode: string;
   passed: number;
   runs: number;
+  /** Runs whose tests all skipped themselves: counted apart, not as failures. */
+  skipped: number;
   rate: string;
   /** Median and total wall time; null when only counts are known (no result.json). */
   median: string | null;
@@ -113,7 +115,11 @@ export async function verificationView(
     // A verdict newer than this report knows is shown as written.
     verdictLabel: VERDICT_LABEL[verdict] ?? verdict,
     counts: rates
-      .map((r) => `${r.phase}${r.mode === "alone" ? "" : `, ${r.mode}`} ${r.passed}/${r.runs}`)
+      .map(
+        (r) =>
+          `${r.phase}${r.mode === "alone" ? "" : `, ${r.mode}`} ${r.passed}/${r.runs}` +
+          (r.skipped ? ` (${r.skipped} skipped)` : ""),
+      )
       .join(" · "),
     totalRuns: rates.reduce((n, r) => n + r.runs, 0),
     rates,
@@ -163,10 +169,22 @@ function ratesFromRuns(runs: VerifyRun[]): RateRow[] {
       const group = runs.filter((r) => r.phase === phase && r.mode === mode);
       if (group.length === 0) continue;
       const passed = group.filter((r) => r.passed).length;
+      // A run whose tests all skipped themselves (they need a swarm) neither passed nor failed.
+      const skipped = group.filter((r) => r.outcome === "skipped").length;
       const ms = group.map((r) => r.durationMs).sort((a, b) => a - b);
       const mid = Math.floor(ms.length / 2);
       const median = ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2;
-      rows.push(rate(phase, MODE_LABEL[mode], passed, group.length, formatMs(median), formatMs(sum(ms))));
+      rows.push(
+        rate(
+          phase,
+          MODE_LABEL[mode],
+          passed,
+          group.length - skipped,
+          formatMs(median),
+          formatMs(sum(ms)),
+          skipped,
+        ),
+      );
     }
   return rows;
 }
@@ -191,13 +209,15 @@ function rate(
   runs: number,
   median: string | null,
   total: string | null,
+  skipped = 0,
 ): RateRow {
   return {
     phase,
     mode,
     passed,
     runs,
-    rate: `${Math.round((100 * passed) / runs)}%`,
+    skipped,
+    rate: runs > 0 ? `${Math.round((100 * passed) / runs)}%` : "–",
     median,
     total,
     bad: passed < runs,

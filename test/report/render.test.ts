@@ -311,6 +311,32 @@ test("a broken verify record, a log outside the run directory and a missing patc
   }
 });
 
+test("runs whose tests skipped themselves are counted apart, not as failures; a run's failed tests are named", async () => {
+  const r = exampleRun();
+  try {
+    const keycloak = idOf("keycloak", "RF201");
+    const file = join(r.dir, "verify", keycloak, "result.json");
+    const rec = JSON.parse(readFileSync(file, "utf8")) as VerifyRecord;
+    const before = rec.runs.filter((x) => x.phase === "before" && x.mode === "alone");
+    assert.ok(before.length >= 2, "the fixture replays before, alone, at least twice");
+    before[0]!.passed = false;
+    before[0]!.outcome = "skipped";
+    before[1]!.passed = false;
+    before[1]!.outcome = "failed";
+    before[1]!.cases = [
+      { id: "tests/keycloak/test_login.py::test_login_page", outcome: "passed" },
+      { id: "tests/keycloak/test_warm_canonical.py::test_canonical_is_not_warm", outcome: "failed" },
+    ];
+    writeFileSync(file, JSON.stringify(rec));
+    const out = unescapeHtml(await renderReport(r.dir));
+    const runs = before.length - 1;
+    assert.match(out, `before 0/${runs} (1 skipped)`);
+    assert.match(out, "failed <code>test_canonical_is_not_warm</code>");
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("a huge patch is linked, not rendered; a huge log shows its tail", async () => {
   const r = exampleRun();
   try {
