@@ -1,4 +1,5 @@
 /** Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and verify. */
+import { relative } from "node:path";
 import { RULES } from "../analyzers/index.js";
 import { writeReport } from "../reports/html/render.js";
 import type { RuleDocs } from "../reports/html/render.js";
@@ -8,6 +9,12 @@ export function ruleDocs(): Record<string, RuleDocs> {
   for (const r of RULES)
     rules[r.meta.id] = { name: r.meta.name, description: r.meta.description, docs: r.meta.docs };
   return rules;
+}
+
+/** A path relative to the working directory when it is below it, absolute otherwise. */
+export function shown(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") ? p : r;
 }
 
 export async function afterRunDirWritten(runDir: string): Promise<string> {

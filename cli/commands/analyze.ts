@@ -1,18 +1,12 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { analyze, failed } from "../analyze.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif } from "../../reports/sarif.js";
 import { renderText, useColor } from "../../reports/text.js";
-import { afterRunDirWritten } from "../hooks.js";
-
-/** A path relative to the working directory when it is below it, absolute otherwise. */
-function shown(p: string): string {
-  const r = relative(process.cwd(), p);
-  return r === "" ? "." : r.startsWith("..") ? p : r;
-}
+import { afterRunDirWritten, shown } from "../hooks.js";
 
 export function register(program: Command): void {
   program

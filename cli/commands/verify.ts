@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { VerifyRecord } from "../../runner/record.js";
 import { verifyRun } from "../../runner/verify.js";
 import { UsageError } from "../analyze.js";
-import { afterRunDirWritten } from "../hooks.js";
+import { afterRunDirWritten, shown } from "../hooks.js";
 
 function positiveInt(name: string, min: number) {
   return (v: string): number => {
@@ -105,7 +105,7 @@ export function register(program: Command): void {
       const report = await afterRunDirWritten(runDir);
       const verified = findings.filter((f) => f.verification);
       process.stdout.write(`${verified.length} findings verified; records in ${runDir}/verify/\n`);
-      if (report) process.stdout.write(`report: ${report}\n`);
+      if (report) process.stdout.write(`report: ${shown(report)}\n`);
       process.exitCode = verified.some((f) => f.verification?.verdict === "defect") ? 1 : 0;
     });
 }
