@@ -50,8 +50,6 @@ export interface Plan {
   steps: PlanStep[];
 }
 
-export const DEFAULT_BRANCH_PREFIX = "redfix/";
-
 export async function buildPlan(runDir: string, options: PlanOptions): Promise<Plan> {
   const run = readRunDir(resolve(runDir));
   const patches = readSeries(run);

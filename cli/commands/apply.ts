@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { ApplyRefusal, applyPlan } from "../../apply/apply.js";
 import type { AgitDescription, PrMode } from "../../apply/apply.js";
-import { DEFAULT_BRANCH_PREFIX, buildPlan } from "../../apply/plan.js";
 import type { Grouping } from "../../apply/plan.js";
-import { RunDirError } from "../../apply/run-dir.js";
+import { RunDirError } from "../../reports/read-run-dir.js";
 
 export const DEFAULT_TOKEN_ENV = "REDFIX_GITEA_TOKEN";
+/** Kept here, not in apply/plan.ts: the CLI only loads apply's modules (git, forge client) when apply runs. */
+export const DEFAULT_BRANCH_PREFIX = "redfix/";
 
 export function register(program: Command): void {
   program
@@ -56,6 +56,8 @@ export function register(program: Command): void {
 
 async function runApply(runDir: string, o: Record<string, unknown>, debug: boolean): Promise<number> {
   const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+  const { buildPlan } = await import("../../apply/plan.js");
+  const { ApplyRefusal, applyPlan } = await import("../../apply/apply.js");
   try {
     const plan = await buildPlan(runDir, {
       group: o.group as Grouping,

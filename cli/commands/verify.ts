@@ -1,7 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { VerifyRecord } from "../../runner/record.js";
-import { verifyRun } from "../../runner/verify.js";
 import { UsageError } from "../analyze.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
 
@@ -81,6 +80,7 @@ export function register(program: Command): void {
     .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect, [])
     .action(async (runDir: string, o: VerifyFlags) => {
       const tty = process.stderr.isTTY === true;
+      const { verifyRun } = await import("../../runner/verify.js");
       const findings = await verifyRun(runDir, {
         repeat: o.repeat,
         load: o.load,
