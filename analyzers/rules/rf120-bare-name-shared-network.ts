@@ -13,6 +13,9 @@ import type { FileReference, Recipe, Workspace } from "../../load/workspace.js";
 import type { ProblemEvidence, Rule, RuleContext } from "../rule.js";
 import { adaptCaddyfile } from "./rf120-caddy-check.js";
 
+/** Other stacks named in a message; the rest are counted. */
+const MAX_NAMED_OTHERS = 5;
+
 /** Names every recipe uses for its services: on a shared network they are taken many times over. */
 export const GENERIC_NAMES = new Set([
   "app",
@@ -240,8 +243,11 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
         if (!verdict) continue;
         seen.add(key);
         const error = verdict.others.length > 0 || verdict.generic;
+        // A handful by name, then a count: on a catalogue of thousands of recipes every `app` answers.
+        const named = verdict.others.slice(0, MAX_NAMED_OTHERS);
+        const more = verdict.others.length - named.length;
         const why = verdict.others.length
-          ? `${verdict.others.map((h) => `${h.recipe}'s \`${h.service}\`${h.alias ? " (alias)" : ""}`).join(", ")} also answer${verdict.others.length === 1 ? "s" : ""} to \`${ref.host}\` there`
+          ? `${named.map((h) => `${h.recipe}'s \`${h.service}\`${h.alias ? " (alias)" : ""}`).join(", ")}${more > 0 ? ` and ${more} more` : ""} also answer${verdict.others.length === 1 ? "s" : ""} to \`${ref.host}\` there`
           : verdict.generic
             ? `\`${ref.host}\` is a name every recipe uses, so other stacks on \`${verdict.net}\` answer to it too`
             : `\`${target.name}\` sits on \`${verdict.net}\` itself, so any other stack's \`${ref.host}\` collides with it`;

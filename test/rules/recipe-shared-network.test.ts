@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -7,7 +7,7 @@ import { networkNames } from "../../analyzers/rules/rf120-bare-name-shared-netwo
 import { caddyAdaptTemplate } from "../../load/configs/index.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
-import { FIXTURES, removeDir } from "../support/workspace.js";
+import { FIXTURES, removeDir, tempDir } from "../support/workspace.js";
 
 const WORKSPACE = join(FIXTURES, "rules", "RF120", "workspace");
 
@@ -88,6 +88,35 @@ test("RF120: the patched bluesky-pds Caddyfile passes caddy adapt after renderin
   assert.is(r.status, "passed", r.reason);
   assert.match(r.output ?? "", /pds_example_com_app:3000/, "the upstream is the stack-qualified name");
   assert.match(r.output ?? "", /http:\/\/pds_example_com_app:3000\/tls-check/);
+});
+
+test("RF120: a message names five other stacks and counts the rest (a catalogue has thousands of `app`s)", async () => {
+  const dir = tempDir();
+  try {
+    const compose = (services: string) =>
+      `version: "3.8"\nservices:\n${services}networks:\n  proxy:\n    external: true\n`;
+    const feed = "  feed:\n    image: feed:1.0.0\n    networks: [proxy]\n";
+    for (let i = 1; i <= 7; i++) {
+      mkdirSync(join(dir, `other${i}`));
+      writeFileSync(join(dir, `other${i}`, "compose.yml"), compose(feed));
+    }
+    mkdirSync(join(dir, "consumer"));
+    writeFileSync(
+      join(dir, "consumer", "compose.yml"),
+      compose(
+        `  app:\n    image: app:1.0.0\n    networks: [proxy]\n    environment:\n      - FEED_URL=http://feed:8080/\n${feed}`,
+      ),
+    );
+    const { findings } = await analyze({ recipes: dir, rules: ["RF120"] });
+    const f = findings.find((x) => x.recipe === "consumer");
+    assert.ok(f, JSON.stringify(findings.map((x) => x.message)));
+    assert.match(
+      f!.message,
+      "other1's `feed`, other2's `feed`, other3's `feed`, other4's `feed`, other5's `feed` and 2 more also answer to `feed` there",
+    );
+  } finally {
+    removeDir(dir);
+  }
 });
 
 test.run();
