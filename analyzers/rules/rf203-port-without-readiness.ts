@@ -180,14 +180,7 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
       const health = meta ? constantValue(m, meta, "HEALTH_PATH") : undefined;
       const healthPath = health?.kind === "str" ? health.value : null;
       const kind = sites.some((s) => sameFunctionTls(s)) ? "tls" : "tcp";
-      const evidence: ProblemEvidence[] = sites.slice(0, 3).map((s) => ({
-        root: "harness",
-        source: s.module.source,
-        range: s.connect.range,
-        note:
-          `opens ${kind === "tls" ? "a TLS" : "a TCP"} connection to port ${port}` +
-          (s.chain.length > 1 ? ` via ${s.chain.map((c) => c.fn.name).join(" → ")}` : ""),
-      }));
+      const evidence = connectEvidence(sites, port, kind);
       const healthConst = meta ? findConstant(meta, "HEALTH_PATH") : undefined;
       if (meta && healthConst) {
         evidence.push({
@@ -279,14 +272,7 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
           `(the lifecycle reads ${JSON.stringify(tlsKey)}): a server accepts connections before it can answer a TLS handshake`,
         key: `${test.nodeId}:port:${port}:tls`,
         evidence: [
-          ...sites.slice(0, 3).map((s) => ({
-            root: "harness" as const,
-            source: s.module.source,
-            range: s.connect.range,
-            note:
-              `opens a TLS connection to port ${port}` +
-              (s.chain.length > 1 ? ` via ${s.chain.map((c) => c.fn.name).join(" → ")}` : ""),
-          })),
+          ...connectEvidence(sites, port, "tls"),
           {
             root: "harness",
             source: meta.source,
@@ -312,6 +298,18 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
     }
   },
 };
+
+/** Where the test reaches the port: the first three sockets, with the helper chain to each. */
+function connectEvidence(sites: Reached[], port: number, kind: "tcp" | "tls"): ProblemEvidence[] {
+  return sites.slice(0, 3).map((s) => ({
+    root: "harness",
+    source: s.module.source,
+    range: s.connect.range,
+    note:
+      `opens ${kind === "tls" ? "a TLS" : "a TCP"} connection to port ${port}` +
+      (s.chain.length > 1 ? ` via ${s.chain.map((c) => c.fn.name).join(" → ")}` : ""),
+  }));
+}
 
 /** Connects reachable from a function: its own, then those of the harness functions it calls. */
 function reach(
