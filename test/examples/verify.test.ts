@@ -6,8 +6,9 @@
  *
  * Red→green: mattermost-lts's restore and gitea's entrypoint fail on the bundled recipes and pass
  * patched, alone and under load. Mumble's handshake passes alone; `LOAD` copies started together
- * starve murmurd's start-up past the test's handshake budget (2 cores here: measured 8/12 and 14/16
- * failing), and the patched harness's readiness gate makes every copy pass: a load flake.
+ * starve murmurd's start-up past the test's handshake budget (2 cores here: 3 to 8 of 12 failed in
+ * six runs; a run where none fails reads not-reproduced, and the mumble replay is tried again), and
+ * the patched harness's readiness gate makes every copy pass: a load flake.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -52,7 +53,11 @@ function pathWithout(absent: string, dir: string): string {
 let ws: Workspace;
 let run: string;
 let findings: Finding[];
-let verifyOutput: string;
+let verifyOutput = "";
+const MUMBLE_ATTEMPTS = 3;
+const mumbleVerdicts: string[] = [];
+const mumbleVerdict = () =>
+  findings.find((f) => f.rule === "RF203" && f.recipe === "mumble")?.verification?.verdict;
 
 test.before(async () => {
   if (reason) return;
@@ -64,21 +69,34 @@ test.before(async () => {
     { timeoutMs: 120_000 },
   );
   if (analyzed.exitCode !== 1) throw new Error(`analyze: exit ${analyzed.exitCode}\n${analyzed.output}`);
-  const verified = await runProcess(
-    process.execPath,
-    [
-      CLI,
-      "verify",
-      run,
-      ...["--recipe", "mattermost-lts", "--recipe", "gitea", "--recipe", "mumble"],
-      ...["--repeat", String(REPEAT), "--load", String(LOAD), "--timeout", "300"],
-    ],
-    { timeoutMs: 1_800_000, env: { PATH: pathWithout(ABSENT, join(ws.root, "bin")) } },
-  );
-  verifyOutput = verified.output;
-  if (verified.exitCode !== 0) throw new Error(`verify: exit ${verified.exitCode}\n${verified.output}`);
-  findings = (JSON.parse(readFileSync(join(run, "findings.json"), "utf8")) as FindingsDocument).findings;
+  const path = pathWithout(ABSENT, join(ws.root, "bin"));
+  const verify = async (recipes: string[]) => {
+    const verified = await runProcess(
+      process.execPath,
+      [
+        CLI,
+        "verify",
+        run,
+        ...recipes.flatMap((r) => ["--recipe", r]),
+        ...["--repeat", String(REPEAT), "--load", String(LOAD), "--timeout", "300"],
+      ],
+      { timeoutMs: 1_800_000, env: { PATH: path } },
+    );
+    verifyOutput += verified.output;
+    if (verified.exitCode !== 0) throw new Error(`verify: exit ${verified.exitCode}\n${verified.output}`);
+    findings = (JSON.parse(readFileSync(join(run, "findings.json"), "utf8")) as FindingsDocument).findings;
+  };
+  await verify(["mattermost-lts", "gitea", "mumble"]);
+  // A load flake is a rate, not a certainty: of 12 copies on 2 cores, 3 to 8 failed in the six runs
+  // measured here. A miss can only read as not-reproduced; the mumble replay is repeated then, and
+  // every verdict it gave is checked below.
+  for (let attempt = 1; attempt < MUMBLE_ATTEMPTS && mumbleVerdict() === "not-reproduced"; attempt++) {
+    mumbleVerdicts.push(mumbleVerdict()!);
+    await verify(["mumble"]);
+  }
+  mumbleVerdicts.push(mumbleVerdict()!);
 });
+
 test.after(() => ws?.dispose());
 
 const finding = (rule: string, recipe: string): Finding => {
@@ -109,7 +127,12 @@ for (const [rule, recipe] of [
 it("RF203 mumble: green alone, red under load, green under load once patched — a load flake", () => {
   const f = finding("RF203", "mumble");
   const v = f.verification!;
-  assert.is(v.verdict, "load-flake", detail(f));
+  assert.is(v.verdict, "load-flake", `verdicts of ${mumbleVerdicts.length} attempts: ${mumbleVerdicts.join(", ")}\n${detail(f)}`);
+  assert.ok(
+    mumbleVerdicts.slice(0, -1).every((x) => x === "not-reproduced"),
+    `a miss is only ever not-reproduced: ${mumbleVerdicts.join(", ")}`,
+  );
+  if (mumbleVerdicts.length > 1) console.log(`  mumble load flake shown on attempt ${mumbleVerdicts.length}`);
   assert.equal(v.before, { passed: REPEAT, failed: 0 }, detail(f));
   assert.equal(v.after, { passed: REPEAT, failed: 0 }, detail(f));
   assert.ok((v.underLoad?.before?.failed ?? 0) > 0, detail(f));
