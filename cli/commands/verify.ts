@@ -25,7 +25,7 @@ interface VerifyFlags {
 /**
  * Copies per core that make a load flake show: a nightly node runs many deployments at once, and a
  * start-up race only loses when CPU is short. Measured on the example mumble handshake with 2 cores:
- * 6 copies all passed; of 12, 3 to 8 failed in six runs; of 16, 14 failed.
+ * 6 copies all passed; of 12, 3 to 8 failed in five runs; of 16, 14 failed.
  */
 const LOAD_PER_CORE = 6;
 

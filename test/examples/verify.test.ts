@@ -7,7 +7,7 @@
  * Red→green: mattermost-lts's restore and gitea's entrypoint fail on the bundled recipes and pass
  * patched, alone and under load. Mumble's handshake passes alone; `LOAD` copies started together
  * starve murmurd's start-up past the test's handshake budget (2 cores here: 3 to 8 of 12 failed in
- * six runs; a run where none fails reads not-reproduced, and the mumble replay is tried again), and
+ * five runs; a run where none fails reads not-reproduced, and the mumble replay is tried again), and
  * the patched harness's readiness gate makes every copy pass: a load flake.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
@@ -87,7 +87,7 @@ test.before(async () => {
     findings = (JSON.parse(readFileSync(join(run, "findings.json"), "utf8")) as FindingsDocument).findings;
   };
   await verify(["mattermost-lts", "gitea", "mumble"]);
-  // A load flake is a rate, not a certainty: of 12 copies on 2 cores, 3 to 8 failed in the six runs
+  // A load flake is a rate, not a certainty: of 12 copies on 2 cores, 3 to 8 failed in the five runs
   // measured here. A miss can only read as not-reproduced; the mumble replay is repeated then, and
   // every verdict it gave is checked below.
   for (let attempt = 1; attempt < MUMBLE_ATTEMPTS && mumbleVerdict() === "not-reproduced"; attempt++) {
