@@ -5,7 +5,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Finding } from "../analyzers/finding.js";
-import { readRunDir as readRunDirFiles, RunDirError, safeRepoDir } from "../reports/read-run-dir.js";
+import { safeRepoDir } from "../codemods/series.js";
+import { readRunDir as readRunDirFiles, RunDirError } from "../reports/read-run-dir.js";
 
 export interface RunRepo {
   name: string;

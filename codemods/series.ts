@@ -96,11 +96,11 @@ export function buildSeries(
         continue;
       }
       n++;
-      const name = `${String(n).padStart(4, "0")}-${item.finding.rule}-${safe(item.finding.recipe)}.patch`;
+      const name = `${String(n).padStart(4, "0")}-${item.finding.rule}-${safeRepoDir(item.finding.recipe)}.patch`;
       const patch: PatchFile = {
         repo,
         name,
-        path: `patches/${safe(repo.name)}/${name}`,
+        path: `patches/${safeRepoDir(repo.name)}/${name}`,
         content: diff,
         findingIds: [item.finding.id],
       };
@@ -160,7 +160,8 @@ function readText(absPath: string): string | null {
   }
 }
 
-function safe(s: string): string {
+/** The folder name of a repo under `patches/` (and the recipe part of a patch name). */
+export function safeRepoDir(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 

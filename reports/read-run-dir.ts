@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FindingsDocument } from "../analyzers/finding.js";
+import { safeRepoDir } from "../codemods/series.js";
 import type { RunInfo } from "./run-dir.js";
 
 export interface RunDir {
@@ -46,11 +47,6 @@ export function readRunDir(runDir: string): RunDir {
     );
   }
   return { dir, run: { rules: [], ...run } as RunInfo, doc: doc as FindingsDocument, series };
-}
-
-/** The folder name of a repo under `patches/` (the rule codemods/series.ts names them by). */
-export function safeRepoDir(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
 function readJson(file: string, dir: string): unknown {

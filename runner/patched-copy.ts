@@ -9,7 +9,7 @@ import { basename, join, relative } from "node:path";
 import { isInside } from "../load/workspace.js";
 import { runProcess } from "./process.js";
 import type { RunDir } from "../reports/read-run-dir.js";
-import { safeRepoDir } from "../reports/read-run-dir.js";
+import { safeRepoDir } from "../codemods/series.js";
 
 export interface WorkspaceCopy {
   dir: string;

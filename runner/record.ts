@@ -47,3 +47,18 @@ export interface VerifyRecord {
   /** Why no test was replayed, when none was. */
   note?: string;
 }
+
+/**
+ * The runs of one phase and mode: passed, failed, and those whose tests all skipped themselves (they
+ * need a swarm), which are neither.
+ */
+export function countRuns(
+  runs: TestRun[],
+  phase: TestRun["phase"],
+  mode: TestRun["mode"],
+): RunCounts & { skipped: number } {
+  const group = runs.filter((r) => r.phase === phase && r.mode === mode);
+  const passed = group.filter((r) => r.passed).length;
+  const failed = group.filter((r) => r.outcome === "failed").length;
+  return { passed, failed, skipped: group.length - passed - failed };
+}

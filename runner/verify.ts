@@ -17,6 +17,7 @@ import { applyThrough, copyWorkspace } from "./patched-copy.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
 import { junitCases } from "./junit.js";
 import { runProcess, which } from "./process.js";
+import { countRuns } from "./record.js";
 import type { VerifyRecord, TestRun } from "./record.js";
 import { readRunDir } from "../reports/read-run-dir.js";
 import type { RunDir } from "../reports/read-run-dir.js";
@@ -146,10 +147,10 @@ async function verifyFinding(
   } finally {
     after.dispose();
   }
-  const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => ({
-    passed: runs.filter((r) => r.phase === phase && r.mode === mode && r.passed).length,
-    failed: runs.filter((r) => r.phase === phase && r.mode === mode && r.outcome === "failed").length,
-  });
+  const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => {
+    const { passed, failed } = countRuns(runs, phase, mode);
+    return { passed, failed };
+  };
   const counts: VerifyRecord["counts"] = {
     beforeAlone: count("before", "alone"),
     afterAlone: count("after", "alone"),
@@ -217,7 +218,8 @@ async function replay(
     env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
     timeoutMs,
   });
-  const cases = existsSync(junit) ? junitCases(readFileSync(junit, "utf8")) : [];
+  const wroteJunit = existsSync(junit);
+  const cases = wroteJunit ? junitCases(readFileSync(junit, "utf8")) : [];
   const outcome: TestRun["outcome"] =
     r.exitCode === 0 &&
     cases.some((c) => c.outcome === "passed") &&
@@ -244,7 +246,7 @@ async function replay(
     timedOut: r.timedOut,
     durationMs: r.durationMs,
     log: rel(`${base}.log`),
-    ...(existsSync(junit) ? { junit: rel(`${base}.junit.xml`) } : {}),
+    ...(wroteJunit ? { junit: rel(`${base}.junit.xml`) } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import { countRuns } from "../../runner/record.js";
 import type { VerifyRecord } from "../../runner/record.js";
 import { UsageError } from "../analyze.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
@@ -38,11 +39,9 @@ function rates(r: VerifyRecord): string {
     ["  under load before", "before", "load"],
     [" after", "after", "load"],
   ] as const) {
-    const group = r.runs.filter((x) => x.phase === phase && x.mode === mode);
-    if (group.length === 0) continue;
-    const skipped = group.filter((x) => x.outcome === "skipped").length;
-    const passed = group.filter((x) => x.passed).length;
-    out += `${label} ${passed}/${group.length - skipped}${skipped ? ` (${skipped} skipped)` : ""}`;
+    const { passed, failed, skipped } = countRuns(r.runs, phase, mode);
+    if (passed + failed + skipped === 0) continue;
+    out += `${label} ${passed}/${passed + failed}${skipped ? ` (${skipped} skipped)` : ""}`;
   }
   return out;
 }
