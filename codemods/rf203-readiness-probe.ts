@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { findConstant, recipeOfPath } from "../harness/model.js";
+import { CONSECUTIVE_KEY } from "../analyzers/rules/rf203-port-without-readiness.js";
 import type { ProbeValue, Rf203Data } from "../analyzers/rules/rf203-port-without-readiness.js";
 import { harnessRepo } from "../analyzers/rules/rf200-harness-support.js";
 import type { Codemod } from "./codemod.js";
@@ -89,9 +90,7 @@ export const rf203Codemod: Codemod = {
 };
 
 function consecutive(data: Rf203Data): number {
-  const n = data.probe.find(
-    ([k, v]) => /consecutive|count|times|streak|successes/i.test(k) && typeof v === "number",
-  );
+  const n = data.probe.find(([k, v]) => CONSECUTIVE_KEY.test(k) && typeof v === "number");
   return typeof n?.[1] === "number" ? n[1] : 1;
 }
 

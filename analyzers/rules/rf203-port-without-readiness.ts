@@ -32,7 +32,7 @@ const DELAY_PARAM = /delay|interval|backoff|wait/i;
 /** Probe keys that make each probe complete a TLS handshake (`probe.get("tls", False)`). */
 const TLS_KEY = /tls|ssl|handshake|secure/i;
 const PORT_KEY = /port|tcp/i;
-const CONSECUTIVE_KEY = /consecutive|count|times|streak|successes/i;
+export const CONSECUTIVE_KEY = /consecutive|count|times|streak|successes/i;
 
 /** An argument bound to a parameter: its expression, read in the caller's module and bindings. */
 interface Bound {
