@@ -3,8 +3,9 @@
  * `tool.driver.rules` and the report; `check` is pure — it reads the workspace model and reports
  * problems, never the disk, never text edits (fixes live in `codemods/`).
  */
-import type { Classification, RootName, Severity, Target } from "./finding.js";
-import type { Position, Range, SourceFile } from "../load/source.js";
+import type { Classification, Finding, RootName, Severity, Target } from "../core/finding.js";
+import type { Position, Range, SourceFile } from "../core/source.js";
+import type { ConfigOption } from "../load/config.js";
 import type { Workspace } from "../load/workspace.js";
 
 export interface RuleMeta {
@@ -61,4 +62,17 @@ export interface RuleContext {
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): void;
+  /**
+   * What a harness test's node id says when it exercises this rule's defect (`test_restore…` for a
+   * backup rule): `verify` replays the tests of the finding's recipe that match.
+   */
+  replayTopics?: RegExp;
+  /** Config keys the rule's fix reads, with their values and default. */
+  options?: readonly ConfigOption[];
+}
+
+/** A problem paired with the finding it became: codemods need the former, outputs the latter. */
+export interface Analyzed {
+  problem: Problem;
+  finding: Finding;
 }

@@ -4,6 +4,7 @@
  * without touching the working tree (git.ts); a push is never forced; a
  * step that fails before its push leaves its branch as it was before the run.
  */
+import type { AgitDescription } from "./push.js";
 import { GitError, PatchDoesNotApply, Repo, firstLine } from "./git.js";
 import { ForgeError, GiteaClient, ensurePullRequest, forgeRepoFromRemote } from "./forge.js";
 import type { ForgeRepo, PullRequestResult } from "./forge.js";
@@ -12,7 +13,6 @@ import { StepFailure, adoptRemoteBranch, pushAgit, pushBranch } from "./push.js"
 
 export type PrMode = "api" | "agit" | "none";
 /** How an AGit description travels: push options cannot hold a newline. */
-export type AgitDescription = "base64" | "commit";
 
 export interface ApplyOptions {
   dryRun: boolean;

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import type { Finding, RunCounts, Verification } from "../analyzers/finding.js";
-import { PACKAGE_ROOT, VERSION } from "../cli/version.js";
+import type { Finding, RunCounts, Verification } from "../core/finding.js";
+import { PACKAGE_ROOT, VERSION } from "../core/package.js";
 
 export interface MessageInput {
   recipe: string;

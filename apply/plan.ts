@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { Finding } from "../analyzers/finding.js";
+import type { Finding } from "../core/finding.js";
 import { Repo } from "./git.js";
 import { renderCommitMessage, renderPullRequest } from "./messages.js";
 import type { PullRequestText } from "./messages.js";

@@ -2,10 +2,12 @@
  * Pushes of `redfix apply`: a branch (never forced, and never rewinding a
  * remote that is ahead), or an AGit push to `refs/for/<base>` with the PR's push options.
  */
-import type { AgitDescription } from "./apply.js";
 import type { GitResult, Repo } from "./git.js";
 import { GitError, NETWORK_TIMEOUT_MS, parsePushPorcelain } from "./git.js";
 import type { PlanStep } from "./plan.js";
+
+/** How an AGit push carries the pull request's description: a base64 push option, or the commit message. */
+export type AgitDescription = "base64" | "commit";
 
 /** A step cannot go on; the message says why, in the user's terms. */
 export class StepFailure extends Error {}

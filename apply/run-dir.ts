@@ -4,8 +4,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Finding } from "../analyzers/finding.js";
-import { safeRepoDir } from "../codemods/series.js";
+import type { Finding } from "../core/finding.js";
+import { safeRepoDir } from "../core/paths.js";
 import { readRunDir as readRunDirFiles, RunDirError } from "../reports/read-run-dir.js";
 
 export interface RunRepo {

@@ -1,5 +1,5 @@
 /** One analyze run in its own process, as the CLI does it, reporting its own peak memory and CPU time. */
-import { analyze } from "../cli/analyze.js";
+import { analyze } from "../pipeline/analyze.js";
 import { writeRunDir } from "../reports/run-dir.js";
 
 const [recipes, out] = process.argv.slice(2);

@@ -7,12 +7,16 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PACKAGE_ROOT } from "../cli/version.js";
+import { PACKAGE_ROOT } from "../core/package.js";
 
 const n = Number(process.argv[2] ?? 500);
+// The bundled examples and every rule fixture's workspace: recipes with findings of every kind.
+const ruleFixtures = join(PACKAGE_ROOT, "test", "fixtures", "rules");
 const sources = [
   join(PACKAGE_ROOT, "examples", "recipes"),
-  join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF101", "workspace"),
+  ...(existsSync(ruleFixtures)
+    ? readdirSync(ruleFixtures).map((d) => join(ruleFixtures, d, "workspace"))
+    : []),
 ]
   .filter(existsSync)
   .flatMap((dir) =>

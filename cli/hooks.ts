@@ -1,6 +1,6 @@
 /** Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and verify. */
 import { relative } from "node:path";
-import { RULES } from "../analyzers/index.js";
+import { RULES } from "../pipeline/registry.js";
 import { writeReport } from "../reports/html/render.js";
 import type { RuleDocs } from "../reports/html/render.js";
 

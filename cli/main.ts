@@ -9,7 +9,7 @@ import { register as registerApply } from "./commands/apply.js";
 import { register as registerReport } from "./commands/report.js";
 import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../core/package.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {

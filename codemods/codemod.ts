@@ -1,15 +1,13 @@
+/**
+ * A fix is one module beside its rule, under the same base name (`codemods/<ID>-<name>.ts`): it turns
+ * a problem and the model into edits (jscodeshift-style, one function). It builds all the text; the rule
+ * only hands it facts (`problem.data`).
+ */
 import type { RedfixConfig } from "../load/config.js";
 import type { Workspace } from "../load/workspace.js";
-import type { Problem } from "../analyzers/rule.js";
-import type { Edit } from "./edit.js";
-
-/** Where a patch applies: a recipe's repo or the harness repo. */
-export interface Repo {
-  name: string;
-  kind: "recipe" | "harness";
-  /** Absolute path of the repo root. */
-  path: string;
-}
+import type { Analyzed, Problem } from "../analyzers/rule.js";
+import type { Edit } from "../core/edit.js";
+import type { PatchFile, Repo } from "../core/patch.js";
 
 export interface FixPlan {
   summary: string;
@@ -17,8 +15,21 @@ export interface FixPlan {
   edits: Edit[];
 }
 
-/** A fix for one rule: from a problem and the model to edits (jscodeshift-style, one function). */
+/** A text the run directory keeps beside the patches (an issue draft for upstream), never an edit of a repo. */
+export interface Draft {
+  /** Relative to the run directory. */
+  path: string;
+  text: string;
+}
+
 export interface Codemod {
-  rule: string;
   fix(problem: Problem, workspace: Workspace, config: RedfixConfig): FixPlan | null;
+  /**
+   * Runs once the series is built, over every analyzed problem: links this rule's findings to the
+   * patches of others (`related`), and returns the ids of findings whose own patch another patch makes
+   * unnecessary; the pipeline withdraws those and builds the series again.
+   */
+  afterSeries?(items: Analyzed[], patches: readonly PatchFile[]): string[];
+  /** A draft the run directory keeps for a problem whose fix belongs to someone else (upstream). */
+  draft?(problem: Problem, workspace: Workspace): Draft | null;
 }

@@ -1,4 +1,4 @@
-import type { Range } from "../load/source.js";
+import type { Range } from "../core/source.js";
 import { findFunction, findModule } from "./model.js";
 import type {
   HarnessCall,

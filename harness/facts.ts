@@ -1,5 +1,5 @@
-import type { Range } from "../load/source.js";
-import type { SourceFile } from "../load/source.js";
+import type { Range } from "../core/source.js";
+import type { SourceFile } from "../core/source.js";
 import type { HarnessComparison, HarnessExpr, HarnessFunction, HarnessProblem } from "./model.js";
 
 /** Operators the adapters normalise comparisons to (TypeScript's `===` becomes `==`). */

@@ -1,7 +1,7 @@
 import { readdirSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isReadFailure, readSource } from "../load/source.js";
-import type { SourceFile } from "../load/source.js";
+import { isReadFailure, readSource } from "../core/source.js";
+import type { SourceFile } from "../core/source.js";
 import { crashed } from "./facts.js";
 import { linkHarness } from "./link.js";
 import type { analyzePython as AnalyzePython } from "./python/adapter.js";

@@ -1,4 +1,4 @@
-import type { Position, Range, SourceFile } from "../load/source.js";
+import type { Position, Range, SourceFile } from "../core/source.js";
 
 /**
  * The language-independent picture of a CI harness. The Python and TypeScript adapters both produce

@@ -6,7 +6,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import type { Range, SourceFile } from "./source.js";
+import type { Range, SourceFile } from "../core/source.js";
 
 export type YNode = Node | null;
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import picomatch from "picomatch";
 import { parse } from "yaml";
-import type { Severity } from "../analyzers/finding.js";
+import type { Severity } from "../core/finding.js";
 
 export type RuleLevel = Severity | "off";
 
@@ -38,12 +38,20 @@ export interface RedfixConfig {
   profiles: Record<string, Profile>;
   exclude: string[];
   failOn: Severity | "never";
-  backupHooks: "script" | "inline";
+  /** Options the rules declare (`ConfigOption`), by key: each holds one of its declared values. */
+  options: Record<string, string>;
   /** Where the config came from, for messages. */
   path: string | null;
 }
 
 export class ConfigError extends Error {}
+
+/** A top-level config key a rule declares for its fix (e.g. the style of generated backup hooks). */
+export interface ConfigOption {
+  key: string;
+  values: readonly string[];
+  default: string;
+}
 
 export const BUILTIN_PROFILES: Record<string, Profile> = {
   default: {},
@@ -63,14 +71,19 @@ export function defaultConfig(): RedfixConfig {
     profiles: {},
     exclude: [],
     failOn: "warning",
-    backupHooks: "script",
+    options: {},
     path: null,
   };
 }
 
-export function loadConfig(dir: string, explicit?: string): RedfixConfig {
+export function loadConfig(
+  dir: string,
+  explicit?: string,
+  declared: readonly ConfigOption[] = [],
+): RedfixConfig {
   const path = explicit ?? join(dir, CONFIG_FILE);
   const cfg = defaultConfig();
+  for (const o of declared) cfg.options[o.key] = o.default;
   if (!existsSync(path)) {
     if (explicit) throw new ConfigError(`config file ${explicit} does not exist`);
     return cfg;
@@ -87,9 +100,8 @@ export function loadConfig(dir: string, explicit?: string): RedfixConfig {
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
     if (
-      !["profile", "rules", "profiles", "exclude", "failOn", "backupHooks", "suppress", "verify"].includes(
-        key,
-      )
+      !["profile", "rules", "profiles", "exclude", "failOn", "suppress", "verify"].includes(key) &&
+      !declared.some((o) => o.key === key)
     ) {
       throw new ConfigError(`${path}: unknown key \`${key}\``);
     }
@@ -129,11 +141,15 @@ export function loadConfig(dir: string, explicit?: string): RedfixConfig {
       cfg.verify.tests[k] = v.map(String);
     }
   }
-  if (r.backupHooks !== undefined) {
-    if (r.backupHooks !== "script" && r.backupHooks !== "inline") {
-      throw new ConfigError(`${path}: \`backupHooks\` must be script or inline`);
+  for (const o of declared) {
+    if (r[o.key] === undefined) continue;
+    const v = String(r[o.key]);
+    if (!o.values.includes(v)) {
+      throw new ConfigError(
+        `${path}: \`${o.key}\` must be ${o.values.slice(0, -1).join(", ")} or ${o.values.at(-1)}`,
+      );
     }
-    cfg.backupHooks = r.backupHooks;
+    cfg.options[o.key] = v;
   }
   if (r.profiles !== undefined) {
     if (typeof r.profiles !== "object" || r.profiles === null) {

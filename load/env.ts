@@ -3,7 +3,7 @@
  * (commented-out optional lines count, they document what an operator may enable) and
  * `export NAME=value` lines in abra.sh.
  */
-import type { Range, SourceFile } from "./source.js";
+import type { Range, SourceFile } from "../core/source.js";
 
 export interface EnvVariable {
   name: string;

@@ -3,9 +3,10 @@
  * Loading never throws on bad input: unreadable or unparsable files and references that escape a
  * recipe become load problems (RF001/RF002 findings), and everything else is still loaded.
  */
+import { isInside } from "../core/paths.js";
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { RootName } from "../analyzers/finding.js";
+import type { RootName } from "../core/finding.js";
 import type { HarnessModel } from "../harness/model.js";
 import { parseComposeFile } from "./compose.js";
 import type { ComposeFile, TopLevelEntry } from "./compose.js";
@@ -17,11 +18,14 @@ import { readGitInfo } from "./git.js";
 import type { GitInfo } from "./git.js";
 import { mergeStack } from "./merge.js";
 import type { StackCombination } from "./merge.js";
-import { isReadFailure, readSource } from "./source.js";
-import type { Position, Range, SourceFile } from "./source.js";
+import { isReadFailure, readSource } from "../core/source.js";
+import type { Position, Range, SourceFile } from "../core/source.js";
+
+/** What the loader could not take: a file it cannot parse or decode, or a reference to a file it must not read. */
+export type LoadProblemKind = "unparsable" | "bad-reference";
 
 export interface LoadProblem {
-  rule: "RF001" | "RF002";
+  kind: LoadProblemKind;
   recipe: string;
   root: RootName;
   /** Path relative to the root. */
@@ -109,7 +113,7 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
     if (st.isSymbolicLink()) {
       if (isRecipeDir(dir)) {
         ws.problems.push({
-          rule: "RF002",
+          kind: "bad-reference",
           recipe: name,
           root: "recipes",
           file: name,
@@ -150,7 +154,7 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
     if (r === null) return null;
     if (isReadFailure(r)) {
       recipe.problems.push({
-        rule: r.kind === "not-a-file" ? "RF002" : "RF001",
+        kind: r.kind === "not-a-file" ? "bad-reference" : "unparsable",
         recipe: name,
         root: "recipes",
         file: rel(f),
@@ -175,7 +179,7 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
     const cf = parseComposeFile(src, f);
     for (const p of cf.problems) {
       recipe.problems.push({
-        rule: "RF001",
+        kind: "unparsable",
         recipe: name,
         root: "recipes",
         file: src.path,
@@ -239,7 +243,7 @@ function combinations(recipe: Recipe): StackCombination[] {
       complete = false;
       if (!recipe.problems.some((p) => p.key === `compose-file:${name}`)) {
         recipe.problems.push({
-          rule: "RF002",
+          kind: "bad-reference",
           recipe: recipe.name,
           root: "recipes",
           file: recipe.envSample!.source.path,
@@ -271,7 +275,7 @@ function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null):
         if (p.includes("$")) continue; // interpolated at deploy time: nothing to resolve statically
         const problem = (message: string, key: string) =>
           recipe.problems.push({
-            rule: "RF002",
+            kind: "bad-reference",
             recipe: recipe.name,
             root: "recipes",
             file: cf.source.path,
@@ -364,11 +368,6 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
     return r;
   }
   return readSource(abs, relPath);
-}
-
-export function isInside(dir: string, p: string): boolean {
-  const r = relative(dir, p);
-  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
 }
 
 function safeList(dir: string): string[] {

@@ -1,5 +1,5 @@
-import type { Finding, FindingsDocument } from "../analyzers/finding.js";
-import { VERSION } from "../cli/version.js";
+import type { Finding, FindingsDocument } from "../core/finding.js";
+import { VERSION } from "../core/package.js";
 
 export function findingsDocument(findings: Finding[]): FindingsDocument {
   return { tool: { name: "redfix", version: VERSION }, findings };

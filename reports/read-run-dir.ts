@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { FindingsDocument } from "../analyzers/finding.js";
-import { safeRepoDir } from "../codemods/series.js";
+import type { FindingsDocument } from "../core/finding.js";
+import { safeRepoDir } from "../core/paths.js";
 import type { RunInfo } from "./run-dir.js";
 
 export interface RunDir {

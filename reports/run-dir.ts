@@ -10,11 +10,11 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { isInside } from "../load/workspace.js";
-import type { Finding } from "../analyzers/finding.js";
+import { isInside } from "../core/paths.js";
+import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
-import type { PatchSeries } from "../codemods/series.js";
-import { VERSION } from "../cli/version.js";
+import type { PatchSeries } from "../core/patch.js";
+import { VERSION } from "../core/package.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
 import { sarifChunks } from "./sarif.js";
 

@@ -1,7 +1,7 @@
 /** SARIF 2.1.0, with `tool.driver.rules` generated from the same rule metadata as `redfix rules`. */
-import type { Finding, Severity } from "../analyzers/finding.js";
+import type { Finding, Severity } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../core/package.js";
 import { ITEMS, jsonChunks } from "./json.js";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = {

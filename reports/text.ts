@@ -1,5 +1,5 @@
 /** Human output: findings grouped by recipe, colour only on a TTY and never with NO_COLOR. */
-import type { Finding, Severity } from "../analyzers/finding.js";
+import type { Finding, Severity } from "../core/finding.js";
 
 export interface TextOptions {
   color: boolean;

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 const steps = [
   ["typecheck and build (tsc)", "npx", ["tsc", "-p", "tsconfig.json"]],
   ["lint (eslint)", "npx", ["eslint", "."]],
+  ["layers (dependency-cruiser: imports run one way, no cycles)", "npm", ["run", "--silent", "layers"]],
   ["format (prettier --check)", "npx", ["prettier", "--check", "."]],
 ];
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { join, resolve } from "node:path";
-import { analyze, failed } from "../analyze.js";
+import { analyze, failed } from "../../pipeline/analyze.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif } from "../../reports/sarif.js";
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         "--backup-hooks <style>",
-        "RF110 fix style: a mounted hook script, or inline labels",
+        "style of generated database backup hooks: a mounted hook script, or inline labels",
       ).choices(["script", "inline"]),
     )
     .action(async (dir: string, o: Record<string, unknown>) => {
@@ -42,7 +42,7 @@ export function register(program: Command): void {
         ...(o.config ? { config: String(o.config) } : {}),
         ...(o.profile ? { profile: String(o.profile) } : {}),
         rules: o.rule as string[],
-        ...(o.backupHooks === "script" || o.backupHooks === "inline" ? { backupHooks: o.backupHooks } : {}),
+        ...(typeof o.backupHooks === "string" ? { options: { backupHooks: o.backupHooks } } : {}),
       });
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { AgitDescription, PrMode } from "../../apply/apply.js";
+import type { PrMode } from "../../apply/apply.js";
+import type { AgitDescription } from "../../apply/push.js";
 import type { Grouping } from "../../apply/plan.js";
 import { RunDirError } from "../../reports/read-run-dir.js";
 

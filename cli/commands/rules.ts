@@ -1,15 +1,15 @@
 import type { Command } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RULES, findRule } from "../../analyzers/index.js";
+import { RULES, findRule } from "../../pipeline/registry.js";
 import { ruleDocPage, ruleIndexPage } from "../../reports/rule-docs.js";
-import { UsageError } from "../analyze.js";
+import { UsageError } from "../../pipeline/analyze.js";
 
 export function register(program: Command): void {
   program
     .command("rules")
     .description("list the rules, or document one")
-    .argument("[id]", "a rule id, e.g. RF101")
+    .argument("[id]", "a rule id, as `redfix rules` lists them")
     .option("--write-docs <dir>", "write one markdown page per rule, and an index, into <dir>")
     .action((id: string | undefined, o: { writeDocs?: string }) => {
       if (o.writeDocs) {

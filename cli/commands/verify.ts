@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import { countRuns } from "../../runner/record.js";
-import type { VerifyRecord } from "../../runner/record.js";
-import { UsageError } from "../analyze.js";
+import { countRuns } from "../../verify/record.js";
+import type { VerifyRecord } from "../../verify/record.js";
+import { UsageError } from "../../pipeline/analyze.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
 
 function positiveInt(name: string, min: number) {
@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect, [])
     .action(async (runDir: string, o: VerifyFlags) => {
       const tty = process.stderr.isTTY === true;
-      const { verifyRun } = await import("../../runner/verify.js");
+      const { verifyRun } = await import("../../verify/verify.js");
       const findings = await verifyRun(runDir, {
         repeat: o.repeat,
         load: o.load,

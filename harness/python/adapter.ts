@@ -1,5 +1,5 @@
 import type { Node } from "web-tree-sitter";
-import type { SourceFile } from "../../load/source.js";
+import type { SourceFile } from "../../core/source.js";
 import { byStart, comparisonOf, parentModule } from "../facts.js";
 import type {
   HarnessAssertion,

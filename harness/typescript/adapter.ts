@@ -1,7 +1,7 @@
 import { Node, Project, SyntaxKind, ts } from "ts-morph";
 import type { ImportDeclaration, ParameterDeclaration } from "ts-morph";
 import type { SourceFile as MorphFile } from "ts-morph";
-import type { SourceFile } from "../../load/source.js";
+import type { SourceFile } from "../../core/source.js";
 import { byStart, comparisonOf, crashed } from "../facts.js";
 import { TsExpressions, binary, range, unwrap } from "./expressions.js";
 import type {

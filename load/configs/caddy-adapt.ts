@@ -42,7 +42,7 @@ function errorReason(stderr: string, dir: string): string {
  */
 export async function caddyAdapt(text: string, opts: CaddyAdaptOptions = {}): Promise<CaddyAdaptResult> {
   // The process runner pulls in execa (a hundred modules): analyze loads this file but rarely adapts.
-  const { runProcess, which } = await import("../../runner/process.js");
+  const { runProcess, which } = await import("../../core/process.js");
   const caddy = opts.caddyPath ?? which("caddy");
   if (!caddy) return { status: "skipped", reason: "caddy is not installed (not found on PATH)" };
   const dir = await mkdtemp(join(tmpdir(), "redfix-caddy-"));

@@ -1,4 +1,4 @@
-import { LineIndex } from "../source.js";
+import { LineIndex } from "../../core/source.js";
 import { templateActionEnd } from "./upstream.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Range } from "../source.js";
+import type { Range } from "../../core/source.js";
 
 /** A reference from a config file to another service: the input of RF120 and its host splice. */
 export interface UpstreamRef {

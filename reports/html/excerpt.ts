@@ -3,7 +3,7 @@
  * of run.json. Anything that cannot be shown becomes a note on the excerpt, never an exception.
  */
 import { readFile } from "node:fs/promises";
-import type { RootName } from "../../analyzers/finding.js";
+import type { RootName } from "../../core/finding.js";
 import { inside } from "./paths.js";
 
 export const CONTEXT_LINES = 3;

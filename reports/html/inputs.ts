@@ -1,7 +1,7 @@
 /** Reads the run directory's files the report is built from (docs/run-directory.md). */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Finding, FindingsDocument } from "../../analyzers/finding.js";
+import type { Finding, FindingsDocument } from "../../core/finding.js";
 
 /** What the report shows about a rule; redfix fills it from rule metadata (RuleMeta). */
 export interface RuleDocs {

@@ -3,7 +3,7 @@
  * `verify/<id>/result.json` (reports/html/verify-record.ts) and the tail of each log.
  */
 import { readFile } from "node:fs/promises";
-import type { RunCounts, Verification } from "../../analyzers/finding.js";
+import type { RunCounts, Verification } from "../../core/finding.js";
 import { inside, runDirHref } from "./paths.js";
 import { parseVerifyRecord, type VerifyRecord, type VerifyRun } from "./verify-record.js";
 

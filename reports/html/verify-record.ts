@@ -3,7 +3,7 @@
  * report reads to show each replay (docs/verify-record.md). findings.json keeps only the summary
  * (`Finding.verification`); this file keeps every run, so the report can show durations and logs.
  */
-import type { CheckResult, Verification } from "../../analyzers/finding.js";
+import type { CheckResult, Verification } from "../../core/finding.js";
 
 export const VERIFY_RECORD_VERSION = 1;
 

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { html as diffHtml } from "diff2html";
-import type { Finding, RootName, Severity } from "../../analyzers/finding.js";
+import type { Finding, RootName, Severity } from "../../core/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
 import type { RunInputs } from "./inputs.js";
 import { markdownToHtml } from "./markdown.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { PACKAGE_ROOT } from "../../cli/version.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
 import { startGitea } from "./gitea-server.js";
 import { GIT_ENV, git, snapshot } from "./support.js";
 

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { PACKAGE_ROOT } from "../../cli/version.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
 import type { ApplyOptions } from "../../apply/apply.js";
 
 export const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures", "apply");

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { RULES } from "../../analyzers/index.js";
+import { RULES } from "../../pipeline/registry.js";
 import { ruleDocPage, ruleIndexPage } from "../../reports/rule-docs.js";
 
 const DOCS = join(process.cwd(), "docs", "rules");

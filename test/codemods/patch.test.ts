@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { gitDiff } from "../../codemods/patch.js";
+import { gitDiff } from "../../core/patch.js";
 
 test("a change deep in a long file keeps three lines of context and the right line numbers", () => {
   const before = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";

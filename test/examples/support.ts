@@ -8,10 +8,10 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PACKAGE_ROOT } from "../../cli/version.js";
-import { junitCases } from "../../runner/junit.js";
-import { runProcess, which } from "../../runner/process.js";
-import type { ProcessResult } from "../../runner/process.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
+import { junitCases } from "../../verify/junit.js";
+import { runProcess, which } from "../../core/process.js";
+import type { ProcessResult } from "../../core/process.js";
 
 export const LAYOUT_SCRIPT = join(PACKAGE_ROOT, "scripts", "layout-examples.mjs");
 export const PATCHED = join(PACKAGE_ROOT, "test", "fixtures", "examples-patched");

@@ -14,10 +14,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "n
 import { delimiter, join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Finding, FindingsDocument } from "../../analyzers/finding.js";
-import { PACKAGE_ROOT } from "../../cli/version.js";
-import { runProcess } from "../../runner/process.js";
-import type { VerifyRecord } from "../../runner/record.js";
+import type { Finding, FindingsDocument } from "../../core/finding.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
+import { runProcess } from "../../core/process.js";
+import type { VerifyRecord } from "../../verify/record.js";
 import { missing, workspace } from "./support.js";
 import type { Workspace } from "./support.js";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Range } from "../../load/source.js";
+import type { Range } from "../../core/source.js";
 import { findModule } from "../../harness/model.js";
 import type { HarnessModel, HarnessModule } from "../../harness/model.js";
 

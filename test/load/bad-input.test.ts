@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { removeDir, tempDir } from "../support/workspace.js";
 
 /** A workspace with one good recipe (a sure RF101) next to each kind of bad input. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { stringify } from "yaml";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { removeDir, tempDir } from "../support/workspace.js";
 
 const RUNS = Number(process.env.REDFIX_PROPERTY_RUNS ?? 60);

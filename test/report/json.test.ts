@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { FindingsDocument } from "../../analyzers/finding.js";
+import type { FindingsDocument } from "../../core/finding.js";
 import { ITEMS, jsonChunks, renderJson } from "../../reports/json.js";
 
 const value = fc.letrec((tie) => ({

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { FindingsDocument } from "../../analyzers/finding.js";
+import type { FindingsDocument } from "../../core/finding.js";
 import { renderReport, writeReport } from "../../reports/html/render.js";
 import type { VerifyRecord } from "../../reports/html/verify-record.js";
 import { exampleRun, unescapeHtml, type ExampleRun } from "./fixture.js";

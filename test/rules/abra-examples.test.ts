@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { git } from "../support/workspace.js";
 import { workspace } from "../examples/support.js";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, removeDir } from "../support/workspace.js";
 

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
-import { isWellFormedRemote } from "../../analyzers/rules/r013-recipe-repo.js";
+import { analyze } from "../../pipeline/analyze.js";
+import { isWellFormedRemote } from "../../analyzers/R013-recipe-repo.js";
 import { FIXTURES, git, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 import { cpSync } from "node:fs";
 

@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
-import { ABRA_RULES } from "../../analyzers/abra-rules.js";
-import { RULES } from "../../analyzers/index.js";
+import { analyze } from "../../pipeline/analyze.js";
+import { RULES } from "../../pipeline/registry.js";
+
+const ABRA_RULES = RULES.filter((r) => /^R\d/.test(r.meta.id));
 import { FIXTURES, removeDir, tempDir } from "../support/workspace.js";
 
 const ABRA_IDS = Array.from({ length: 15 }, (_, i) => `R${String(i + 1).padStart(3, "0")}`);

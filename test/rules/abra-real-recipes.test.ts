@@ -7,9 +7,9 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { composeFileCombinations, parseEnvSample } from "../../load/env.js";
-import { LineIndex } from "../../load/source.js";
+import { LineIndex } from "../../core/source.js";
 import { FIXTURES, git, removeDir, repoFrom } from "../support/workspace.js";
 
 const REAL = join(FIXTURES, "real-recipes");

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
-import { isSemverLike } from "../../analyzers/rules/r005-semver-tag.js";
-import { parseImageRef } from "../../analyzers/rules/r0-image-ref.js";
-import { interpolate } from "../../analyzers/rules/r0-recipe.js";
+import { analyze } from "../../pipeline/analyze.js";
+import { isSemverLike } from "../../analyzers/R005-semver-like-tag.js";
+import { parseImageRef } from "../../analyzers/support/image-reference.js";
+import { interpolate } from "../../analyzers/support/abra-recipe.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { FIXTURES } from "../support/workspace.js";
 

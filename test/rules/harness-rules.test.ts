@@ -18,15 +18,18 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { PACKAGE_ROOT } from "../../cli/version.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
 import * as assert from "uvu/assert";
 import { Project } from "ts-morph";
-import { analyze } from "../../cli/analyze.js";
-import type { AnalyzeResult } from "../../cli/analyze.js";
-import { canonicalDomains } from "../../codemods/rf201-canonical-namespace.js";
-import { upstreamIssue } from "../../codemods/rf204-scope-assertion.js";
-import { linkServiceReferences, servicesChanged } from "../../codemods/rf202-real-service.js";
-import { liveWarmDomains } from "../../analyzers/rules/rf201-canonical-warm-collision.js";
+import { analyze } from "../../pipeline/analyze.js";
+import type { AnalyzeResult } from "../../pipeline/analyze.js";
+import { canonicalDomains } from "../../codemods/RF201-canonical-domain-is-live-warm-domain.js";
+import { upstreamIssue } from "../../codemods/RF204-assertion-no-release-satisfies.js";
+import {
+  linkServiceReferences,
+  servicesChanged,
+} from "../../codemods/RF202-harness-stale-service-reference.js";
+import { liveWarmDomains } from "../../analyzers/RF201-canonical-domain-is-live-warm-domain.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 
 const FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF20-harness");

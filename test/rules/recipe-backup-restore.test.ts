@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { renderScript } from "../../codemods/rf110-backup-hooks.js";
+import { renderScript } from "../../codemods/support/backup-hooks.js";
 import { tempDir } from "../support/workspace.js";
 
 function postgresBin(): string | null {

@@ -9,8 +9,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
-import { PACKAGE_ROOT } from "../../cli/version.js";
+import { analyze } from "../../pipeline/analyze.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
 import { caddyAdaptTemplate } from "../../load/configs/index.js";
 import { git, removeDir, tempDir } from "../support/workspace.js";
 

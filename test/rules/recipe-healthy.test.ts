@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { FIXTURES, git, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 
 const RECIPE_RULES = ["RF102", "RF110", "RF111", "RF120", "RF130", "RF140"];

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../cli/analyze.js";
-import { restartPolicy } from "../../codemods/rf102-swarm-keys.js";
+import { analyze } from "../../pipeline/analyze.js";
+import { restartPolicy } from "../../codemods/RF102-key-ignored-by-swarm.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, removeDir } from "../support/workspace.js";

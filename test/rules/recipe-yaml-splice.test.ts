@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { parse, parseDocument } from "yaml";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { labelLine, labelStyle, quoteYaml } from "../../codemods/rf110-label-splice.js";
+import { labelLine, labelStyle, quoteYaml } from "../../codemods/support/yaml-lines.js";
 import { parseComposeFile } from "../../load/compose.js";
-import { LineIndex } from "../../load/source.js";
+import { LineIndex } from "../../core/source.js";
 
 const source = (text: string) => ({
   path: "compose.yml",

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Finding } from "../../analyzers/finding.js";
+import type { Finding } from "../../core/finding.js";
 import { treeFiles } from "./workspace.js";
 
 export interface Expectations {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyze } from "../../cli/analyze.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { git, repoFrom, treeFiles } from "./workspace.js";
 
 export interface CodemodOutcome {

@@ -1,0 +1,117 @@
+import { isMap } from "yaml";
+import { deref, getPair } from "../load/compose.js";
+import type { ComposeService } from "../load/compose.js";
+import type { Severity } from "../core/finding.js";
+import type { Rule } from "./rule.js";
+
+export type Rf102Key = "depends_on" | "container_name" | "restart" | "build" | "links";
+
+export interface Rf102Data {
+  composeFile: string;
+  service: string;
+  key: Rf102Key;
+  /** `depends_on` only: the long (map) form. */
+  longForm?: boolean;
+}
+
+const WHY: Record<Exclude<Rf102Key, "depends_on">, string> = {
+  container_name:
+    "swarm names containers itself (`<stack>_<service>.<slot>.<id>`); `docker stack deploy` ignores it",
+  restart: "`docker stack deploy` ignores it: swarm restarts tasks by `deploy.restart_policy`",
+  build: "`docker stack deploy` ignores it and never builds: the image must exist in a registry",
+  links: "`docker stack deploy` ignores it: services reach each other by name on shared networks",
+};
+
+/** The `condition:` entries of a long-form `depends_on`, which swarm's schema rejects. */
+function conditions(svc: ComposeService, doc: Parameters<typeof getPair>[0]): string[] {
+  const dep = svc.dependsOn;
+  if (!dep || dep.form !== "map" || !isMap(dep.value)) return [];
+  const out: string[] = [];
+  for (const e of dep.entries) {
+    const v = deref(doc, getPair(doc, dep.value, e.service)?.value);
+    const c = isMap(v) ? deref(doc, getPair(doc, v, "condition")?.value) : null;
+    if (c) out.push(`${e.service}: ${String((c as { value?: unknown }).value)}`);
+  }
+  return out;
+}
+
+export const rf102: Rule = {
+  meta: {
+    id: "RF102",
+    name: "key-ignored-by-swarm",
+    description:
+      "keys `docker stack deploy` ignores or rejects (`depends_on`, long-form `depends_on`, `container_name`, `restart`, `build`, `links`)",
+    severity: "warning",
+    target: "recipe",
+    classification: "recipe-defect",
+    fixable: true,
+    docs: `Recipes are deployed with \`docker stack deploy\` semantics, not \`docker compose up\`. Keys from the compose
+world that swarm does not know either do nothing (\`Ignoring unsupported options: build, container_name,
+links, restart\`) or make the deploy fail.
+
+- \`depends_on\`, short form — **info**: ignored, start order is not guaranteed; a service must wait for
+  its dependencies itself (healthchecks, retries). No fix: the list still documents the intent and
+  compose tooling uses it.
+- \`depends_on\`, long form (a map, usually with \`condition:\`) — **error**: the stack file schema only
+  accepts a list, so the deploy is rejected. Fix: the short list form, same services.
+- \`container_name\` — **warning**: ignored (swarm names its tasks). Fix: delete.
+- \`restart\` — **warning**: ignored, so the restart behaviour the author wanted never applies. Fix:
+  \`deploy.restart_policy.condition\` (\`always\`/\`unless-stopped\` → \`any\`, \`on-failure[:N]\` →
+  \`on-failure\` with \`max_attempts: N\`, \`no\` → \`none\`); when \`restart_policy\` already exists, delete.
+- \`build\` — **warning**: ignored; swarm pulls \`image:\`. Fix: delete when the service has an image.
+- \`links\` — **warning**: ignored (and legacy). Fix: delete when no link defines an alias other than
+  the service's own name (an alias would need a network alias instead).
+
+Sources: docker docs "Deploy a stack to a swarm" and the compose file v3 reference (keys ignored by
+\`docker stack deploy\`), docker/cli's stack schema (\`depends_on\` is a list), domain.md ("Swarm semantics").`,
+  },
+  check(ctx) {
+    for (const recipe of ctx.workspace.recipes) {
+      // Plain docker-compose projects are not deployed as stacks: the rule is about recipes.
+      if (recipe.kind !== "abra") continue;
+      for (const cf of recipe.composeFiles) {
+        for (const svc of cf.services) {
+          const report = (key: Rf102Key, message: string, severity: Severity, longForm?: boolean) => {
+            const pair = svc.keys.get(key);
+            const at = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+            ctx.report<Rf102Data>({
+              recipe: recipe.name,
+              file: cf.source,
+              range: at ? { start: at[0], end: at[1] } : svc.keyRange,
+              message,
+              key: `${cf.name}:services.${svc.name}.${key}`,
+              severity,
+              evidence: [{ source: cf.source, range: svc.keyRange, note: `service \`${svc.name}\`` }],
+              data: {
+                composeFile: cf.name,
+                service: svc.name,
+                key,
+                ...(longForm !== undefined ? { longForm } : {}),
+              },
+            });
+          };
+          const dep = svc.dependsOn;
+          if (dep?.form === "map") {
+            const conds = conditions(svc, cf.doc);
+            report(
+              "depends_on",
+              `long-form \`depends_on\` of \`${svc.name}\`${conds.length ? ` (${conds.join(", ")})` : ""} is rejected by \`docker stack deploy\`: its schema accepts only a list`,
+              "error",
+              true,
+            );
+          } else if (dep) {
+            report(
+              "depends_on",
+              `\`depends_on\` of \`${svc.name}\` is ignored by \`docker stack deploy\`: start order is not guaranteed`,
+              "info",
+              false,
+            );
+          }
+          for (const key of ["container_name", "restart", "build", "links"] as const) {
+            if (svc.keys.has(key)) report(key, `\`${key}\` on \`${svc.name}\`: ${WHY[key]}`, "warning");
+          }
+        }
+      }
+    }
+  },
+};

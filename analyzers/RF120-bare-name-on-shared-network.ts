@@ -1,0 +1,361 @@
+import {
+  configUpstreams,
+  envValueUpstreams,
+  isBareServiceName,
+  qualifyHost,
+  applyHostEdits,
+} from "../load/configs/index.js";
+import type { UpstreamRef } from "../load/configs/index.js";
+import type { ComposeFile, KeyValueEntry } from "../load/compose.js";
+import type { MergedService, StackCombination } from "../load/merge.js";
+import type { Range, SourceFile } from "../core/source.js";
+import type { FileReference, Recipe, Workspace } from "../load/workspace.js";
+import type { ProblemEvidence, Rule, RuleContext } from "./rule.js";
+import { adaptCaddyfile } from "./support/caddy-check.js";
+
+/** Other stacks named in a message; the rest are counted. */
+const MAX_NAMED_OTHERS = 5;
+
+/** Names every recipe uses for its services: on a shared network they are taken many times over. */
+export const GENERIC_NAMES = new Set([
+  "app",
+  "web",
+  "db",
+  "database",
+  "postgres",
+  "postgresql",
+  "mysql",
+  "mariadb",
+  "redis",
+  "cache",
+  "memcached",
+  "worker",
+  "api",
+  "server",
+  "backend",
+  "frontend",
+  "nginx",
+  "caddy",
+  "proxy",
+  "mongo",
+  "mongodb",
+  "queue",
+  "rabbitmq",
+  "elasticsearch",
+  "search",
+  "minio",
+  "smtp",
+  "mail",
+  "cron",
+  "sidekiq",
+  "admin",
+]);
+
+export interface Rf120Data {
+  kind: "config" | "env" | "caddy-adapt";
+  host: string;
+  /** The service the host names (the host may be one of its aliases): the qualified name uses it. */
+  service: string;
+  /** The file holding the reference (absolute) and the host's bytes in it. */
+  file: string;
+  hostRange: Range;
+  /** Config references: the config entry and the compose file defining it. */
+  config?: { name: string; composeFile: string; templated: boolean };
+  /** Why no fix is offered, when none is. */
+  unfixable?: string;
+}
+
+/**
+ * The template text of a stack-qualified name at `at` in a config. Inside a double-quoted string the
+ * action uses a raw string (`{{ env \`STACK_NAME\` }}`), so the unrendered file stays well-formed.
+ */
+export function qualifiedName(text: string, at: number, service: string): string {
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const quotes = (text.slice(lineStart, at).match(/(?<!\\)"/g) ?? []).length;
+  return quotes % 2 === 1 ? `{{ env \`STACK_NAME\` }}_${service}` : `{{ env "STACK_NAME" }}_${service}`;
+}
+
+interface Holder {
+  recipe: string;
+  service: string;
+  file: ComposeFile;
+  alias: boolean;
+}
+
+/** External network keys of a stack → the network's real name (`name:` or the key). */
+function externalNetworks(combo: StackCombination): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of combo.files) {
+    for (const n of f.networks) {
+      if (n.external) out.set(n.name, n.externalName?.value ?? n.name);
+      else out.delete(n.name);
+    }
+  }
+  return out;
+}
+
+/** Real external network name → host name → who puts that name on it, across every analyzed recipe. */
+export function networkNames(ws: Workspace): Map<string, Map<string, Holder[]>> {
+  const table = new Map<string, Map<string, Holder[]>>();
+  const add = (net: string, host: string, h: Holder) => {
+    const names = table.get(net) ?? new Map<string, Holder[]>();
+    const list = names.get(host) ?? [];
+    if (!list.some((x) => x.recipe === h.recipe && x.service === h.service && x.alias === h.alias))
+      list.push(h);
+    names.set(host, list);
+    table.set(net, names);
+  };
+  for (const recipe of ws.recipes) {
+    for (const combo of recipe.combinations) {
+      const ext = externalNetworks(combo);
+      for (const svc of combo.services.values()) {
+        const file = svc.declarations[0]!.file;
+        for (const [key, aliases] of svc.networks) {
+          const net = ext.get(key);
+          if (!net) continue;
+          add(net, svc.name, { recipe: recipe.name, service: svc.name, file, alias: false });
+          for (const a of aliases) add(net, a, { recipe: recipe.name, service: svc.name, file, alias: true });
+        }
+      }
+    }
+  }
+  return table;
+}
+
+/** The service a bare host names in this stack: by service name or network alias. */
+function targetOf(combo: StackCombination, host: string): MergedService | undefined {
+  return (
+    combo.services.get(host) ??
+    [...combo.services.values()].find((s) => [...s.networks.values()].some((a) => a.includes(host)))
+  );
+}
+
+interface Reference {
+  ref: UpstreamRef;
+  source: SourceFile;
+  kind: "config" | "env";
+  fileRef?: FileReference;
+}
+
+/** Where an environment value starts in the compose text, when it is written literally. */
+function envValueOffset(src: SourceFile, e: KeyValueEntry): number | null {
+  if (e.value === null) return null;
+  const text = src.text.slice(e.range.start, e.range.end);
+  const from = e.form === "list" ? text.indexOf("=") + 1 : text.indexOf(":") + 1;
+  const at = text.indexOf(e.value, from);
+  return at === -1 ? null : e.range.start + at;
+}
+
+function referencesOf(recipe: Recipe, combo: StackCombination, svc: MergedService): Reference[] {
+  const out: Reference[] = [];
+  for (const m of svc.configs.values()) {
+    const fr = recipe.fileRefs.find(
+      (r) => r.kind === "config" && r.entry.name === m.value.source && combo.files.includes(r.composeFile),
+    );
+    if (!fr?.source) continue;
+    const ups = configUpstreams(fr.source.path, fr.source.text);
+    for (const ref of ups?.refs ?? []) out.push({ ref, source: fr.source, kind: "config", fileRef: fr });
+  }
+  for (const d of svc.environment.values()) {
+    const at = envValueOffset(d.file.source, d.value);
+    if (at === null || d.value.value === null) continue;
+    for (const ref of envValueUpstreams(d.value.value, at, { key: d.value.key })) {
+      out.push({ ref, source: d.file.source, kind: "env" });
+    }
+  }
+  return out;
+}
+
+export const rf120: Rule = {
+  replayTopics: /upstream|caddy|route|routing|proxy|promote/i,
+  meta: {
+    id: "RF120",
+    name: "bare-name-on-shared-network",
+    description: "a service reached by its bare name across a shared external network",
+    severity: "error",
+    target: "recipe",
+    classification: "recipe-defect",
+    fixable: true,
+    docs: `Every swarm service is reachable on each of its networks by its bare service name. On an external
+network shared by every stack (\`proxy\`, where Traefik sits), the bare name \`app\` resolves to *every*
+stack's \`app\`, at random (moby/moby#30313, #41532, #37348). A config that reaches its own stack's
+service by bare name from a service on such a network — Caddy \`reverse_proxy app:3000\` or
+\`on_demand_tls { ask http://app:3000/tls-check }\`, nginx \`proxy_pass\`, a Traefik file-provider \`url\`, an env
+URL — can hit another stack's container: the bluesky-pds case, where TLS on-demand asked the wrong
+\`app\` and clients saw no response.
+
+What it checks: the table of names (service names and network aliases) on each external network,
+across **all** analyzed recipes; then every reference by bare name (Caddyfile \`reverse_proxy\`/\`to\`,
+\`php_fastcgi\`, \`forward_auth\`, \`on_demand_tls ask\`; nginx \`proxy_pass\`, \`upstream { server }\`,
+\`fastcgi_pass\`; Traefik \`url\`/\`address\`; env values holding URLs or host:port) to a service of the same
+stack, from a service that shares an external network with that target. **Error** when the name is
+known to be shared there (another analyzed recipe puts it on that network, or it is a name every
+recipe uses: ${[...GENERIC_NAMES].slice(0, 8).join(", ")}, …); **warning** otherwise (any other stack
+that later puts a service of that name there collides). A target that is not on the shared network
+(a database on the stack's \`internal\` network only) is not judged: the name is not this stack's there.
+
+Fix: the stack-qualified name \`<stack>_<service>\`, which swarm registers on every network of the
+service and which no other stack can have — \`{{ env "STACK_NAME" }}_app\` in a config (adding
+\`template_driver: golang\` when the config is not a template yet, and bumping its version in
+\`abra.sh\`), \`\${STACK_NAME}_app\` in a compose env value (compose interpolates it at deploy; it works as the
+unique alias without declaring one). The service keeps its name (\`app\` is required by abra lint R009).
+Every Caddyfile the fix touches is checked with \`caddy adapt\` after rendering its template actions
+with sample values; a Caddyfile that fails is a finding, and a fix that would make it fail is not
+offered. Sources: docs.coopcloud.tech (networking, "stack-qualified names"), domain.md.`,
+  },
+  check(ctx) {
+    const table = networkNames(ctx.workspace);
+    for (const recipe of ctx.workspace.recipes) checkRecipe(ctx, recipe, table);
+  },
+};
+
+function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<string, Holder[]>>): void {
+  const seen = new Set<string>();
+  /** Per Caddyfile: the host edits its findings make, for the caddy check. */
+  const caddyEdits = new Map<string, CaddyTouch>();
+  const samples = Object.fromEntries(
+    (recipe.envSample?.variables ?? []).filter((v) => !v.commented).map((v) => [v.name, v.value]),
+  );
+  for (const combo of recipe.combinations) {
+    const ext = externalNetworks(combo);
+    for (const svc of combo.services.values()) {
+      const shared = [...svc.networks.keys()].map((k) => ext.get(k)).filter((n): n is string => !!n);
+      if (shared.length === 0) continue;
+      for (const { ref, source, kind, fileRef } of referencesOf(recipe, combo, svc)) {
+        if (ref.templated || !isBareServiceName(ref.host)) continue;
+        const target = targetOf(combo, ref.host);
+        if (!target) continue;
+        const key = `${source.path}:${ref.hostRange.start}`;
+        if (seen.has(key)) continue;
+        // The worst external network this service shares with its target: one where another stack has
+        // the name, then one where the name is generic, then any.
+        let verdict: { net: string; others: Holder[]; generic: boolean } | null = null;
+        for (const net of shared) {
+          const holders = table.get(net)?.get(ref.host) ?? [];
+          const others = holders.filter((h) => h.recipe !== recipe.name);
+          // The target must be on the shared network too: otherwise the name is not this stack's there.
+          if (!holders.some((h) => h.recipe === recipe.name && h.service === target.name)) continue;
+          const generic = GENERIC_NAMES.has(ref.host);
+          const rank = (v: { others: Holder[]; generic: boolean }) =>
+            v.others.length ? 2 : v.generic ? 1 : 0;
+          const cand = { net, others, generic };
+          if (!verdict || rank(cand) > rank(verdict)) verdict = cand;
+        }
+        if (!verdict) continue;
+        seen.add(key);
+        const error = verdict.others.length > 0 || verdict.generic;
+        // A handful by name, then a count: on a catalogue of thousands of recipes every `app` answers.
+        const named = verdict.others.slice(0, MAX_NAMED_OTHERS);
+        const more = verdict.others.length - named.length;
+        const why = verdict.others.length
+          ? `${named.map((h) => `${h.recipe}'s \`${h.service}\`${h.alias ? " (alias)" : ""}`).join(", ")}${more > 0 ? ` and ${more} more` : ""} also answer${verdict.others.length === 1 ? "s" : ""} to \`${ref.host}\` there`
+          : verdict.generic
+            ? `\`${ref.host}\` is a name every recipe uses, so other stacks on \`${verdict.net}\` answer to it too`
+            : `\`${target.name}\` sits on \`${verdict.net}\` itself, so any other stack's \`${ref.host}\` collides with it`;
+        const evidence: ProblemEvidence[] = [
+          {
+            source: target.declarations[0]!.file.source,
+            range: target.declarations[0]!.value.keyRange,
+            note: `the target, \`${target.name}\`, in this stack`,
+          },
+          ...verdict.others.slice(0, 3).map((h) => ({
+            source: h.file.source,
+            range: h.file.services.find((s) => s.name === h.service)?.keyRange ?? { start: 0, end: 0 },
+            note: `${h.recipe}: \`${h.service}\` on \`${verdict!.net}\``,
+          })),
+        ];
+        const configEntry = fileRef?.entry;
+        const data: Rf120Data = {
+          kind,
+          host: ref.host,
+          service: target.name,
+          file: source.absPath,
+          hostRange: ref.hostRange,
+          ...(configEntry && fileRef
+            ? {
+                config: {
+                  name: configEntry.name,
+                  composeFile: fileRef.composeFile.name,
+                  templated: configEntry.templateDriver === "golang",
+                },
+              }
+            : {}),
+        };
+        if (data.config && !data.config.templated && source.text.includes("{{")) {
+          data.unfixable =
+            "the config holds `{{` but is not a Go template: making it one would change its meaning";
+        }
+        const report = () =>
+          ctx.report<Rf120Data>({
+            recipe: recipe.name,
+            file: source,
+            range: ref.hostRange,
+            message: `\`${svc.name}\` reaches \`${ref.host}\` by its bare name (${ref.kind}) on the shared network \`${verdict!.net}\`: ${why}; use the stack-qualified name${data.unfixable ? ` (no fix: ${data.unfixable})` : ""}`,
+            key: `${kind}:${ref.host}:${ref.kind}:${ref.raw}`,
+            severity: error ? "error" : "warning",
+            evidence,
+            data,
+          });
+        if (kind === "config" && fileRef && /caddyfile/i.test(source.path)) {
+          // Reported after the caddy check below, which may withdraw the fix.
+          const c = caddyEdits.get(source.path) ?? { fileRef, refs: [], reports: [], data: [] };
+          c.refs.push(ref);
+          c.reports.push(report);
+          c.data.push(data);
+          caddyEdits.set(source.path, c);
+        } else report();
+      }
+    }
+  }
+  for (const c of caddyEdits.values()) checkCaddyfile(ctx, recipe, c, samples);
+}
+
+/** The findings in one Caddyfile: checked together, since their fixes land in the same file. */
+interface CaddyTouch {
+  fileRef: FileReference;
+  refs: UpstreamRef[];
+  reports: (() => void)[];
+  data: Rf120Data[];
+}
+
+function checkCaddyfile(
+  ctx: RuleContext,
+  recipe: Recipe,
+  c: CaddyTouch,
+  samples: Record<string, string>,
+): void {
+  const src = c.fileRef.source!;
+  const templated = c.fileRef.entry.templateDriver === "golang";
+  const before = adaptCaddyfile(src.text, templated, samples);
+  if (before.status === "failed") {
+    // Caddy's line is the source's line unless template actions were rendered first.
+    const start = before.line && !templated ? src.lines.lineStart(before.line) : 0;
+    ctx.report<Rf120Data>({
+      recipe: recipe.name,
+      file: src,
+      range: { start, end: src.lines.lineEndAfter(start) - 1 },
+      message: `${src.path} fails \`caddy adapt\` as it is: ${before.reason}`,
+      key: `caddy-adapt:${src.path}`,
+      severity: "error",
+      data: {
+        kind: "caddy-adapt",
+        host: "",
+        service: "",
+        file: src.absPath,
+        hostRange: { start: 0, end: 0 },
+      },
+    });
+  } else {
+    const patched = applyHostEdits(
+      src.text,
+      c.refs.map((r, i) =>
+        qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, c.data[i]!.service)),
+      ),
+    );
+    const after = adaptCaddyfile(patched, true, samples);
+    if (after.status === "failed") {
+      for (const d of c.data) d.unfixable ??= `the qualified Caddyfile fails caddy adapt: ${after.reason}`;
+    }
+  }
+  c.reports.forEach((r) => r());
+}

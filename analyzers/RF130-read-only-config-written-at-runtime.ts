@@ -1,0 +1,126 @@
+import type { Declared, MergedService } from "../load/merge.js";
+import type { Mount } from "../load/compose.js";
+import type { Recipe } from "../load/workspace.js";
+import type { ProblemEvidence, Rule } from "./rule.js";
+import { KNOWN_WRITERS, isRootlessGitea, writerFor } from "./support/config-writers.js";
+
+export interface Rf130Data {
+  writer: string;
+  service: string;
+  /** The compose file declaring the mount. */
+  composeFile: string;
+  /** The swarm config mounted there, when it is one. */
+  config: string | null;
+  target: string;
+  rootless: boolean;
+}
+
+function covers(target: string, path: string, mount: Mount): boolean {
+  const t = target.replace(/\/+$/, "");
+  if (t === path) return true;
+  // A read-only directory mount hides the file under it as well; a config is always a single file.
+  return mount.type !== "config" && mount.type !== "secret" && path.startsWith(`${t}/`);
+}
+
+/** Read-only mounts over a file the application writes: swarm configs (always 0444) and `:ro` mounts. */
+function readOnlyMounts(svc: MergedService): Declared<Mount>[] {
+  return [...svc.configs.values(), ...[...svc.volumes.values()].filter((m) => m.value.readOnly)];
+}
+
+function configSource(recipe: Recipe, name: string | null) {
+  if (!name) return null;
+  return recipe.fileRefs.find((r) => r.kind === "config" && r.entry.name === name && r.source) ?? null;
+}
+
+const TABLE = KNOWN_WRITERS.map(
+  (w) =>
+    `- **${w.app}** (\`${w.id}\`): writes ${w.writes}. Failure: \`${w.failure}\`. Sources: ${w.sources.join(", ")}`,
+).join("\n");
+
+export const rf130: Rule = {
+  replayTopics: /entrypoint|config|start|writ|secret|upgrade|advance/i,
+  meta: {
+    id: "RF130",
+    name: "read-only-config-written-at-runtime",
+    description: "a read-only config mount over a file the application writes at runtime",
+    severity: "error",
+    target: "recipe",
+    classification: "recipe-defect",
+    fixable: true,
+    docs: `Swarm mounts configs read-only (mode 0444; the writable bit is ignored), and a \`:ro\` mount is read-only
+by definition. An application that saves its own config file at run time fails on such a mount — often
+not at the first deploy but at an upgrade, when a new version starts writing a key the old one did not
+(the gitea 3.5.3 → 3.6.0 case: Gitea generated \`JWT_SECRET\` and could not save it).
+
+What it checks: a swarm config mount, or a read-only bind/volume mount (of the file or a directory above
+it), at a path an application in the table below writes, on a service running that application's image.
+The mounted content is evidence: for Gitea, \`INSTALL_LOCK = true\` without \`JWT_SECRET\`/\`INTERNAL_TOKEN\`
+(or \`LFS_JWT_SECRET\` with the LFS server on) means the write happens at the next start.
+
+Known writers:
+${TABLE}
+
+Fix (Gitea, rootless image): mount the template at a staging path (\`/etc/gitea-templates/app.ini\`) and
+render it into the writable \`/etc/gitea\` volume on **every** start — in the recipe's own
+\`docker-setup.sh\` config when it has one (its version bumped), or in a new entrypoint config
+(\`render-app-ini.sh\`, exported version) that then runs the image's entrypoint. The secrets Gitea
+generated earlier are carried over from the previous app.ini, so tokens and sessions survive a
+redeploy. Where the recipe already has the secrets, \`JWT_SECRET_URI\`/\`INTERNAL_TOKEN_URI\` =
+\`file:/run/secrets/...\` in the template is the alternative (LFS has no such option), left to the
+maintainer. Other applications and the root Gitea image: finding only. Sources: domain.md ("Swarm
+semantics", "Gitea"), and each entry's sources.`,
+  },
+  check(ctx) {
+    for (const recipe of ctx.workspace.recipes) {
+      const seen = new Set<string>();
+      for (const combo of recipe.combinations) {
+        for (const svc of combo.services.values()) {
+          const writer = writerFor(svc);
+          if (!writer || writer.exempt?.(svc)) continue;
+          const paths = writer.paths(svc);
+          for (const m of readOnlyMounts(svc)) {
+            const target = m.value.target;
+            const path = target ? paths.find((p) => covers(target, p, m.value)) : undefined;
+            if (!target || !path) continue;
+            const key = `${m.file.name}:services.${svc.name}:${target}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const ref = m.value.type === "config" ? configSource(recipe, m.value.source) : null;
+            const verdict = ref?.source && writer.judge ? writer.judge(ref.source.text) : null;
+            if (verdict?.safe) continue;
+            const evidence: ProblemEvidence[] = [];
+            if (ref?.source && verdict) {
+              evidence.push({
+                source: ref.source,
+                range: { start: verdict.offset, end: verdict.offset },
+                note: verdict.reason ?? `the mounted ${path}`,
+              });
+            }
+            const how =
+              m.value.type === "config"
+                ? `swarm config \`${m.value.source}\` (read-only)`
+                : "a read-only mount";
+            ctx.report<Rf130Data>({
+              recipe: recipe.name,
+              file: m.file.source,
+              range: m.value.range,
+              message: `${writer.app} writes ${path} at run time, but \`${svc.name}\` mounts it from ${how}${
+                verdict?.reason ? `; ${verdict.reason}` : ""
+              }: it fails with \`${writer.failure}\``,
+              key,
+              evidence,
+              data: {
+                writer: writer.id,
+                service: svc.name,
+                composeFile: m.file.name,
+                config: m.value.type === "config" ? m.value.source : null,
+                target,
+                rootless: writer.id === "gitea" && isRootlessGitea(svc),
+              },
+            });
+          }
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * The backup hooks RF110's fix installs, rendered from the Handlebars templates in
+ * `templates/backup/`. The templates never hold credentials: they name the environment variables the
+ * service itself sets, and the hooks read them inside the container at run time.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import { PACKAGE_ROOT } from "../../core/package.js";
+import type { DatabaseKind } from "../../analyzers/RF110-database-backup-without-dump.js";
+import { DUMP_FILE } from "../../analyzers/RF110-database-backup-without-dump.js";
+import type { MergedService } from "../../load/merge.js";
+
+export interface HookParams {
+  service: string;
+  dumpPath: string;
+  userVar: string;
+  dbVar: string;
+  passwordFileVar?: string;
+  passwordVar?: string;
+  rootPasswordFileVar?: string;
+  rootPasswordVar?: string;
+}
+
+/** The config the script is mounted from, its file in the recipe, and where it is mounted. */
+export const SCRIPT: Record<DatabaseKind, { config: string; file: string; target: string }> = {
+  postgres: { config: "pg_backup", file: "pg_backup.sh", target: "/pg_backup.sh" },
+  mysql: { config: "mysql_backup", file: "mysql_backup.sh", target: "/mysql_backup.sh" },
+};
+
+/**
+ * Picks the variable names the service's environment uses. MariaDB images read `MARIADB_*` and
+ * `MYSQL_*` alike; a recipe uses one family, and the hook must read the same one.
+ */
+export function hookParams(kind: DatabaseKind, svc: MergedService, mountTarget: string): HookParams {
+  const has = (name: string) => svc.environment.has(name);
+  const dumpPath = `${mountTarget.replace(/\/+$/, "")}/${DUMP_FILE}`;
+  const opt = (name: string) => (has(name) ? name : undefined);
+  if (kind === "postgres") {
+    return strip({
+      service: svc.name,
+      dumpPath,
+      userVar: "POSTGRES_USER",
+      dbVar: "POSTGRES_DB",
+      passwordFileVar: opt("POSTGRES_PASSWORD_FILE"),
+      passwordVar: opt("POSTGRES_PASSWORD"),
+    });
+  }
+  const family = [...svc.environment.keys()].some((k) => k.startsWith("MARIADB_")) ? "MARIADB" : "MYSQL";
+  const pick = (suffix: string) => opt(`MARIADB_${suffix}`) ?? opt(`MYSQL_${suffix}`);
+  return strip({
+    service: svc.name,
+    dumpPath,
+    userVar: pick("USER") ?? `${family}_USER`,
+    dbVar: pick("DATABASE") ?? `${family}_DATABASE`,
+    passwordFileVar: pick("PASSWORD_FILE"),
+    passwordVar: pick("PASSWORD"),
+    rootPasswordFileVar: pick("ROOT_PASSWORD_FILE"),
+    rootPasswordVar: pick("ROOT_PASSWORD"),
+  });
+}
+
+function strip(p: { [K in keyof HookParams]: HookParams[K] | undefined }): HookParams {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as unknown as HookParams;
+}
+
+const hbs = Handlebars.create();
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = cache.get(name);
+  if (!t) {
+    // Shell text, not HTML: escaping would turn quotes into entities.
+    t = hbs.compile(readFileSync(join(PACKAGE_ROOT, "templates", "backup", name), "utf8"), {
+      noEscape: true,
+      strict: false,
+    });
+    cache.set(name, t);
+  }
+  return t;
+}
+
+export function renderScript(kind: DatabaseKind, p: HookParams): string {
+  return template(`${kind}.sh.hbs`)(p);
+}
+
+/** The two inline commands, as the container's shell will run them (`$` not yet escaped for compose). */
+export function renderInline(kind: DatabaseKind, p: HookParams): { backup: string; restore: string } {
+  const lines = template(`${kind}.inline.hbs`)(p).split("\n");
+  const get = (k: string) => {
+    const l = lines.find((x) => x.startsWith(`${k}=`));
+    if (!l) throw new Error(`templates/backup/${kind}.inline.hbs has no ${k}= line`);
+    return l.slice(k.length + 1);
+  };
+  return { backup: get("backup"), restore: get("restore") };
+}

@@ -1,0 +1,147 @@
+/**
+ * The analyze pipeline as one function (the CLI, the tests and the benchmark call it):
+ * load the workspace → run the rules → findings → codemods → patch series.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { CONFIG_OPTIONS, RULES, findRule } from "./registry.js";
+import type { RegisteredRule } from "./registry.js";
+import type { Draft } from "../codemods/codemod.js";
+import { toFindings, runRules } from "./check.js";
+import type { Analyzed } from "../analyzers/rule.js";
+import type { Finding } from "../core/finding.js";
+import { SEVERITY_RANK } from "../core/finding.js";
+import { buildSeries } from "./series.js";
+import type { PatchSeries } from "../core/patch.js";
+import type { RedfixConfig } from "../load/config.js";
+import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
+import { loadWorkspace } from "../load/workspace.js";
+import type { Workspace } from "../load/workspace.js";
+import type { RunInfo } from "../reports/run-dir.js";
+
+export class UsageError extends Error {}
+
+export interface AnalyzeOptions {
+  recipes: string;
+  harness?: string;
+  config?: string;
+  rules?: string[];
+  profile?: string;
+  /** Values for the config options the rules declare (`--backup-hooks`), over the config file's. */
+  options?: Record<string, string>;
+}
+
+export interface AnalyzeResult {
+  workspace: Workspace;
+  config: RedfixConfig;
+  items: Analyzed[];
+  findings: Finding[];
+  series: PatchSeries;
+  /** Upstream issue texts drafted for findings whose fix belongs upstream (RF204), for the run directory. */
+  upstream: Draft[];
+  rules: RegisteredRule[];
+  run: Omit<RunInfo, "tool">;
+}
+
+export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const root = resolve(opts.recipes);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`${opts.recipes} is not a folder`);
+  }
+  const harness = opts.harness ? resolve(opts.harness) : null;
+  if (harness && (!existsSync(harness) || !statSync(harness).isDirectory())) {
+    throw new UsageError(`--harness ${opts.harness} is not a folder`);
+  }
+  const config = loadConfig(root, opts.config, CONFIG_OPTIONS);
+  if (opts.profile) config.profile = opts.profile;
+  Object.assign(config.options, opts.options ?? {});
+  resolveProfile(config);
+  for (const id of opts.rules ?? []) {
+    if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
+  }
+  const workspace = loadWorkspace(root, config);
+  if (harness) {
+    // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
+    const { loadHarness } = await import("../harness/load.js");
+    workspace.harness = await loadHarness(harness);
+    for (const p of workspace.harness.problems) {
+      workspace.problems.push({
+        kind: "unparsable",
+        recipe: basename(harness),
+        root: "harness",
+        file: p.file,
+        ...(workspace.harness.modules.find((m) => m.source.path === p.file)
+          ? {
+              source: workspace.harness.modules.find((m) => m.source.path === p.file)!.source,
+              range: p.range,
+            }
+          : { position: p.position }),
+        message: p.message,
+        key: `harness:${p.file}:${p.message}`,
+      });
+    }
+  }
+  const problems = runRules(workspace, RULES, opts.rules ?? []);
+  const items = toFindings(problems, config);
+  const sources = new Map<string, string>();
+  for (const r of workspace.recipes) {
+    for (const f of r.composeFiles) sources.set(f.source.absPath, f.source.text);
+    if (r.abraSh) sources.set(r.abraSh.source.absPath, r.abraSh.source.text);
+    if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
+    for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
+  }
+  const textOf = (p: string) => sources.get(p) ?? readOrNull(p);
+  let series = buildSeries(items, workspace, config, RULES, textOf);
+  // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
+  // reference names): withdraw those, and build the series again without them.
+  const afterSeries = () => new Set(RULES.flatMap((r) => r.fix?.afterSeries?.(items, series.patches) ?? []));
+  const withdrawn = afterSeries();
+  if (withdrawn.size > 0) {
+    for (const it of items) it.finding.fix = null;
+    const kept = items.filter((i) => !withdrawn.has(i.finding.id));
+    series = buildSeries(kept, workspace, config, RULES, textOf);
+    afterSeries();
+  }
+  const upstream = items
+    .map((i) => findRule(i.problem.rule)?.fix?.draft?.(i.problem, workspace) ?? null)
+    .filter((u): u is Draft => u !== null);
+  const rules = RULES.filter((r) =>
+    opts.rules?.length ? opts.rules.map((x) => x.toUpperCase()).includes(r.meta.id) : true,
+  );
+  const repos: RunInfo["repos"] = workspace.recipes.map((r) => ({
+    name: r.name,
+    kind: "recipe",
+    path: r.dir,
+  }));
+  if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
+  return {
+    workspace,
+    config,
+    items,
+    findings: items.map((i) => i.finding),
+    series,
+    upstream,
+    rules: [...rules],
+    run: {
+      roots: { recipes: root, harness },
+      rules: rules
+        .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
+        .map((r) => r.meta.id),
+      repos,
+    },
+  };
+}
+
+/** Exit status 1 when an unsuppressed finding reaches the threshold. */
+export function failed(findings: Finding[], failOn: RedfixConfig["failOn"]): boolean {
+  if (failOn === "never") return false;
+  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
+function readOrNull(p: string): string | null {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return null;
+  }
+}

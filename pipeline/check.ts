@@ -1,0 +1,150 @@
+/**
+ * Runs the rules over the model and turns problems into findings: positions from ranges, stable
+ * ids, inline and config suppressions, deterministic order.
+ */
+import { createHash } from "node:crypto";
+import picomatch from "picomatch";
+import type { RedfixConfig } from "../load/config.js";
+import { ruleLevel } from "../load/config.js";
+import type { SourceFile } from "../core/source.js";
+import type { Workspace } from "../load/workspace.js";
+import type { Finding, Suppression } from "../core/finding.js";
+import type { Analyzed, Problem, Rule } from "../analyzers/rule.js";
+
+export function runRules(ws: Workspace, rules: readonly Rule[], only: string[] = []): Problem[] {
+  const out: Problem[] = [];
+  const wanted = only.map((r) => r.toUpperCase());
+  for (const rule of rules) {
+    if (wanted.length > 0 && !wanted.includes(rule.meta.id)) continue;
+    const level = ruleLevel(ws.config, rule.meta.id, rule.meta.severity);
+    if (level === "off") continue;
+    rule.check({
+      workspace: ws,
+      report(p) {
+        out.push({
+          ...p,
+          rule: rule.meta.id,
+          root: p.root ?? "recipes",
+          evidence: p.evidence ?? [],
+          // A level set in the config wins; otherwise a rule may grade each problem itself.
+          severity: level !== rule.meta.severity ? level : (p.severity ?? level),
+          target: p.target ?? rule.meta.target,
+          classification: p.classification ?? rule.meta.classification,
+        });
+      },
+    });
+  }
+  return out;
+}
+
+export function toFindings(problems: Problem[], config: RedfixConfig): Analyzed[] {
+  const items = problems.map((problem) => ({ problem, finding: findingOf(problem) }));
+  items.sort((a, b) => compareFindings(a.finding, b.finding));
+  const used = new Map<string, number>();
+  const suppressedByConfig = configSuppressions(config);
+  for (const it of items) {
+    // Two problems with the same key in one file (rare: a duplicated entry) still get distinct ids.
+    const n = used.get(it.finding.id) ?? 0;
+    used.set(it.finding.id, n + 1);
+    if (n > 0) it.finding.id = hash(`${it.finding.id}#${n}`);
+    const s = inlineSuppression(it.problem) ?? suppressedByConfig(it.finding);
+    if (s) it.finding.suppressed = s;
+  }
+  return items;
+}
+
+function findingOf(p: Problem): Finding {
+  const src = typeof p.file === "string" ? null : p.file;
+  const path = typeof p.file === "string" ? p.file : p.file.path;
+  const start = src && p.range ? src.lines.position(p.range.start) : (p.position ?? { line: 1, column: 1 });
+  const end = src && p.range ? src.lines.position(p.range.end) : start;
+  return {
+    id: hash(`${p.rule}\0${p.recipe}\0${p.root}\0${path}\0${p.key}`),
+    rule: p.rule,
+    severity: p.severity,
+    recipe: p.recipe,
+    target: p.target,
+    root: p.root,
+    file: path,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    message: p.message,
+    evidence: p.evidence.map((e) => {
+      const a = e.source.lines.position(e.range.start);
+      const b = e.source.lines.position(Math.max(e.range.start, e.range.end - 1));
+      return {
+        root: e.root ?? p.root,
+        file: e.source.path,
+        line: a.line,
+        ...(b.line !== a.line ? { endLine: b.line } : {}),
+        note: e.note,
+      };
+    }),
+    classification: p.classification,
+    fix: null,
+  };
+}
+
+function hash(s: string): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, 16);
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    cmp(a.recipe, b.recipe) ||
+    cmp(a.root, b.root) ||
+    cmp(a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    cmp(a.rule, b.rule) ||
+    cmp(a.id, b.id)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const DISABLE = /redfix-disable-next-line\s+([A-Za-z0-9_,\s]+?)(?:\s+--\s+(.*?))?\s*(?:-->|\*\/)?\s*$/;
+
+/**
+ * `# redfix-disable-next-line RF120 -- why` (any comment syntax: the directive is found by text) on
+ * the line above the finding's first line.
+ */
+function inlineSuppression(p: Problem): Suppression | null {
+  if (typeof p.file === "string" || !p.range) return null;
+  const line = p.file.lines.position(p.range.start).line;
+  if (line < 2) return null;
+  const above = lineAboveIgnoringIndent(p.file, line - 1);
+  const m = DISABLE.exec(above);
+  if (!m) return null;
+  const ids = (m[1] ?? "").split(/[\s,]+/).filter(Boolean);
+  if (!ids.includes(p.rule)) return null;
+  return { kind: "inline", reason: m[2]?.trim() || "no reason given" };
+}
+
+function lineAboveIgnoringIndent(src: SourceFile, line: number): string {
+  return src.lines.lineText(line).trim();
+}
+
+/** The config's suppressions, each path glob compiled once (on first use) rather than once per finding. */
+function configSuppressions(config: RedfixConfig): (f: Finding) => Suppression | null {
+  const matchers = new Map<string, (file: string) => boolean>();
+  const matcher = (glob: string) => {
+    let m = matchers.get(glob);
+    if (!m) {
+      m = picomatch(glob, { dot: true });
+      matchers.set(glob, m);
+    }
+    return m;
+  };
+  return (f) => {
+    for (const s of config.suppress) {
+      if (s.rule.toUpperCase() !== f.rule) continue;
+      if (matcher(s.path)(f.file)) return { kind: "config", reason: s.reason };
+    }
+    return null;
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * What `redfix verify` leaves in `verify/<finding-id>/result.json`: the shape docs/verify-record.md
+ * documents (version 1, read by the HTML report), plus a few fields of the verifier's own.
+ */
+import type { TestCase } from "./junit.js";
+import type { CheckResult, Classification, RunCounts, Verification } from "../core/finding.js";
+
+export interface TestRun {
+  phase: "before" | "after";
+  mode: "alone" | "load";
+  passed: boolean;
+  /** pytest's own outcome: a test that skipped itself neither passed nor failed. */
+  outcome: "passed" | "failed" | "skipped";
+  durationMs: number;
+  /** The replay's output, relative to the run directory. */
+  log: string;
+  /** The node id, when the run replayed one test (`VerifyRecord.tests` lists them all). */
+  test?: string;
+  /** pytest's outcome of each test the run replayed (its JUnit XML). */
+  cases: TestCase[];
+  /** The JUnit XML, relative to the run directory (absent when pytest never wrote it). */
+  junit?: string;
+  /** argv, run in the harness folder without a shell (temporary paths travel in the environment). */
+  command: string[];
+  exitCode: number | null;
+  timedOut: boolean;
+  /** 1-based repetition (alone) or copy (under load). */
+  index: number;
+}
+
+export interface VerifyRecord {
+  version: 1;
+  finding: string;
+  verdict: Verification["verdict"];
+  repeat: number;
+  load: number;
+  runs: TestRun[];
+  checks: CheckResult[];
+  rule: string;
+  recipe: string;
+  patch: string | null;
+  /** The last patch of the series applied for the "after" tree (the same rule's later fixes in the recipe count). */
+  appliedThrough: string | null;
+  classification: Classification;
+  tests: string[];
+  counts: { beforeAlone: RunCounts; afterAlone: RunCounts; beforeLoad?: RunCounts; afterLoad?: RunCounts };
+  /** Why no test was replayed, when none was. */
+  note?: string;
+}
+
+/**
+ * The runs of one phase and mode: passed, failed, and those whose tests all skipped themselves (they
+ * need a swarm), which are neither.
+ */
+export function countRuns(
+  runs: TestRun[],
+  phase: TestRun["phase"],
+  mode: TestRun["mode"],
+): RunCounts & { skipped: number } {
+  const group = runs.filter((r) => r.phase === phase && r.mode === mode);
+  const passed = group.filter((r) => r.passed).length;
+  const failed = group.filter((r) => r.outcome === "failed").length;
+  return { passed, failed, skipped: group.length - passed - failed };
+}

@@ -1,0 +1,36 @@
+/**
+ * Verdicts from counts, never from one run (the harness maintainers' own method): red in isolation
+ * is a defect; green in isolation and red under load is a load flake; red before and green after,
+ * every time, alone and under load, confirms the fix.
+ */
+import type { Classification, RunCounts, Verification } from "../core/finding.js";
+
+export interface ReplayCounts {
+  beforeAlone: RunCounts;
+  afterAlone: RunCounts;
+  beforeLoad?: RunCounts;
+  afterLoad?: RunCounts;
+}
+
+const red = (c?: RunCounts) => !!c && c.failed > 0;
+const green = (c?: RunCounts) => !!c && c.passed > 0 && c.failed === 0;
+
+export function verdictOf(c: ReplayCounts): Verification["verdict"] {
+  const total = c.beforeAlone.passed + c.beforeAlone.failed + c.afterAlone.passed + c.afterAlone.failed;
+  if (total === 0) return "skipped";
+  if (red(c.afterAlone)) return "defect";
+  const afterOk = green(c.afterAlone) && (c.afterLoad === undefined || green(c.afterLoad));
+  if (red(c.beforeAlone) && afterOk) return "confirmed-fix";
+  if (green(c.beforeAlone) && red(c.beforeLoad) && afterOk) return "load-flake";
+  if (green(c.beforeAlone) && (c.beforeLoad === undefined || green(c.beforeLoad)) && afterOk)
+    return "not-reproduced";
+  return "inconclusive";
+}
+
+/** The classification a verdict implies; other verdicts keep what the analysis said. */
+export function classificationAfter(
+  verdict: Verification["verdict"],
+  before: Classification,
+): Classification {
+  return verdict === "load-flake" ? "load-flake" : before;
+}

@@ -1,0 +1,359 @@
+/**
+ * `redfix verify`: for each fixed finding, a verification plan — static re-check of the patched copy,
+ * real validators on the touched files, and the targeted harness tests replayed before and after the
+ * patch, alone (`repeat` times) and under load (`load` concurrent copies) — then a verdict from the
+ * counts, written to `verify/<id>/` and into findings.json.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CheckResult, Finding, RunCounts } from "../core/finding.js";
+import { analyze } from "../pipeline/analyze.js";
+import { defaultConfig, loadConfig } from "../load/config.js";
+import { loadWorkspace } from "../load/workspace.js";
+import { findingsDocument, renderJson } from "../reports/json.js";
+import { RULES } from "../pipeline/registry.js";
+import { renderSarif } from "../reports/sarif.js";
+import { applyThrough, copyWorkspace } from "./patched-copy.js";
+import type { WorkspaceCopy } from "./patched-copy.js";
+import { junitCases } from "./junit.js";
+import { runProcess, which } from "../core/process.js";
+import { countRuns } from "./record.js";
+import type { VerifyRecord, TestRun } from "./record.js";
+import { readRunDir } from "../reports/read-run-dir.js";
+import type { RunDir } from "../reports/read-run-dir.js";
+import { collectTests, targetedTests } from "./targeted-tests.js";
+import type { Collected } from "./targeted-tests.js";
+import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
+import { classificationAfter, verdictOf } from "./verdict.js";
+
+export interface VerifyOptions {
+  repeat: number;
+  load: number;
+  jobs: number;
+  timeoutMs: number;
+  /** Verify only these (rule ids, recipe names, finding ids or id prefixes); the others keep what an
+   * earlier verify run recorded. Empty or absent lists select everything. */
+  only?: { rules?: string[]; recipes?: string[]; findings?: string[] };
+  /** Called as each finding finishes (progress output). */
+  onProgress?: (done: number, total: number, record: VerifyRecord) => void;
+  /** Called before each finding starts. */
+  onStart?: (finding: Finding) => void;
+}
+
+/** A filter that selects no fixed finding: a usage mistake, not an empty success. */
+export class NothingSelectedError extends Error {}
+
+export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Finding[]> {
+  const rd = readRunDir(runDir);
+  const config = loadConfig(rd.run.roots.recipes);
+  const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed && selected(f, opts.only));
+  const filtered = Object.values(opts.only ?? {}).some((l) => l.length > 0);
+  if (filtered && targets.length === 0) {
+    throw new NothingSelectedError("no fixed finding matches --rule/--recipe/--finding");
+  }
+  const python = which("python3");
+  const before = copyWorkspace(rd);
+  // Collected once for the whole harness, and only when a finding needs it.
+  let collected: Promise<Collected> | null = null;
+  const collect = () =>
+    (collected ??=
+      python && before.harness
+        ? collectTests(python, before.harness)
+        : Promise.resolve({
+            nodeIds: [],
+            error: python ? "no harness was analyzed" : "python3 is not installed",
+          }));
+  const baseline = new Set(rd.doc.findings.map((f) => f.id));
+  let done = 0;
+  try {
+    await pool(targets, opts.jobs, async (finding) => {
+      opts.onStart?.(finding);
+      const record = await verifyFinding(
+        rd,
+        finding,
+        before,
+        baseline,
+        collect,
+        python,
+        config.verify.tests,
+        opts,
+      );
+      done++;
+      opts.onProgress?.(done, targets.length, record);
+    });
+  } finally {
+    before.dispose();
+  }
+  writeFileSync(join(runDir, "findings.json"), renderJson(findingsDocument(rd.doc.findings)));
+  const rules = RULES.map((r) => r.meta).filter((m) => rd.run.rules.includes(m.id));
+  writeFileSync(join(runDir, "redfix.sarif"), renderSarif(rd.doc.findings, rules));
+  return rd.doc.findings;
+}
+
+async function verifyFinding(
+  rd: RunDir,
+  finding: Finding,
+  before: WorkspaceCopy,
+  baseline: Set<string>,
+  collect: () => Promise<Collected>,
+  python: string | null,
+  overrides: Record<string, string[]>,
+  opts: VerifyOptions,
+): Promise<VerifyRecord> {
+  const fix = finding.fix!;
+  const dir = join(rd.dir, "verify", finding.id);
+  mkdirSync(dir, { recursive: true });
+  const checks: CheckResult[] = [];
+  const after = copyWorkspace(rd);
+  const runs: TestRun[] = [];
+  let tests: string[] = [];
+  let note: string | undefined;
+  try {
+    const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding));
+    checks.push(
+      applyError
+        ? { name: "git apply", status: "failed", reason: applyError }
+        : { name: "git apply", status: "passed" },
+    );
+    if (!applyError) {
+      checks.push(...(await staticRecheck(after, finding, baseline, rd.run.rules)));
+      checks.push(...(await validators(rd, after, finding, opts.timeoutMs)));
+      const c = await collect();
+      tests = targetedTests(finding, c.nodeIds, overrides);
+      if (tests.length === 0) {
+        note =
+          c.error ??
+          `no harness test targets ${finding.rule} in ${finding.recipe} (map one in redfix.config.yaml verify.tests)`;
+      }
+      if (python && before.harness && after.harness && tests.length > 0) {
+        for (const [phase, copy] of [
+          ["before", before],
+          ["after", after],
+        ] as const) {
+          const replayAs = (mode: TestRun["mode"], index: number) =>
+            replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs);
+          // Alone means alone: no other finding's replays run meanwhile, even with --jobs > 1.
+          for (let i = 1; i <= opts.repeat; i++) runs.push(await exclusive(() => replayAs("alone", i)));
+          if (opts.load > 0) {
+            runs.push(
+              ...(await exclusive(() =>
+                Promise.all(Array.from({ length: opts.load }, (_, k) => replayAs("load", k + 1))),
+              )),
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    after.dispose();
+  }
+  const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => {
+    const { passed, failed } = countRuns(runs, phase, mode);
+    return { passed, failed };
+  };
+  const counts: VerifyRecord["counts"] = {
+    beforeAlone: count("before", "alone"),
+    afterAlone: count("after", "alone"),
+  };
+  if (opts.load > 0 && runs.length > 0) {
+    counts.beforeLoad = count("before", "load");
+    counts.afterLoad = count("after", "load");
+  }
+  const checkFailed = checks.some((c) => c.status === "failed");
+  let verdict = verdictOf(counts);
+  if (checkFailed && verdict !== "defect") verdict = runs.length > 0 ? "inconclusive" : "defect";
+  const classification = classificationAfter(verdict, finding.classification);
+  finding.classification = classification;
+  finding.verification = {
+    verdict,
+    before: counts.beforeAlone,
+    after: counts.afterAlone,
+    ...(counts.beforeLoad ? { underLoad: { before: counts.beforeLoad, after: counts.afterLoad! } } : {}),
+    checks,
+  };
+  const record: VerifyRecord = {
+    version: 1,
+    finding: finding.id,
+    verdict,
+    repeat: opts.repeat,
+    load: opts.load,
+    rule: finding.rule,
+    recipe: finding.recipe,
+    patch: fix.patch,
+    appliedThrough: throughPatch(rd, finding),
+    classification,
+    tests,
+    checks,
+    counts,
+    runs,
+    ...(note ? { note } : {}),
+  };
+  writeFileSync(join(dir, "result.json"), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+const PYTEST_ARGS = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"];
+
+/**
+ * One pytest process over all the finding's targeted tests (one start-up, one fixture set-up per
+ * copy under load); pytest's JUnit XML, kept beside the log, says which of them failed. The run
+ * passes when every test passed or skipped itself and at least one passed.
+ */
+async function replay(
+  python: string,
+  copy: WorkspaceCopy,
+  tests: string[],
+  phase: TestRun["phase"],
+  mode: TestRun["mode"],
+  index: number,
+  dir: string,
+  timeoutMs: number,
+): Promise<TestRun> {
+  const base = `${phase}-${mode}-${index}`;
+  const junit = join(dir, `${base}.junit.xml`);
+  rmSync(junit, { force: true });
+  const args = [...PYTEST_ARGS, ...tests];
+  const r = await runProcess(python, [...args, `--junitxml=${junit}`], {
+    cwd: copy.harness!,
+    env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
+    timeoutMs,
+  });
+  const wroteJunit = existsSync(junit);
+  const cases = wroteJunit ? junitCases(readFileSync(junit, "utf8")) : [];
+  const outcome: TestRun["outcome"] =
+    r.exitCode === 0 &&
+    cases.some((c) => c.outcome === "passed") &&
+    cases.every((c) => c.outcome !== "failed")
+      ? "passed"
+      : r.exitCode === 0 && cases.length > 0 && cases.every((c) => c.outcome === "skipped")
+        ? "skipped"
+        : "failed";
+  writeFileSync(
+    join(dir, `${base}.log`),
+    `$ python3 ${args.join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
+  );
+  const rel = (name: string) => join("verify", dir.split("/").at(-1)!, name);
+  return {
+    phase,
+    mode,
+    passed: outcome === "passed",
+    outcome,
+    ...(tests.length === 1 ? { test: tests[0]! } : {}),
+    cases,
+    command: ["python3", ...args],
+    index,
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    durationMs: r.durationMs,
+    log: rel(`${base}.log`),
+    ...(wroteJunit ? { junit: rel(`${base}.junit.xml`) } : {}),
+  };
+}
+
+/** The finding is gone from the patched copy, and nothing new appeared. */
+async function staticRecheck(
+  copy: WorkspaceCopy,
+  finding: Finding,
+  baseline: Set<string>,
+  rules: string[],
+): Promise<CheckResult[]> {
+  const r = await analyze({
+    recipes: copy.recipes,
+    rules,
+    ...(copy.harness ? { harness: copy.harness } : {}),
+  });
+  const ids = new Set(r.findings.map((f) => f.id));
+  const out: CheckResult[] = [];
+  out.push(
+    ids.has(finding.id)
+      ? {
+          name: "static re-check: finding gone",
+          status: "failed",
+          reason: "the patched copy still has the finding",
+        }
+      : { name: "static re-check: finding gone", status: "passed" },
+  );
+  const fresh = r.findings.filter((f) => !baseline.has(f.id) && !f.suppressed);
+  out.push(
+    fresh.length > 0
+      ? {
+          name: "static re-check: no new finding",
+          status: "failed",
+          reason: fresh.map((f) => `${f.rule} ${f.file}:${f.line} ${f.message}`).join("; "),
+        }
+      : { name: "static re-check: no new finding", status: "passed" },
+  );
+  return out;
+}
+
+async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, timeoutMs: number) {
+  const fix = finding.fix!;
+  const patch = readFileSync(join(rd.dir, fix.patch), "utf8");
+  const touched = patchedFiles(patch);
+  const repoDir = copy.repoPath(fix.repo);
+  const out: CheckResult[] = [];
+  const repo = rd.run.repos.find((r) => r.name === fix.repo);
+  let env: Record<string, string> = {};
+  if (repo?.kind === "recipe") {
+    const recipe = loadWorkspace(repoDir, defaultConfig()).recipes[0];
+    if (recipe) {
+      env = recipeEnv(recipe);
+      out.push(...(await composeChecks(recipe, touched, timeoutMs)));
+    }
+  }
+  out.push(...(await fileChecks(repoDir, touched, env, timeoutMs)));
+  return out;
+}
+
+/**
+ * The patch the "after" tree goes through: the last one, in series order, of the fixes for the same
+ * rule in the same recipe. A rule that reports each bare name of a Caddyfile separately has one patch
+ * per name; a test of the whole file can only go green once all of them are in.
+ */
+function throughPatch(rd: RunDir, finding: Finding): string {
+  const fix = finding.fix!;
+  const order = rd.series.get(fix.repo) ?? [];
+  const index = (p: string) => order.indexOf(p.split("/").at(-1)!);
+  let last = fix.patch;
+  for (const f of rd.doc.findings) {
+    if (
+      f.fix &&
+      !f.suppressed &&
+      f.rule === finding.rule &&
+      f.recipe === finding.recipe &&
+      f.fix.repo === fix.repo
+    ) {
+      if (index(f.fix.patch) > index(last)) last = f.fix.patch;
+    }
+  }
+  return last;
+}
+
+async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function selected(f: Finding, only: VerifyOptions["only"]): boolean {
+  const pick = (list: string[] | undefined, ok: (x: string) => boolean) =>
+    !list || list.length === 0 || list.some(ok);
+  return (
+    pick(only?.rules, (r) => r === f.rule) &&
+    pick(only?.recipes, (r) => r === f.recipe) &&
+    pick(only?.findings, (id) => f.id.startsWith(id))
+  );
+}
+
+/** Runs `work` with no other replay in flight; replays queue in call order. */
+let replayQueue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const turn = replayQueue.then(work, work);
+  replayQueue = turn.catch(() => undefined);
+  return turn;
+}
