@@ -2,11 +2,11 @@
  * Commit messages and pull-request texts, from the Handlebars templates in `templates/apply/`.
  * Both are plain text / Markdown read by people and forges, not HTML: nothing is HTML-escaped.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import Handlebars from "handlebars";
+import { templateLoader } from "../core/templates.js";
+import type { Template } from "../core/templates.js";
 import type { Finding, RunCounts, Verification } from "../core/finding.js";
-import { PACKAGE_ROOT, VERSION } from "../core/package.js";
+import { VERSION } from "../core/package.js";
 
 export interface MessageInput {
   recipe: string;
@@ -31,16 +31,10 @@ hbs.registerHelper("cell", (v: unknown) =>
         .replace(/\|/g, "\\|")
         .replace(/\s*\n\s*/g, " "),
 );
-const templates = new Map<string, Handlebars.TemplateDelegate>();
+const load = templateLoader(hbs);
 
-function template(name: "commit" | "pr"): Handlebars.TemplateDelegate {
-  let t = templates.get(name);
-  if (!t) {
-    const source = readFileSync(join(PACKAGE_ROOT, "templates", "apply", `${name}.hbs`), "utf8");
-    t = hbs.compile(source, { noEscape: true, strict: false });
-    templates.set(name, t);
-  }
-  return t;
+function template(name: "commit" | "pr"): Template {
+  return load(`apply/${name}.hbs`);
 }
 
 /** `<recipe>: <what the fix does>`, the commit subject and the PR title. */

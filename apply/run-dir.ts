@@ -5,14 +5,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Finding } from "../core/finding.js";
+import type { Repo } from "../core/patch.js";
 import { safeRepoDir } from "../core/paths.js";
 import { readRunDir as readRunDirFiles, RunDirError } from "../reports/read-run-dir.js";
 
-export interface RunRepo {
-  name: string;
-  kind: "recipe" | "harness";
-  path: string;
-}
+/** A repo of the run (run.json), where its patches apply. */
+export type RunRepo = Repo;
 
 export interface RunDirInfo {
   dir: string;

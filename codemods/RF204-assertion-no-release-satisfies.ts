@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Handlebars from "handlebars";
+import { templateLoader } from "../core/templates.js";
 import type { Problem } from "../analyzers/rule.js";
 import type { Rf204Data } from "../analyzers/RF204-assertion-no-release-satisfies.js";
 import { harnessRepo, lineIndent } from "../analyzers/support/harness-recipes.js";
 import { show } from "../harness/values.js";
 import type { StaticValue } from "../harness/values.js";
-import { PACKAGE_ROOT, VERSION } from "../core/package.js";
+import { VERSION } from "../core/package.js";
 import type { HarnessModel } from "../harness/model.js";
 import type { Workspace } from "../load/workspace.js";
 import type { Codemod } from "./codemod.js";
@@ -80,7 +78,7 @@ function pythonLiteral(v: StaticValue): string | null {
   return null;
 }
 
-let template: Handlebars.TemplateDelegate | undefined;
+const loadTemplate = templateLoader();
 
 /**
  * The upstream issue describing the missing change, for the run directory: `path` is relative to it
@@ -90,14 +88,10 @@ let template: Handlebars.TemplateDelegate | undefined;
 export function upstreamIssue(problem: Problem, ws: Workspace): { path: string; text: string } | null {
   const data = problem.data as Rf204Data | undefined;
   if (!data) return null;
-  template ??= Handlebars.compile(
-    readFileSync(join(PACKAGE_ROOT, "templates", "upstream-issue", "missing-change.md.hbs"), "utf8"),
-    { noEscape: true },
-  );
   const current = data.subjectReleases.map(show);
   const context = ws.harness ? testDocstring(ws.harness, data.nodeId) : null;
   const subject = data.subjectText;
-  const text = template({
+  const text = loadTemplate("upstream-issue/missing-change.md.hbs")({
     recipe: problem.recipe,
     title: subject
       ? `no release has \`${subject}\` ${data.op} ${data.expected ?? "the expected value"}`

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { isInside } from "../core/paths.js";
 import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
-import type { PatchSeries } from "../core/patch.js";
+import type { PatchSeries, Repo } from "../core/patch.js";
 import { VERSION } from "../core/package.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
 import { sarifChunks } from "./sarif.js";
@@ -23,7 +23,7 @@ export interface RunInfo {
   roots: { recipes: string; harness: string | null };
   /** The rules that ran (after profile, config and --rule), so later steps re-check with the same set. */
   rules: string[];
-  repos: { name: string; kind: "recipe" | "harness"; path: string }[];
+  repos: Repo[];
 }
 
 export function writeRunDir(
@@ -44,11 +44,16 @@ export function writeRunDir(
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, u.text);
   }
-  writeIfChanged(join(out, "findings.json"), () => findingsJsonChunks(findingsDocument(findings)));
-  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules));
+  writeFindings(out, findings, rules);
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
   writeIfChanged(join(out, "run.json"), () => [`${JSON.stringify(info, null, 2)}\n`]);
   writePatches(join(out, "patches"), series);
+}
+
+/** `findings.json` and `redfix.sarif`: analyze writes them, verify rewrites them with its verdicts. */
+export function writeFindings(out: string, findings: Finding[], rules: RuleMeta[]): void {
+  writeIfChanged(join(out, "findings.json"), () => findingsJsonChunks(findingsDocument(findings)));
+  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules));
 }
 
 /**

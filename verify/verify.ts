@@ -10,9 +10,8 @@ import type { CheckResult, Finding, RunCounts } from "../core/finding.js";
 import { analyze } from "../pipeline/analyze.js";
 import { defaultConfig, loadConfig } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
-import { findingsDocument, renderJson } from "../reports/json.js";
 import { RULES } from "../pipeline/registry.js";
-import { renderSarif } from "../reports/sarif.js";
+import { writeFindings } from "../reports/run-dir.js";
 import { applyThrough, copyWorkspace } from "./patched-copy.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
 import { junitCases } from "./junit.js";
@@ -84,9 +83,8 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
   } finally {
     before.dispose();
   }
-  writeFileSync(join(runDir, "findings.json"), renderJson(findingsDocument(rd.doc.findings)));
   const rules = RULES.map((r) => r.meta).filter((m) => rd.run.rules.includes(m.id));
-  writeFileSync(join(runDir, "redfix.sarif"), renderSarif(rd.doc.findings, rules));
+  writeFindings(runDir, rd.doc.findings, rules);
   return rd.doc.findings;
 }
 

@@ -8,9 +8,10 @@ import { harnessRecipes, recipeOfPath } from "../../harness/model.js";
 import type { HarnessFunction, HarnessModel, HarnessModule } from "../../harness/model.js";
 import type { Workspace } from "../../load/workspace.js";
 import type { ProblemEvidence } from "../rule.js";
+import type { Repo } from "../../core/patch.js";
 
 /** Where a harness patch applies: the harness repo, named like the pipeline names it (`basename`). */
-export function harnessRepo(model: HarnessModel): { name: string; kind: "harness"; path: string } {
+export function harnessRepo(model: HarnessModel): Repo {
   return { name: basename(model.root), kind: "harness", path: model.root };
 }
 

@@ -3,10 +3,8 @@
  * `templates/backup/`. The templates never hold credentials: they name the environment variables the
  * service itself sets, and the hooks read them inside the container at run time.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Handlebars from "handlebars";
-import { PACKAGE_ROOT } from "../../core/package.js";
+import { templateLoader } from "../../core/templates.js";
+import type { Template } from "../../core/templates.js";
 import type { DatabaseKind } from "../../analyzers/RF110-database-backup-without-dump.js";
 import { DUMP_FILE } from "../../analyzers/RF110-database-backup-without-dump.js";
 import type { MergedService } from "../../load/merge.js";
@@ -64,20 +62,11 @@ function strip(p: { [K in keyof HookParams]: HookParams[K] | undefined }): HookP
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as unknown as HookParams;
 }
 
-const hbs = Handlebars.create();
-const cache = new Map<string, Handlebars.TemplateDelegate>();
+// Shell text: rendered without HTML escaping.
+const load = templateLoader();
 
-function template(name: string): Handlebars.TemplateDelegate {
-  let t = cache.get(name);
-  if (!t) {
-    // Shell text, not HTML: escaping would turn quotes into entities.
-    t = hbs.compile(readFileSync(join(PACKAGE_ROOT, "templates", "backup", name), "utf8"), {
-      noEscape: true,
-      strict: false,
-    });
-    cache.set(name, t);
-  }
-  return t;
+function template(name: string): Template {
+  return load(`backup/${name}`);
 }
 
 export function renderScript(kind: DatabaseKind, p: HookParams): string {

@@ -1,3 +1,4 @@
+import { applyReplacements } from "../../core/edit.js";
 import type { UpstreamRef } from "./upstream.js";
 
 /** A byte-range replacement in one file's text. */
@@ -20,15 +21,10 @@ export function qualifyHost(text: string, ref: UpstreamRef, replacement: string)
   return { start, end, text: replacement };
 }
 
-/** Applies non-overlapping edits back to front, so earlier offsets stay valid. */
+/** Applies non-overlapping edits (core's splicer: back to front, overlaps refused). */
 export function applyHostEdits(text: string, edits: HostEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start);
-  let out = text;
-  let limit = text.length;
-  for (const e of sorted) {
-    if (e.end > limit) throw new RangeError(`overlapping edits at ${e.start}..${e.end}`);
-    out = out.slice(0, e.start) + e.text + out.slice(e.end);
-    limit = e.start;
-  }
-  return out;
+  return applyReplacements(
+    text,
+    edits.map((e) => ({ kind: "replace", file: "config", ...e })),
+  );
 }

@@ -1,21 +1,5 @@
 /** Path and link rules of the report: what may be read, what may be linked, how a path is quoted. */
-import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/**
- * The package root, found from this module's location: compiled code runs from `dist/reports/html/`,
- * sources from `reports/html/`, and templates stay in `templates/` at the root in both cases.
- */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "templates"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("redfix: cannot find the package root (templates/) above " + dir);
-    dir = up;
-  }
-}
+import { isAbsolute, relative, resolve, sep } from "node:path";
 
 /**
  * `base/rel` when it stays inside `base`, else null. Findings and verify records are data: a path in

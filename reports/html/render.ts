@@ -9,7 +9,7 @@ import { rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import Handlebars from "handlebars";
 import { readRunInputs, type RuleDocs } from "./inputs.js";
-import { packageRoot } from "./paths.js";
+import { PACKAGE_ROOT } from "../../core/package.js";
 import { buildView, type ReportView } from "./view.js";
 
 export type { RuleDocs } from "./inputs.js";
@@ -54,14 +54,13 @@ let cached: Templates | null = null;
 
 function templates(): Templates {
   if (cached) return cached;
-  const root = packageRoot();
-  const dir = join(root, "templates", "report");
+  const dir = join(PACKAGE_ROOT, "templates", "report");
   const hbs = Handlebars.create();
   for (const f of readdirSync(dir).sort())
     if (f.endsWith(".hbs") && f !== "report.hbs")
       hbs.registerPartial(f.slice(0, -4), readFileSync(join(dir, f), "utf8"));
   const diffCss = readFileSync(
-    join(root, "node_modules", "diff2html", "bundles", "css", "diff2html.min.css"),
+    join(PACKAGE_ROOT, "node_modules", "diff2html", "bundles", "css", "diff2html.min.css"),
     "utf8",
   );
   const style = `${diffCss}\n${readFileSync(join(dir, "report.css"), "utf8")}`;
