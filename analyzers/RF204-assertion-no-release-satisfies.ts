@@ -1,16 +1,8 @@
 import { parse as parseYaml } from "yaml";
-import { evaluateValue } from "../harness/evaluate.js";
+import { evaluateValue, evaluateWithDocument, externalDocument } from "../harness/evaluate.js";
 import type { StaticValue } from "../harness/evaluate.js";
-import { formatValue } from "../harness/format.js";
-import { callMethod, contains } from "../harness/methods.js";
 import { recipeOfPath } from "../harness/model.js";
-import type {
-  HarnessAssertion,
-  HarnessExpr,
-  HarnessFunction,
-  HarnessModel,
-  HarnessModule,
-} from "../harness/model.js";
+import type { HarnessAssertion, HarnessFunction, HarnessModel, HarnessModule } from "../harness/model.js";
 import { equal, show, truthy } from "../harness/values.js";
 import { fileAtTag } from "../load/git.js";
 import type { Recipe } from "../load/workspace.js";
@@ -43,193 +35,6 @@ export interface Rf204Data {
   op: string | null;
   composeFile: string;
   releases: ReleaseOutcome[];
-}
-
-/** The assertion cannot be judged statically (beyond a key missing from the compose file). */
-class Unknown extends Error {}
-/** The compose file lacks a key the assertion reads: at run time, a KeyError — the assertion fails. */
-class Missing extends Error {}
-
-/**
- * Evaluates an assertion's expressions with the recipe's compose document standing for whatever the
- * test loads it with: `<anything>["services"]` where `<anything>` is a call, a parameter (a fixture)
- * or a local holding one is the document's `services`. Locals are followed to their last assignment
- * before the use; module constants go to the harness evaluator; `split` and the evaluator's string
- * methods are applied. Nothing is run.
- */
-export class ComposeAssertion {
-  usedCompose = false;
-  /** Services the assertion read (`services["app"]`), for the evidence. */
-  readonly services: string[] = [];
-  private servicesValue: StaticValue | undefined;
-
-  constructor(
-    private readonly model: HarnessModel,
-    private readonly module: HarnessModule,
-    private readonly fn: HarnessFunction | undefined,
-    private readonly compose: StaticValue,
-  ) {}
-
-  eval(e: HarnessExpr, at = e.range.start): StaticValue {
-    switch (e.kind) {
-      case "string":
-        return { kind: "str", value: e.value };
-      case "number":
-        return { kind: "num", value: e.value };
-      case "bool":
-        return { kind: "bool", value: e.value };
-      case "none":
-        return { kind: "none" };
-      case "template":
-        return {
-          kind: "str",
-          value: e.parts
-            .map((p) =>
-              p.kind === "text"
-                ? p.value
-                : formatValue(this.eval(p.expr, at), p.conversion, p.formatSpec, this.module.language),
-            )
-            .join(""),
-        };
-      case "list":
-      case "tuple":
-      case "set":
-        return { kind: e.kind, items: e.items.map((i) => this.eval(i, at)) };
-      case "unary": {
-        const v = this.eval(e.operand, at);
-        if (e.op === "not") return { kind: "bool", value: !truthy(v) };
-        break;
-      }
-      case "subscript": {
-        const index = this.eval(e.index, at);
-        if (index.kind === "str" && index.value === "services" && this.isComposeRoot(e.object, at)) {
-          this.usedCompose = true;
-          this.servicesValue = this.key(this.compose, index);
-          return this.servicesValue;
-        }
-        const object = this.eval(e.object, at);
-        if (object === this.servicesValue && index.kind === "str" && !this.services.includes(index.value)) {
-          this.services.push(index.value);
-        }
-        return this.key(object, index);
-      }
-      case "name": {
-        const local = this.local(e.name, at);
-        if (local) return this.eval(local.value, local.range.start);
-        if (this.fn?.params.some((p) => p.name === e.name)) throw new Unknown(`parameter ${e.name}`);
-        return this.global(e);
-      }
-      case "call": {
-        const callee = e.call.calleeExpr;
-        if (callee.kind === "attribute") {
-          const self = this.eval(callee.object, at);
-          const args = e.call.args.map((a) => this.eval(a.value, at));
-          const kwargs = new Map(e.call.kwargs.map((k) => [k.name, this.eval(k.value, at)] as const));
-          const split = splitMethod(self, callee.name, args);
-          if (split) return split;
-          try {
-            return callMethod(self, callee.name, args, kwargs);
-          } catch {
-            throw new Unknown(`method ${callee.name}`);
-          }
-        }
-        return this.global(e);
-      }
-      case "binary":
-        return this.binary(e, at);
-      default:
-        return this.global(e);
-    }
-    throw new Unknown(e.kind);
-  }
-
-  private binary(e: Extract<HarnessExpr, { kind: "binary" }>, at: number): StaticValue {
-    if (e.op === "and") {
-      const l = this.eval(e.left, at);
-      return truthy(l) ? this.eval(e.right, at) : l;
-    }
-    if (e.op === "or") {
-      const l = this.eval(e.left, at);
-      return truthy(l) ? l : this.eval(e.right, at);
-    }
-    const l = this.eval(e.left, at);
-    const r = this.eval(e.right, at);
-    switch (e.op) {
-      case "==":
-        return { kind: "bool", value: equal(l, r) };
-      case "!=":
-        return { kind: "bool", value: !equal(l, r) };
-      case "in":
-      case "not in":
-        try {
-          return { kind: "bool", value: contains(r, l) === (e.op === "in") };
-        } catch {
-          throw new Unknown("membership");
-        }
-      case "+":
-        if (l.kind === "str" && r.kind === "str") return { kind: "str", value: l.value + r.value };
-    }
-    throw new Unknown(`operator ${e.op}`);
-  }
-
-  /** Compose keys are strings; a missing one is what the test would trip over. */
-  private key(object: StaticValue, index: StaticValue): StaticValue {
-    if (object.kind === "dict") {
-      const hit = object.entries.find(([k]) => equal(k, index));
-      if (!hit) throw new Missing(`no key ${show(index)}`);
-      return hit[1];
-    }
-    if (
-      (object.kind === "list" || object.kind === "tuple" || object.kind === "str") &&
-      index.kind === "num"
-    ) {
-      const items =
-        object.kind === "str"
-          ? [...object.value].map((c): StaticValue => ({ kind: "str", value: c }))
-          : object.items;
-      const item = items.at(index.value);
-      if (item) return item;
-      throw new Missing(`no index ${index.value}`);
-    }
-    throw new Unknown(`subscript of ${object.kind}`);
-  }
-
-  /** A call, a parameter (a pytest fixture), or a local holding a call: what a test loads compose with. */
-  private isComposeRoot(e: HarnessExpr, at: number): boolean {
-    if (e.kind === "call") return true;
-    if (e.kind !== "name") return false;
-    const local = this.local(e.name, at);
-    if (local) return this.isComposeRoot(local.value, local.range.start);
-    return this.fn?.params.some((p) => p.name === e.name) ?? false;
-  }
-
-  private local(name: string, at: number): { value: HarnessExpr; range: { start: number } } | undefined {
-    return this.fn?.locals.filter((l) => l.name === name && l.range.end <= at && l.guards.length === 0).pop();
-  }
-
-  private global(e: HarnessExpr): StaticValue {
-    const v = evaluateValue(this.model, this.module, e);
-    if ("value" in v) return v.value;
-    throw new Unknown(v.unknown);
-  }
-}
-
-/** `str.split(sep)` / `rsplit` / JS `split`, with Python's maxsplit. */
-function splitMethod(self: StaticValue, name: string, args: StaticValue[]): StaticValue | undefined {
-  if (self.kind !== "str" || (name !== "split" && name !== "rsplit")) return undefined;
-  const [sep, max] = args;
-  if (sep?.kind !== "str" || sep.value === "") return undefined;
-  let parts = self.value.split(sep.value);
-  if (max?.kind === "num" && max.value >= 0 && parts.length > max.value + 1) {
-    parts =
-      name === "split"
-        ? [...parts.slice(0, max.value), parts.slice(max.value).join(sep.value)]
-        : [
-            parts.slice(0, parts.length - max.value).join(sep.value),
-            ...parts.slice(parts.length - max.value),
-          ];
-  }
-  return { kind: "list", items: parts.map((value): StaticValue => ({ kind: "str", value })) };
 }
 
 /** YAML data as the evaluator's values (what `yaml.safe_load` gives the test). */
@@ -307,19 +112,15 @@ function judge(
     return { satisfied: false, subject: null, services: [] };
   }
   if (doc === null) return { satisfied: false, subject: null, services: [] };
-  const ev = new ComposeAssertion(model, module, fn, toStatic(doc));
-  let satisfied: boolean;
-  try {
-    satisfied = truthy(ev.eval(a.test));
-  } catch (e) {
-    if (e instanceof Missing) satisfied = false;
-    else return null;
-  }
-  if (!ev.usedCompose) return null;
+  const compose = externalDocument("services", toStatic(doc));
+  const r = evaluateWithDocument(model, module, a.test, compose);
+  // A key the compose file lacks is a KeyError at run time: the assertion fails.
+  if (!("value" in r) && !r.missingKey) return null;
+  if (!compose.read) return null;
   return {
-    satisfied,
+    satisfied: "value" in r && truthy(r.value),
     subject: subjectOf(model, module, fn, a, toStatic(doc))?.value ?? null,
-    services: ev.services,
+    services: compose.entries,
   };
 }
 
@@ -334,13 +135,9 @@ export function subjectOf(
   const c = a.comparison;
   if (!c) return null;
   for (const side of ["left", "right"] as const) {
-    const ev = new ComposeAssertion(model, module, fn, compose);
-    try {
-      const value = ev.eval(c[side], a.range.start);
-      if (ev.usedCompose) return { side, value };
-    } catch {
-      continue;
-    }
+    const doc = externalDocument("services", compose);
+    const r = evaluateWithDocument(model, module, c[side], doc);
+    if ("value" in r && doc.read) return { side, value: r.value };
   }
   return null;
 }

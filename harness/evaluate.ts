@@ -67,6 +67,38 @@ export function evaluateValue(model: HarnessModel, module: HarnessModule, node: 
   return ev.run(() => ev.eval(node, { module, ...(fn ? { fn } : {}), params: new Map() }));
 }
 
+/**
+ * A document the code under evaluation reads from outside the harness — the recipe's compose file — standing
+ * for whatever a test loads it with: `<root>["<key>"]`, where `<root>` is a call, a parameter (a pytest
+ * fixture) or a local holding one, is `value[key]`. Evaluation records whether the document was read, and
+ * which entries of `value[key]` (`services["app"]`).
+ */
+export interface ExternalDocument {
+  key: string;
+  value: StaticValue;
+  read: boolean;
+  entries: string[];
+}
+
+export function externalDocument(key: string, value: StaticValue): ExternalDocument {
+  return { key, value, read: false, entries: [] };
+}
+
+/**
+ * `node` evaluated with `doc` bound as above. `missingKey` is set when it failed on a key or index the data
+ * lacks: at run time, a KeyError or IndexError.
+ */
+export function evaluateWithDocument(
+  model: HarnessModel,
+  module: HarnessModule,
+  node: HarnessExpr,
+  doc: ExternalDocument,
+): ValueResult & { missingKey?: true } {
+  const ev = new Evaluator(model);
+  const fn = innermost(module, node.range);
+  return ev.run(() => ev.eval(node, { module, ...(fn ? { fn } : {}), params: new Map(), doc }));
+}
+
 /** A module constant of any static shape: `WARM_DOMAINS`, `WARM_CANONICAL`, `READY_PROBE`, … */
 export function moduleConstant(
   model: HarnessModel,
@@ -98,6 +130,9 @@ function innermost(module: HarnessModule, r: Range): HarnessFunction | undefined
   return best;
 }
 
+/** A key or index the data lacks: at run time, a KeyError or IndexError. */
+class MissingKey extends NotStatic {}
+
 /** An environment read without a default: `a or "d"` / `a ?? "d"` then take the default. */
 class EnvironmentRead extends NotStatic {}
 
@@ -105,6 +140,8 @@ interface Frame {
   module: HarnessModule;
   fn?: HarnessFunction;
   params: Map<string, StaticValue>;
+  /** Only in the frame it was bound in: a called harness function reads no document. */
+  doc?: ExternalDocument & { keyValue?: StaticValue };
 }
 
 class Evaluator {
@@ -118,10 +155,11 @@ class Evaluator {
 
   constructor(private readonly model: HarnessModel) {}
 
-  run(body: () => StaticValue): ValueResult {
+  run(body: () => StaticValue): ValueResult & { missingKey?: true } {
     try {
       return { value: body(), trace: this.trace };
     } catch (e) {
+      if (e instanceof MissingKey) return { unknown: e.message, trace: this.trace, missingKey: true };
       if (e instanceof NotStatic) return { unknown: e.message, trace: this.trace };
       if (e instanceof RangeError)
         return { unknown: "expression nested too deeply to evaluate", trace: this.trace };
@@ -241,7 +279,23 @@ class Evaluator {
           const key = this.eval(expr.index, frame);
           throw this.envRead(key.kind === "str" ? key.value : show(key), frame, expr.range);
         }
-        return this.subscript(this.eval(expr.object, frame), this.eval(expr.index, frame), expr, frame);
+        const index = this.eval(expr.index, frame);
+        const doc = frame.doc;
+        if (
+          doc &&
+          index.kind === "str" &&
+          index.value === doc.key &&
+          this.isDocumentRoot(expr.object, frame)
+        ) {
+          doc.read = true;
+          doc.keyValue = this.subscript(doc.value, index, expr, frame);
+          return doc.keyValue;
+        }
+        const object = this.eval(expr.object, frame);
+        if (doc && object === doc.keyValue && index.kind === "str" && !doc.entries.includes(index.value)) {
+          doc.entries.push(index.value);
+        }
+        return this.subscript(object, index, expr, frame);
       }
       case "call":
         return this.call(expr.call, frame);
@@ -329,6 +383,17 @@ class Evaluator {
     throw new NotStatic(`attribute ${expr.name} at ${where(frame.module, expr.range)} is not static`);
   }
 
+  /** A call, a parameter (a pytest fixture), or a local holding one: what a test loads a document with. */
+  private isDocumentRoot(e: HarnessExpr, frame: Frame): boolean {
+    if (e.kind === "call") return true;
+    if (e.kind !== "name" || !frame.fn) return false;
+    const local = frame.fn.locals
+      .filter((l) => l.name === e.name && l.range.end <= e.range.start && l.guards.length === 0)
+      .pop();
+    if (local) return this.isDocumentRoot(local.value, frame);
+    return !frame.params.has(e.name) && frame.fn.params.some((p) => p.name === e.name);
+  }
+
   private envRead(name: string, frame: Frame, r: Range): EnvironmentRead {
     this.step("environment", name, frame.module, r, "read at run time; unset during analysis");
     return new EnvironmentRead(`environment variable ${name} is only known at run time`);
@@ -337,16 +402,18 @@ class Evaluator {
   private subscript(object: StaticValue, index: StaticValue, expr: HarnessExpr, frame: Frame): StaticValue {
     if (object.kind === "dict") {
       const hit = object.entries.find(([k]) => equal(k, index));
-      if (!hit) throw new NotStatic(`key ${show(index)} missing at ${where(frame.module, expr.range)}`);
+      if (!hit) throw new MissingKey(`key ${show(index)} missing at ${where(frame.module, expr.range)}`);
       return hit[1];
     }
     if ((object.kind === "list" || object.kind === "tuple") && index.kind === "num") {
       const item = object.items.at(index.value);
       if (item) return item;
+      throw new MissingKey(`index ${index.value} out of range at ${where(frame.module, expr.range)}`);
     }
     if (object.kind === "str" && index.kind === "num") {
       const ch = object.value.at(index.value);
       if (ch !== undefined) return { kind: "str", value: ch };
+      throw new MissingKey(`index ${index.value} out of range at ${where(frame.module, expr.range)}`);
     }
     throw new NotStatic(`cannot index ${show(object)} with ${show(index)}`);
   }

@@ -52,6 +52,11 @@ export function callMethod(
       case "includes":
         if (str(a) !== undefined) return { kind: "bool", value: s.includes(str(a)!) };
         break;
+      case "split":
+      case "rsplit":
+        if (str(a) && (b === undefined || b.kind === "num"))
+          return { kind: "list", items: split(s, name, str(a)!, b) };
+        break;
       case "join":
         if (a && (a.kind === "list" || a.kind === "tuple") && a.items.every((i) => i.kind === "str")) {
           return { kind: "str", value: a.items.map((i) => (i.kind === "str" ? i.value : "")).join(s) };
@@ -59,6 +64,23 @@ export function callMethod(
     }
   }
   throw new NotStatic(`method ${name} of ${show(self)} is not evaluated statically`);
+}
+
+/** `str.split(sep)` / `rsplit` / JS `split`, with Python's maxsplit. */
+function split(
+  s: string,
+  name: "split" | "rsplit",
+  sep: string,
+  max: StaticValue | undefined,
+): StaticValue[] {
+  let parts = s.split(sep);
+  if (max?.kind === "num" && max.value >= 0 && parts.length > max.value + 1) {
+    parts =
+      name === "split"
+        ? [...parts.slice(0, max.value), parts.slice(max.value).join(sep)]
+        : [parts.slice(0, parts.length - max.value).join(sep), ...parts.slice(parts.length - max.value)];
+  }
+  return parts.map((value): StaticValue => ({ kind: "str", value }));
 }
 
 /** Python `in` (and `.has` / `.includes`): keys of a dict, items of a sequence, substrings. */
