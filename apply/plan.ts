@@ -11,6 +11,8 @@ import { renderCommitMessage, renderPullRequest } from "./messages.js";
 import type { PullRequestText } from "./messages.js";
 import { readRunDir, readSeries, RunDirError } from "./run-dir.js";
 import type { RunDirInfo, RunRepo, SeriesPatch } from "./run-dir.js";
+import { acceptedByReview, selectPatches } from "./select.js";
+import type { ReviewSummary, Selection } from "./select.js";
 
 export type Grouping = "patch" | "recipe";
 
@@ -25,6 +27,8 @@ export interface PlanOptions {
   /** Where the harness repo is now, instead of run.json's harness root. */
   harness?: string;
   reportUrl?: string;
+  /** Only these patches (`--finding/--patch/--recipe/--rule`); a value that matches none is refused. */
+  only?: Selection;
   /** Extra environment for git (tests). */
   gitEnv?: Record<string, string>;
 }
@@ -48,11 +52,14 @@ export interface Plan {
   runDir: string;
   options: PlanOptions;
   steps: PlanStep[];
+  /** The run's review.json, when it has one: only its accepted patches are in the steps. */
+  review: ReviewSummary | null;
 }
 
 export async function buildPlan(runDir: string, options: PlanOptions): Promise<Plan> {
   const run = readRunDir(resolve(runDir));
-  const patches = readSeries(run);
+  const selected = acceptedByReview(run.dir, selectPatches(readSeries(run), options.only));
+  const patches = selected.patches;
   const groups = group(patches, options.group);
   const drafts: Omit<PlanStep, "commitMessage" | "pr">[] = [];
   const taken = new Set<string>();
@@ -88,7 +95,7 @@ export async function buildPlan(runDir: string, options: PlanOptions): Promise<P
     };
     return { ...d, commitMessage: renderCommitMessage(input), pr: renderPullRequest(input) };
   });
-  return { runDir: run.dir, options, steps };
+  return { runDir: run.dir, options, steps, review: selected.review };
 }
 
 /** One group per patch, or per (repo, recipe) keeping series order inside a group. */

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { register as registerAnalyze } from "./commands/analyze.js";
 import { register as registerApply } from "./commands/apply.js";
 import { register as registerReport } from "./commands/report.js";
+import { register as registerReview } from "./commands/review.js";
 import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
 import { VERSION } from "../core/package.js";
@@ -29,6 +30,7 @@ program
 registerAnalyze(program);
 registerVerify(program);
 registerReport(program);
+registerReview(program);
 registerApply(program);
 registerRules(program);
 

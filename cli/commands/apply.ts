@@ -9,6 +9,8 @@ export const DEFAULT_TOKEN_ENV = "REDFIX_GITEA_TOKEN";
 /** Kept here, not in apply/plan.ts: the CLI only loads apply's modules (git, forge client) when apply runs. */
 export const DEFAULT_BRANCH_PREFIX = "redfix/";
 
+const collect = (v: string, previous: string[]): string[] => [...previous, v];
+
 export function register(program: Command): void {
   program
     .command("apply")
@@ -49,6 +51,20 @@ export function register(program: Command): void {
         .default("base64"),
     )
     .option("--report-url <url>", "link to the evidence report, put in each pull request")
+    .option(
+      "--finding <id>",
+      "apply only the patch of this finding (an id or its prefix; repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--patch <repo/file>",
+      "apply only this patch, e.g. gitea/0001-RF130-gitea.patch (repeatable)",
+      collect,
+      [],
+    )
+    .option("--recipe <name>", "apply only this recipe's patches (repeatable)", collect, [])
+    .option("--rule <id>", "apply only this rule's patches (repeatable)", collect, [])
     .action(async (runDir: string, o: Record<string, unknown>, cmd: Command) => {
       const debug = Boolean(cmd.optsWithGlobals().debug);
       process.exitCode = await runApply(runDir, o, debug);
@@ -59,6 +75,8 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
   const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
   const { buildPlan } = await import("../../apply/plan.js");
   const { ApplyRefusal, applyPlan } = await import("../../apply/apply.js");
+  const { SelectionError, describeReview } = await import("../../apply/select.js");
+  const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
   try {
     const plan = await buildPlan(runDir, {
       group: o.group as Grouping,
@@ -67,9 +85,20 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       ...(str("recipes") ? { recipes: str("recipes") } : {}),
       ...(str("harness") ? { harness: str("harness") } : {}),
       ...(str("reportUrl") ? { reportUrl: str("reportUrl") } : {}),
+      only: {
+        findings: list("finding"),
+        patches: list("patch"),
+        recipes: list("recipe"),
+        rules: list("rule"),
+      },
     });
+    if (plan.review) for (const l of describeReview(plan.review)) process.stdout.write(`${l}\n`);
     if (plan.steps.length === 0) {
-      process.stdout.write("no patches in the run directory: nothing to apply\n");
+      process.stdout.write(
+        plan.review
+          ? "no accepted patch: nothing to apply\n"
+          : "no patches in the run directory: nothing to apply\n",
+      );
       return 0;
     }
     const report = await applyPlan(plan, {
@@ -89,6 +118,10 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       return 2;
     }
     const err = e as Error;
+    if (e instanceof SelectionError) {
+      process.stderr.write(`redfix apply: ${e.message}\n`);
+      return 2;
+    }
     const known = e instanceof RunDirError;
     process.stderr.write(
       `redfix apply: ${debug && !known ? (err.stack ?? err.message) : (err.message ?? String(e)).split("\n")[0]}\n`,
