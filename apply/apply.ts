@@ -10,6 +10,8 @@ import { ForgeError, GiteaClient, ensurePullRequest, forgeRepoFromRemote } from 
 import type { ForgeRepo, PullRequestResult } from "./forge.js";
 import type { Plan, PlanStep } from "./plan.js";
 import { StepFailure, adoptRemoteBranch, pushAgit, pushBranch } from "./push.js";
+import { PullSource, applyOnto, choosePull, describeOnto } from "./onto.js";
+import type { OntoOptions, OntoReport, OntoSpec } from "./onto.js";
 
 export type PrMode = "api" | "agit" | "none";
 /** How an AGit description travels: push options cannot hold a newline. */
@@ -29,11 +31,21 @@ export interface ApplyOptions {
   env?: Record<string, string | undefined>;
   /** Extra environment for git (tests). */
   gitEnv?: Record<string, string>;
+  /** `--onto`: per repository name, the open pull request (or branch) its patches go on. */
+  onto?: Map<string, OntoSpec>;
   /** One line per event, without the newline. */
   print: (line: string) => void;
 }
 
-export type StepAction = "created" | "unchanged" | "in-base" | "failed" | "would-create" | "would-skip";
+export type StepAction =
+  | "created"
+  | "unchanged"
+  | "in-base"
+  | "failed"
+  | "would-create"
+  | "would-skip"
+  /** On an open pull request's head (`--onto`): what happened is in `onto`. */
+  | "onto";
 
 export interface StepReport {
   repo: string;
@@ -43,6 +55,7 @@ export interface StepReport {
   commit: string | null;
   push?: "pushed" | "up-to-date";
   pr?: PullRequestResult | { action: "agit"; topic: string };
+  onto?: OntoReport;
   error?: string;
 }
 
@@ -61,14 +74,83 @@ export class ApplyRefusal extends Error {
 
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
   const forges = await preflight(plan, opts);
-  if (opts.dryRun) return dryRun(plan, opts, forges);
+  const pulls = new PullSource();
   const steps: StepReport[] = [];
   for (const step of plan.steps) {
+    const spec = opts.onto?.get(step.repo.name);
+    const onto = spec ? await ontoStep(step, spec, opts, forges.get(step), pulls) : null;
+    if (onto) {
+      steps.push(onto);
+      continue;
+    }
+    if (opts.dryRun) {
+      steps.push(await dryRunStep(step, opts, forges));
+      continue;
+    }
     const report = await runStep(step, opts, forges.get(step));
     steps.push(report);
     opts.print(describe(step, report, opts));
   }
+  if (opts.dryRun)
+    opts.print(`dry run: ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}, nothing changed`);
   return { steps, ok: steps.every((s) => s.action !== "failed") };
+}
+
+/**
+ * A step with `--onto`: onto the pull request it names or `auto` finds; null when `auto` finds none
+ * (the step then opens a new pull request from its base, as without `--onto`).
+ */
+async function ontoStep(
+  step: PlanStep,
+  spec: OntoSpec,
+  opts: ApplyOptions,
+  forge: ForgeRepo | undefined,
+  pulls: PullSource,
+): Promise<StepReport | null> {
+  const repo = new Repo(step.dir, opts.gitEnv);
+  const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
+  const o: OntoOptions = {
+    remote: opts.push!,
+    client: forge && token ? new GiteaClient(forge, token) : null,
+    pr: opts.pr,
+    agitDescription: opts.agitDescription,
+    dryRun: opts.dryRun,
+    ...(opts.gitEnv ? { gitEnv: opts.gitEnv } : {}),
+    print: opts.print,
+  };
+  const names = step.patches.map((p) => p.name).join(", ");
+  const base: StepReport = {
+    repo: step.repo.name,
+    branch: step.branch,
+    base: step.base!,
+    action: "failed",
+    commit: null,
+  };
+  let choice;
+  try {
+    choice = await choosePull(repo, step, spec, pulls, o);
+  } catch (e) {
+    const error =
+      e instanceof StepFailure || e instanceof ForgeError || e instanceof GitError ? e.message : String(e);
+    opts.print(`${step.repo.name}: ${names}: failed: ${error}; nothing pushed`);
+    return { ...base, error };
+  }
+  if (!choice.pull) {
+    opts.print(`${step.repo.name}: ${names}: a new pull request from ${step.base}: ${choice.why}`);
+    return null;
+  }
+  const r = await applyOnto(repo, step, choice.pull, choice.why, o);
+  opts.print(describeOnto(step, r, choice.why, opts.push!));
+  for (const c of r.conflicts ?? []) opts.print(`  conflict: ${c}`);
+  const failed = r.action === "failed" || r.action === "conflict";
+  return {
+    ...base,
+    branch: r.branch ?? choice.pull.head ?? step.branch,
+    action: failed ? "failed" : "onto",
+    commit: r.commit,
+    onto: r,
+    ...(r.error && failed ? { error: r.error } : {}),
+  };
 }
 
 /**
@@ -79,6 +161,7 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
   const reasons: string[] = [];
   const forges = new Map<PlanStep, ForgeRepo>();
   if (opts.pr !== "none" && !opts.push) reasons.push(`--pr ${opts.pr} needs --push <remote>`);
+  if (opts.onto && opts.onto.size > 0 && !opts.push) reasons.push("--onto needs --push <remote>");
   const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
   if (opts.pr === "api" && !token)
     reasons.push(`--pr api needs a token in the environment variable ${opts.tokenEnv}`);
@@ -138,52 +221,47 @@ async function repoNotReady(repo: Repo, plan: Plan, step: PlanStep): Promise<str
   return null;
 }
 
-async function dryRun(
-  plan: Plan,
+async function dryRunStep(
+  step: PlanStep,
   opts: ApplyOptions,
   forges: Map<PlanStep, ForgeRepo>,
-): Promise<ApplyReport> {
-  const steps: StepReport[] = [];
-  for (const step of plan.steps) {
-    const repo = new Repo(step.dir, opts.gitEnv);
-    const base = step.base!;
-    const files = step.patches.map((p) => p.absPath);
-    const ref = `refs/heads/${step.branch}`;
-    const existing = await repo.resolve(ref);
-    const baseSha = (await repo.resolve(`refs/heads/${base}`))!;
-    let note: string;
-    let action: StepAction = "would-create";
-    if (existing && (await repo.carries(existing, files))) {
-      action = "would-skip";
-      note = `nothing to do: ${step.branch} already carries the patch`;
-    } else if (!existing && (await repo.carries(baseSha, files))) {
-      action = "would-skip";
-      note = `nothing to do: ${base} already carries the patch`;
-    } else {
-      const problem = await repo.appliesCleanlyOn(existing ?? baseSha, files);
-      note = problem
-        ? `would try a 3-way merge: ${problem}`
-        : `would commit on ${existing ? `the existing ${step.branch}` : base}`;
-    }
-    const lines = [
-      `${step.repo.name} (${step.dir}): ${step.branch} from ${base}`,
-      ...step.patches.map(
-        (p) =>
-          `  patch ${p.name}${p.findings.length ? ` (${p.findings.map((f) => `${f.rule} ${f.id}`).join(", ")})` : ""}`,
-      ),
-      `  commit: ${firstLine(step.commitMessage)}`,
-      `  ${note}`,
-    ];
-    if (opts.push) lines.push(`  push: ${pushTarget(step, opts)}`);
-    const forge = forges.get(step);
-    if (opts.pr === "api" && forge)
-      lines.push(`  pr: ${forge.baseUrl} ${forge.owner}/${forge.repo}: "${step.pr.title}"`);
-    if (opts.pr === "agit") lines.push(`  pr: AGit, topic ${step.branch}: "${step.pr.title}"`);
-    for (const l of lines) opts.print(l);
-    steps.push({ repo: step.repo.name, branch: step.branch, base, action, commit: null });
+): Promise<StepReport> {
+  const repo = new Repo(step.dir, opts.gitEnv);
+  const base = step.base!;
+  const files = step.patches.map((p) => p.absPath);
+  const ref = `refs/heads/${step.branch}`;
+  const existing = await repo.resolve(ref);
+  const baseSha = (await repo.resolve(`refs/heads/${base}`))!;
+  let note: string;
+  let action: StepAction = "would-create";
+  if (existing && (await repo.carries(existing, files))) {
+    action = "would-skip";
+    note = `nothing to do: ${step.branch} already carries the patch`;
+  } else if (!existing && (await repo.carries(baseSha, files))) {
+    action = "would-skip";
+    note = `nothing to do: ${base} already carries the patch`;
+  } else {
+    const problem = await repo.appliesCleanlyOn(existing ?? baseSha, files);
+    note = problem
+      ? `would try a 3-way merge: ${problem}`
+      : `would commit on ${existing ? `the existing ${step.branch}` : base}`;
   }
-  opts.print(`dry run: ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}, nothing changed`);
-  return { steps, ok: true };
+  const lines = [
+    `${step.repo.name} (${step.dir}): ${step.branch} from ${base}`,
+    ...step.patches.map(
+      (p) =>
+        `  patch ${p.name}${p.findings.length ? ` (${p.findings.map((f) => `${f.rule} ${f.id}`).join(", ")})` : ""}`,
+    ),
+    `  commit: ${firstLine(step.commitMessage)}`,
+    `  ${note}`,
+  ];
+  if (opts.push) lines.push(`  push: ${pushTarget(step, opts)}`);
+  const forge = forges.get(step);
+  if (opts.pr === "api" && forge)
+    lines.push(`  pr: ${forge.baseUrl} ${forge.owner}/${forge.repo}: "${step.pr.title}"`);
+  if (opts.pr === "agit") lines.push(`  pr: AGit, topic ${step.branch}: "${step.pr.title}"`);
+  for (const l of lines) opts.print(l);
+  return { repo: step.repo.name, branch: step.branch, base, action, commit: null };
 }
 
 function pushTarget(step: PlanStep, opts: ApplyOptions): string {

@@ -19,6 +19,12 @@ export interface PullRequest {
   body: string;
   head: string;
   base: string;
+  /** The head commit when the forge said (the list and get answers do). */
+  headSha?: string;
+  /** The head branch is in the base repository (not a fork). */
+  sameRepo?: boolean;
+  /** The token may push to the head repository (its `permissions.push`), when the forge said. */
+  canPush?: boolean;
 }
 
 export interface PullRequestResult extends PullRequest {
@@ -98,8 +104,23 @@ interface ApiPull {
   title?: string;
   body?: string;
   state?: string;
-  head?: { ref?: string };
-  base?: { ref?: string };
+  head?: ApiBranchInfo;
+  base?: ApiBranchInfo;
+}
+
+/** Gitea's PRBranchInfo. */
+interface ApiBranchInfo {
+  ref?: string;
+  sha?: string;
+  repo_id?: number;
+  repo?: { id?: number; full_name?: string; permissions?: { push?: boolean } } | null;
+}
+
+/** Gitea's Comment, the fields redfix reads. */
+export interface IssueComment {
+  id: number;
+  body: string;
+  url: string;
 }
 
 export class GiteaClient {
@@ -199,6 +220,46 @@ export class GiteaClient {
     return toPull(r.json as ApiPull);
   }
 
+  /** The paths a pull request changes (`repoGetPullRequestFiles`; a rename counts both names). */
+  async listPullFiles(index: number): Promise<string[]> {
+    const out: string[] = [];
+    let seen = 0;
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const r = await this.call(
+        "GET",
+        `${this.repoPath}/pulls/${index}/files?page=${page}&limit=${PAGE_SIZE}`,
+      );
+      if (r.status !== 200) throw this.failure(`list the files of pull request #${index}`, r.status, r.json);
+      const items = Array.isArray(r.json)
+        ? (r.json as { filename?: string; previous_filename?: string }[])
+        : [];
+      seen += items.length;
+      for (const f of items) {
+        if (f.filename) out.push(f.filename);
+        if (f.previous_filename) out.push(f.previous_filename);
+      }
+      const total = Number(r.headers.get("x-total-count") ?? NaN);
+      if (items.length === 0 || (Number.isFinite(total) && seen >= total)) break;
+    }
+    return [...new Set(out)];
+  }
+
+  /** The comments of an issue or pull request (`issueGetComments`, not paged). */
+  async listComments(index: number): Promise<IssueComment[]> {
+    const r = await this.call("GET", `${this.repoPath}/issues/${index}/comments`);
+    if (r.status !== 200) throw this.failure(`list the comments of #${index}`, r.status, r.json);
+    const items = Array.isArray(r.json) ? (r.json as { id: number; body?: string; html_url?: string }[]) : [];
+    return items.map((c) => ({ id: c.id, body: c.body ?? "", url: c.html_url ?? "" }));
+  }
+
+  /** `issueCreateComment`: 201 with the comment. */
+  async createComment(index: number, body: string): Promise<IssueComment> {
+    const r = await this.call("POST", `${this.repoPath}/issues/${index}/comments`, { body });
+    if (r.status !== 201) throw this.failure(`comment on #${index}`, r.status, r.json);
+    const c = r.json as { id: number; body?: string; html_url?: string };
+    return { id: c.id, body: c.body ?? "", url: c.html_url ?? "" };
+  }
+
   private failure(what: string, status: number, json: unknown): ForgeError {
     const msg = messageOf(json);
     const where = `${this.forge.owner}/${this.forge.repo} on ${this.forge.baseUrl}`;
@@ -217,6 +278,21 @@ export class GiteaClient {
       status,
     );
   }
+}
+
+/**
+ * A comment on #index that carries `marker` (an HTML comment, invisible when rendered), posted once:
+ * a re-run finds it and posts nothing.
+ */
+export async function ensureComment(
+  client: GiteaClient,
+  index: number,
+  marker: string,
+  body: string,
+): Promise<{ action: "posted" | "exists"; comment: IssueComment }> {
+  const existing = (await client.listComments(index)).find((c) => c.body.includes(marker));
+  if (existing) return { action: "exists", comment: existing };
+  return { action: "posted", comment: await client.createComment(index, `${body.trimEnd()}\n\n${marker}\n`) };
 }
 
 /**
@@ -256,6 +332,9 @@ async function update(
 }
 
 function toPull(j: ApiPull): PullRequest {
+  const headRepo = j.head?.repo_id ?? j.head?.repo?.id;
+  const baseRepo = j.base?.repo_id ?? j.base?.repo?.id;
+  const canPush = j.head?.repo?.permissions?.push;
   return {
     number: j.number,
     url: j.html_url ?? j.url ?? "",
@@ -263,6 +342,9 @@ function toPull(j: ApiPull): PullRequest {
     body: j.body ?? "",
     head: j.head?.ref ?? "",
     base: j.base?.ref ?? "",
+    ...(j.head?.sha ? { headSha: j.head.sha } : {}),
+    ...(headRepo !== undefined && baseRepo !== undefined ? { sameRepo: headRepo === baseRepo } : {}),
+    ...(typeof canPush === "boolean" ? { canPush } : {}),
   };
 }
 

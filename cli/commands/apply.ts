@@ -76,6 +76,7 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
   const { buildPlan } = await import("../../apply/plan.js");
   const { ApplyRefusal, applyPlan } = await import("../../apply/apply.js");
   const { SelectionError, describeReview } = await import("../../apply/select.js");
+  const { OntoUsageError, parseOnto } = await import("../../apply/onto.js");
   const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
   try {
     const plan = await buildPlan(runDir, {
@@ -101,7 +102,12 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       );
       return 0;
     }
+    const onto = parseOnto(
+      list("onto"),
+      plan.steps.map((s) => s.repo.name),
+    );
     const report = await applyPlan(plan, {
+      ...(onto.size > 0 ? { onto } : {}),
       dryRun: Boolean(o.dryRun),
       ...(str("push") ? { push: str("push") } : {}),
       pr: o.pr as PrMode,
@@ -118,7 +124,7 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       return 2;
     }
     const err = e as Error;
-    if (e instanceof SelectionError) {
+    if (e instanceof SelectionError || e instanceof OntoUsageError) {
       process.stderr.write(`redfix apply: ${e.message}\n`);
       return 2;
     }
