@@ -212,9 +212,12 @@ async function lsRemoteAll(repo: Repo, remote: string, patterns: string[]): Prom
   return out;
 }
 
-/** Objects only: no ref of the user's is written, not even FETCH_HEAD. */
+/**
+ * Objects only: no ref of the user's is written, not FETCH_HEAD, and (an empty `--refmap`) not the
+ * remote-tracking branch git would otherwise update on the side.
+ */
 async function fetchObjects(repo: Repo, remote: string, ref: string): Promise<void> {
-  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", "--", remote, ref], {
+  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", "--refmap=", "--", remote, ref], {
     timeoutMs: NETWORK_TIMEOUT_MS,
   });
 }
@@ -271,7 +274,9 @@ export async function choosePull(
   const touched = new Set(step.patches.flatMap((p) => patchPaths(p.absPath)));
   const skipped: string[] = [];
   let best: { pull: OpenPull; shared: string[] } | null = null;
-  for (const p of pulls) {
+  // redfix's own pull requests for this step (from an earlier run) are not somebody's open work.
+  const ours = (p: OpenPull) => p.head === step.branch || !!p.head?.startsWith(`${step.branch}-on-`);
+  for (const p of pulls.filter((x) => !ours(x))) {
     const shared = (await p.files()).filter((f) => touched.has(f)).sort();
     if (shared.length === 0) continue;
     if (!p.head) {
@@ -402,7 +407,7 @@ async function commitOnto(
   return repo.withIndexAt(parent, async (env) => {
     for (const p of step.patches) {
       if ((await repo.run(["apply", "--cached", p.absPath], { env })).exitCode === 0) continue;
-      const annotated = await repo.withPreimageIds(baseSha, { file: p.absPath, earlier: p.earlier });
+      const annotated = await withBlobIds(repo, baseSha, p.absPath, p.earlier);
       const merged =
         annotated === null
           ? null
@@ -423,6 +428,49 @@ async function commitOnto(
     const tree = await repo.ok(["write-tree"], { env });
     if (tree === (await repo.treeOf(parent))) return null;
     return repo.ok(["commit-tree", tree, "-p", parent, "-F", "-"], { input: step.commitMessage });
+  });
+}
+
+/**
+ * The patch with `index <pre>..<post>` lines, the blobs it was computed between (on `base` after the
+ * patches before it in its series), which `git apply --3way` needs to merge. Like Repo.withPreimageIds,
+ * but also for the first patch of a series. Writes unreachable blobs only; null when it does not
+ * apply on its own base.
+ */
+async function withBlobIds(
+  repo: Repo,
+  base: string,
+  file: string,
+  earlier: string[],
+): Promise<string | null> {
+  const text = readFileSync(file, "utf8");
+  const paths = [...text.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+  if (paths.length === 0) return null;
+  return repo.withIndexAt(base, async (env) => {
+    if (earlier.length > 0 && (await repo.run(["apply", "--cached", ...earlier], { env })).exitCode !== 0)
+      return null;
+    const blob = async (path: string) =>
+      (await repo.ok(["ls-files", "--stage", "--", path], { env })).split(/\s+/)[1] ||
+      "0".repeat(base.length);
+    const pre = await Promise.all(paths.map(([a]) => blob(a)));
+    if ((await repo.run(["apply", "--cached", file], { env })).exitCode !== 0) return null;
+    const post = await Promise.all(paths.map(([, b]) => blob(b)));
+    let section = -1;
+    let inHeader = false;
+    const out: string[] = [];
+    for (const line of text.split("\n")) {
+      if (line.startsWith("diff --git ")) {
+        section++;
+        inHeader = true;
+      } else if (inHeader && line.startsWith("index ")) {
+        continue;
+      } else if (inHeader && line.startsWith("--- ")) {
+        out.push(`index ${pre[section]}..${post[section]}`);
+        inHeader = false;
+      }
+      out.push(line);
+    }
+    return out.join("\n");
   });
 }
 

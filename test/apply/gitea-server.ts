@@ -4,6 +4,12 @@
  * ErrPullRequestAlreadyExists' text when an open PR has the same head and base, 422 for an invalid
  * request, 404 when the head branch is not in the repository (checked in a real bare repo), 401
  * without the token. Every request is recorded.
+ *
+ * For `--onto`: a PR's head and base carry `repo_id` and `repo` (with the token's `permissions`) as
+ * Gitea's PRBranchInfo does; `GET /repos/{owner}/{repo}/pulls/{index}/files` (repoGetPullRequestFiles:
+ * ChangedFile objects from the real diff of merge-base..head, paged, X-Total-Count) and
+ * `GET|POST /repos/{owner}/{repo}/issues/{index}/comments` (issueGetComments, issueCreateComment:
+ * 201 with the Comment, 422 without a body, 404 for no such issue).
  */
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -26,6 +32,16 @@ export interface StoredPull {
   title: string;
   body: string;
   state: "open" | "closed";
+  /** The head repository's full name when the head is in a fork. */
+  headRepo?: string;
+}
+
+export interface StoredComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issue: number;
+  body: string;
 }
 
 export interface FakeGitea {
@@ -36,6 +52,11 @@ export interface FakeGitea {
   unlisted: Set<number>;
   /** Answer every create with this 422 message. */
   reject422: string | null;
+  comments: StoredComment[];
+  /** The token's `permissions.push` on head repositories. */
+  canPush: boolean;
+  /** Called after a files answer is sent (a test moves a head between read and push). */
+  onFiles: ((index: number) => void) | null;
   close(): Promise<void>;
 }
 
@@ -46,6 +67,9 @@ export async function startGitea(token: string, repos: Record<string, string>): 
     pulls: [],
     unlisted: new Set(),
     reject422: null,
+    comments: [],
+    canPush: true,
+    onFiles: null,
     close: async () => {},
   };
   const server = createServer((req, res) => {
@@ -90,11 +114,20 @@ function handle(
   const error = (status: number, message: string) =>
     send(status, { message, url: `${state.url}/api/swagger` });
   if (req.headers.authorization !== `token ${token}`) return error(401, "token is required");
-  const m = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(url.pathname);
+  const c = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
+  if (c) return comments(state, repos, req, body, c[1]!, c[2]!, Number(c[3]), send, error);
+  const f = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/files$/.exec(url.pathname);
+  const m = f ?? /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(url.pathname);
   if (!m) return error(404, "The target couldn't be found.");
   const [, owner = "", repo = "", index] = m;
   const bare = repos[`${owner}/${repo}`];
   if (!bare) return error(404, "The target couldn't be found.");
+  const repoId = Object.keys(repos).indexOf(`${owner}/${repo}`) + 1;
+  const repoView = (id: number, fullName: string) => ({
+    id,
+    full_name: fullName,
+    permissions: { admin: false, push: state.canPush, pull: true },
+  });
   const view = (p: StoredPull) => ({
     id: 1000 + p.number,
     number: p.number,
@@ -103,10 +136,40 @@ function handle(
     title: p.title,
     body: p.body,
     state: p.state,
-    head: { label: p.head, ref: p.head, sha: sha(bare, p.head) },
-    base: { label: p.base, ref: p.base, sha: sha(bare, p.base) },
+    head: {
+      label: p.headRepo ? `${p.headRepo.split("/")[0]}:${p.head}` : p.head,
+      ref: p.head,
+      sha: p.headRepo ? "0".repeat(40) : sha(bare, p.head),
+      repo_id: p.headRepo ? 999 : repoId,
+      repo: p.headRepo ? repoView(999, p.headRepo) : repoView(repoId, `${owner}/${repo}`),
+    },
+    base: {
+      label: p.base,
+      ref: p.base,
+      sha: sha(bare, p.base),
+      repo_id: repoId,
+      repo: repoView(repoId, `${owner}/${repo}`),
+    },
   });
   const mine = state.pulls.filter((p) => p.owner === owner && p.repo === repo);
+
+  if (f && req.method === "GET") {
+    const p = mine.find((x) => x.number === Number(index));
+    if (!p) return error(404, "The target couldn't be found.");
+    const files = changedFiles(bare, p.base, p.head);
+    const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
+    const limit = Math.min(50, Math.max(1, Number(url.searchParams.get("limit") ?? 30)));
+    const items = files.slice((page - 1) * limit, page * limit).map((x) => ({
+      ...x,
+      html_url: `${state.url}/${owner}/${repo}/src/branch/${p.head}/${x.filename}`,
+      contents_url: `${state.url}/api/v1/repos/${owner}/${repo}/contents/${x.filename}?ref=${p.head}`,
+      raw_url: `${state.url}/${owner}/${repo}/raw/branch/${p.head}/${x.filename}`,
+    }));
+    send(200, items, { "X-Total-Count": String(files.length) });
+    state.onFiles?.(p.number);
+    return;
+  }
+  if (f) return error(405, "method not allowed");
 
   if (req.method === "GET" && index === undefined) {
     const wanted = url.searchParams.get("state") ?? "open";
@@ -160,6 +223,72 @@ function handle(
     return send(201, view(p));
   }
   return error(405, "method not allowed");
+}
+
+function comments(
+  state: FakeGitea,
+  repos: Record<string, string>,
+  req: IncomingMessage,
+  body: unknown,
+  owner: string,
+  repo: string,
+  issue: number,
+  send: (status: number, json: unknown) => void,
+  error: (status: number, message: string) => void,
+): void {
+  if (!repos[`${owner}/${repo}`]) return error(404, "The target couldn't be found.");
+  if (!state.pulls.some((p) => p.owner === owner && p.repo === repo && p.number === issue))
+    return error(404, "The target couldn't be found.");
+  const view = (c: StoredComment) => ({
+    id: c.id,
+    html_url: `${state.url}/${owner}/${repo}/pulls/${issue}#issuecomment-${c.id}`,
+    pull_request_url: `${state.url}/${owner}/${repo}/pulls/${issue}`,
+    issue_url: "",
+    user: { id: 1, login: "redfix-bot" },
+    original_author: "",
+    original_author_id: 0,
+    body: c.body,
+    assets: [],
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+  });
+  const mine = state.comments.filter((c) => c.owner === owner && c.repo === repo && c.issue === issue);
+  if (req.method === "GET") return send(200, mine.map(view));
+  if (req.method === "POST") {
+    const b = (body ?? {}) as { body?: unknown };
+    if (typeof b.body !== "string" || b.body === "") return error(422, "[Body]: Required");
+    const comment: StoredComment = { id: state.comments.length + 1, owner, repo, issue, body: b.body };
+    state.comments.push(comment);
+    return send(201, view(comment));
+  }
+  return error(405, "method not allowed");
+}
+
+/** Gitea's ChangedFile list for base...head, from the real repository. */
+function changedFiles(bare: string, base: string, head: string) {
+  const run = (...args: string[]) =>
+    execFileSync("git", args, { cwd: bare, encoding: "utf8", timeout: 10_000 }).trim();
+  const mb = run("merge-base", `refs/heads/${base}`, `refs/heads/${head}`);
+  const status = new Map(
+    run("diff", "--name-status", "--no-renames", mb, `refs/heads/${head}`)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.split("\t")[1]!, l[0]!] as const),
+  );
+  return run("diff", "--numstat", "--no-renames", mb, `refs/heads/${head}`)
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [add = "0", del = "0", filename = ""] = l.split("\t");
+      const st = status.get(filename);
+      return {
+        filename,
+        status: st === "A" ? "added" : st === "D" ? "deleted" : "changed",
+        additions: Number(add),
+        deletions: Number(del),
+        changes: Number(add) + Number(del),
+      };
+    });
 }
 
 function sha(bare: string, branch: string): string {
