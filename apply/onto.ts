@@ -628,7 +628,9 @@ async function pushStackAgit(
     `refs/heads/${topic}:${dst}`,
   ];
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
-  const o = parsePushPorcelain(r.stdout, dst);
+  // The forge's proc-receive renames the ref it reports (refs/for/<base> becomes refs/pull/<n>/head).
+  const pulled = /^[^\t]\t[^\t]*:(refs\/pull\/[0-9]+\/head)\t/m.exec(r.stdout)?.[1];
+  const o = parsePushPorcelain(r.stdout, dst) ?? (pulled ? parsePushPorcelain(r.stdout, pulled) : null);
   if (o?.flag === "!" && /same with old commit/.test(o.reason)) return;
   if (r.exitCode === 0 && o && o.flag !== "!") return;
   if (o?.flag === "!") throw new StepFailure(`AGit push to ${dst} rejected (${o.reason})`);
