@@ -63,8 +63,10 @@ function templates(): Templates {
     join(PACKAGE_ROOT, "node_modules", "diff2html", "bundles", "css", "diff2html.min.css"),
     "utf8",
   );
-  const style = `${diffCss}\n${readFileSync(join(dir, "report.css"), "utf8")}`;
-  const script = readFileSync(join(dir, "report.js"), "utf8");
+  const asset = (f: string) => readFileSync(join(dir, f), "utf8");
+  // review.css/review.js: the per-patch decisions (decision.hbs), kept apart from the report's own.
+  const style = `${diffCss}\n${asset("report.css")}\n${asset("review.css")}`;
+  const script = `${asset("report.js")}\n${asset("review.js")}`;
   // The assets are written raw into <style> and <script>: they must not be able to close them.
   if (/<\/style/i.test(style) || /<\/script/i.test(script) || /<!--/.test(script))
     throw new Error("templates/report: an inline asset contains a closing tag");

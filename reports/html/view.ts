@@ -10,6 +10,7 @@ import type { RunInputs } from "./inputs.js";
 import { markdownToHtml } from "./markdown.js";
 import { externalHref, inside, runDirHref, shellQuote } from "./paths.js";
 import { VERDICT_LABEL, verificationView, type VerificationView } from "./verification.js";
+import { decisionView, reviewOf, type DecisionView } from "./review-view.js";
 
 export interface FixView {
   summary: string;
@@ -22,6 +23,8 @@ export interface FixView {
   /** Element id of the command, for the copy button. */
   applyId: string;
   note: string | null;
+  /** The review decision on this patch (review.json), and the controls to change it. */
+  decision: DecisionView;
 }
 
 export interface FindingView {
@@ -165,6 +168,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     applyCommand: null,
     applyId: `apply-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     note: null,
+    decision: decisionView(reviewOf(input.runDir), fix.patch, inside(input.runDir, fix.patch), f.id),
   };
   const path = inside(input.runDir, fix.patch);
   if (!path) return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
