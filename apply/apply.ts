@@ -78,7 +78,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   const steps: StepReport[] = [];
   for (const step of plan.steps) {
     const spec = opts.onto?.get(step.repo.name);
-    const onto = spec ? await ontoStep(step, spec, opts, forges.get(step), pulls) : null;
+    const onto = spec
+      ? await ontoStep(step, spec, opts, forges.get(step), pulls, plan.options.reportUrl)
+      : null;
     if (onto) {
       steps.push(onto);
       continue;
@@ -106,6 +108,7 @@ async function ontoStep(
   opts: ApplyOptions,
   forge: ForgeRepo | undefined,
   pulls: PullSource,
+  reportUrl: string | undefined,
 ): Promise<StepReport | null> {
   const repo = new Repo(step.dir, opts.gitEnv);
   const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
@@ -115,6 +118,7 @@ async function ontoStep(
     pr: opts.pr,
     agitDescription: opts.agitDescription,
     dryRun: opts.dryRun,
+    ...(reportUrl ? { reportUrl } : {}),
     ...(opts.gitEnv ? { gitEnv: opts.gitEnv } : {}),
     print: opts.print,
   };

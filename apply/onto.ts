@@ -92,6 +92,8 @@ export interface OntoOptions {
   pr: "api" | "agit" | "none";
   agitDescription: AgitDescription;
   dryRun: boolean;
+  /** The evidence report, linked from comments (`--report-url`). */
+  reportUrl?: string;
   gitEnv?: Record<string, string>;
   print: (line: string) => void;
 }
@@ -656,8 +658,7 @@ async function commentOnto(
     "",
     ...(fixes.length ? ["It fixes:", ...fixes] : []),
   ];
-  const reportUrl = /^Evidence report: (\S+)$/m.exec(step.pr.body)?.[1];
-  if (reportUrl) lines.push("", `Evidence report: ${reportUrl}`);
+  if (opts.reportUrl) lines.push("", `[Evidence report](${opts.reportUrl})`);
   return (await ensureComment(opts.client, pull.number, marker, lines.join("\n"))).action;
 }
 

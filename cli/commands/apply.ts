@@ -52,6 +52,12 @@ export function register(program: Command): void {
     )
     .option("--report-url <url>", "link to the evidence report, put in each pull request")
     .option(
+      "--onto <target>",
+      "put patches on an open pull request: auto, a PR number or a branch; <repo>=<target> for one repo (repeatable)",
+      collect,
+      [],
+    )
+    .option(
       "--finding <id>",
       "apply only the patch of this finding (an id or its prefix; repeatable)",
       collect,

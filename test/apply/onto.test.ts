@@ -84,7 +84,9 @@ async function withForge(
   }
 }
 
-const giteaPlan = (ws: Workspace) => buildPlan(ws.run, { ...planOptions, only: { patches: [PATCH] } });
+const REPORT = "https://ci.example.org/runs/42/report.html";
+const giteaPlan = (ws: Workspace) =>
+  buildPlan(ws.run, { ...planOptions, reportUrl: REPORT, only: { patches: [PATCH] } });
 
 test("--onto auto: a commit pushed onto the open PR that touches the same file, one comment; a re-run pushes and posts nothing", () =>
   withForge(async (ws, gitea, opts) => {
@@ -105,6 +107,10 @@ test("--onto auto: a commit pushed onto the open PR that touches the same file, 
     assert.is(gitea.comments.length, 1);
     assert.match(gitea.comments[0]!.body, "RF130 `2e3f4a5b6c7d8e9f`");
     assert.match(gitea.comments[0]!.body, `<!-- redfix:direct ${PATCH} -->`);
+    assert.match(gitea.comments[0]!.body, `[Evidence report](${REPORT})`);
+    const message = git(ws.remote.gitea, "log", "-1", "--format=%B", tip);
+    assert.match(message, "2e3f4a5b6c7d8e9f");
+    assert.match(message, REPORT);
     assert.is(gitea.pulls.length, 1, "no new pull request");
     assert.is(git(ws.remote.gitea, "for-each-ref", "refs/heads/redfix"), "", "no redfix branch");
     assert.is(

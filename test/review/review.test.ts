@@ -15,7 +15,7 @@ async function redfix(args: string[], input = "") {
     timeout: 120_000,
     input,
     stripFinalNewline: false,
-    env: { ...GIT_ENV, REDFIX_GITEA_TOKEN: "", NO_COLOR: "1" },
+    env: { ...GIT_ENV, REDFIX_GITEA_TOKEN: "" },
   });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
