@@ -11,6 +11,7 @@ import type { ForgeRepo, PullRequestResult } from "./forge.js";
 import type { Plan, PlanStep } from "./plan.js";
 import { StepFailure, adoptRemoteBranch, pushAgit, pushBranch } from "./push.js";
 import { PullSource, applyOnto, choosePull, describeOnto } from "./onto.js";
+import { visible } from "./review-walk.js";
 import type { OntoOptions, OntoReport, OntoSpec } from "./onto.js";
 
 export type PrMode = "api" | "agit" | "none";
@@ -140,12 +141,13 @@ async function ontoStep(
     return { ...base, error };
   }
   if (!choice.pull) {
-    opts.print(`${step.repo.name}: ${names}: a new pull request from ${step.base}: ${choice.why}`);
+    opts.print(visible(`${step.repo.name}: ${names}: a new pull request from ${step.base}: ${choice.why}`));
     return null;
   }
   const r = await applyOnto(repo, step, choice.pull, choice.why, o);
-  opts.print(describeOnto(step, r, choice.why, opts.push!));
-  for (const c of r.conflicts ?? []) opts.print(`  conflict: ${c}`);
+  // Branch names and titles come from the forge: shown inert on a terminal.
+  opts.print(visible(describeOnto(step, r, choice.why, opts.push!)));
+  for (const c of r.conflicts ?? []) opts.print(visible(`  conflict: ${c}`));
   const failed = r.action === "failed" || r.action === "conflict";
   return {
     ...base,

@@ -22,7 +22,7 @@ import type { Repo } from "./git.js";
 import { ensureComment, ensurePullRequest, ForgeError } from "./forge.js";
 import type { GiteaClient } from "./forge.js";
 import type { PlanStep } from "./plan.js";
-import { StepFailure } from "./push.js";
+import { StepFailure, adoptRemoteBranch } from "./push.js";
 import type { AgitDescription } from "./push.js";
 
 /** What `--onto` asked for one repository. */
@@ -165,10 +165,12 @@ async function fromPullRefs(repo: Repo, step: PlanStep, opts: OntoOptions): Prom
   const refs = await lsRemoteAll(repo, opts.remote, ["refs/pull/*/head", "refs/heads/*"]);
   const baseSha = (await repo.resolve(`refs/heads/${step.base}`))!;
   const out: OpenPull[] = [];
+  const pullRefs = [...refs.keys()].filter((r) => /^refs\/pull\/[0-9]+\/head$/.test(r));
+  // One fetch for all of them; objects only.
+  if (pullRefs.length > 0) await fetchObjects(repo, opts.remote, ...pullRefs);
   for (const [ref, sha] of refs) {
     const m = /^refs\/pull\/([0-9]+)\/head$/.exec(ref);
     if (!m) continue;
-    await fetchObjects(repo, opts.remote, ref);
     if ((await repo.run(["merge-base", "--is-ancestor", sha, baseSha])).exitCode === 0) continue;
     const branches = [...refs]
       .filter(([r, s]) => s === sha && r.startsWith("refs/heads/") && r !== `refs/heads/${step.base}`)
@@ -218,8 +220,8 @@ async function lsRemoteAll(repo: Repo, remote: string, patterns: string[]): Prom
  * Objects only: no ref of the user's is written, not FETCH_HEAD, and (an empty `--refmap`) not the
  * remote-tracking branch git would otherwise update on the side.
  */
-async function fetchObjects(repo: Repo, remote: string, ref: string): Promise<void> {
-  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", "--refmap=", "--", remote, ref], {
+async function fetchObjects(repo: Repo, remote: string, ...refs: string[]): Promise<void> {
+  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", "--refmap=", "--", remote, ...refs], {
     timeoutMs: NETWORK_TIMEOUT_MS,
   });
 }
@@ -556,7 +558,9 @@ async function stack(
   const branch = `${step.branch}-on-${pull.number}`;
   const ref = `refs/heads/${branch}`;
   report.branch = branch;
-  const before = await repo.resolve(ref);
+  const local = await repo.resolve(ref);
+  // Stacked from another clone by an earlier run: take that branch rather than fork it.
+  const before = local ?? (opts.pr === "api" ? await adoptRemoteBranch(repo, opts.remote, ref) : null);
   const files = step.patches.map((p) => p.absPath);
   let commit = before;
   if (!(before && (await repo.carries(before, files)) && (await isAncestor(repo, head, before)))) {
@@ -580,7 +584,7 @@ async function stack(
     await pushPlain(repo, opts.remote, ref);
   } catch (e) {
     const now = await repo.resolve(ref);
-    if (now !== before) await repo.updateRef(ref, before, now);
+    if (now !== local) await repo.updateRef(ref, local, now);
     throw e;
   }
   const pr = await ensurePullRequest(opts.client!, {
