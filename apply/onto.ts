@@ -146,10 +146,11 @@ async function fromForge(client: GiteaClient): Promise<OpenPull[]> {
         ...(isBranch
           ? {}
           : {
+              // Gitea answers head.ref refs/pull/<n>/head for an AGit PR and for one whose branch is gone.
               noHeadWhy:
-                p.sameRepo === false
-                  ? "its head branch is in a fork"
-                  : "it has no head branch (an AGit pull request)",
+                p.head === "" || p.head.startsWith("refs/")
+                  ? "it has no head branch (an AGit pull request, or its branch was deleted)"
+                  : "its head branch is in a fork",
             }),
         files: () => (files ??= client.listPullFiles(p.number)),
       };

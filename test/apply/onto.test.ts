@@ -262,6 +262,26 @@ test("--dry-run --onto auto: per patch where it would go and why; nothing pushed
     );
   }));
 
+test("--onto auto passes over a PR whose head is in a fork (it says why) and opens a new PR from the base", () =>
+  withForge(async (ws, gitea, opts) => {
+    // The fork's branch content stands in the same bare repo; the API says its head repo is another.
+    openPullBranch(ws.remote.gitea, "fork-upgrade", UPGRADE);
+    addPull(gitea, "fork-upgrade", { headRepo: "someone/gitea" });
+    const lines: string[] = [];
+    const r = await applyPlan(await giteaPlan(ws), opts(lines));
+    assert.ok(r.ok, lines.join("\n"));
+    assert.is(
+      lines[0],
+      "gitea: 0001-RF130-gitea.patch: a new pull request from main: no open pull request touches abra.sh, compose.yml " +
+        "and has a head redfix can use (#1 touches compose.yml but its head branch is in a fork)",
+    );
+    assert.match(
+      lines[1]!,
+      /^gitea: redfix\/rf130-gitea: committed [0-9a-f]{12} on main; pushed to origin; PR #2 opened/,
+    );
+    assert.is(gitea.comments.length, 0);
+  }));
+
 test("--onto <n> and <repo>=<branch>; an unknown PR fails the step; bad values are usage errors", () =>
   withForge(async (ws, gitea, opts) => {
     openPullBranch(ws.remote.gitea, "upgrade-1.22", UPGRADE);
