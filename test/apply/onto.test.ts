@@ -2,7 +2,7 @@
  * `redfix apply --onto`: real bare remotes and the fake Gitea API (gitea-server.ts). An open pull
  * request is a branch pushed to the remote by another clone, listed by the API with its files.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -187,6 +187,40 @@ test("a head that moves between read and push: refused by the lease, read again,
       "the head of #1 (upgrade-1.22) moved (stale info); re-applying on the new head",
     );
     assert.is(gitea.comments.length, 1);
+  }));
+
+test("a head that moves on every push is reported after three tries; nothing of redfix's lands", () =>
+  withForge(async (ws, gitea, opts) => {
+    openPullBranch(ws.remote.gitea, "upgrade-1.22", UPGRADE);
+    addPull(gitea, "upgrade-1.22");
+    // Another pusher wins every race: the hook moves the branch just before git updates it.
+    const hook = join(ws.remote.gitea, "hooks", "pre-receive");
+    writeFileSync(
+      hook,
+      [
+        "#!/bin/sh",
+        "unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "while read old new ref; do",
+        '  [ "$ref" = refs/heads/upgrade-1.22 ] || continue',
+        '  c=$(git commit-tree "$old^{tree}" -p "$old" -m "racing push $(date +%s%N)")',
+        '  git update-ref "$ref" "$c" "$old"',
+        "done",
+        "",
+      ].join("\n"),
+    );
+    chmodSync(hook, 0o755);
+    const lines: string[] = [];
+    const r = await applyPlan(await giteaPlan(ws), opts(lines));
+    assert.not.ok(r.ok);
+    assert.is(r.steps[0]!.onto!.action, "failed");
+    assert.match(
+      lines.join("\n"),
+      /failed onto #1 \(upgrade-1\.22\): the head of #1 \(upgrade-1\.22\) keeps moving/,
+    );
+    assert.is(lines.filter((l) => l.includes("re-applying on the new head")).length, 2);
+    const log = git(ws.remote.gitea, "log", "--format=%s", "refs/heads/upgrade-1.22");
+    assert.not.match(log, "render app.ini", "no commit of redfix's on the branch");
+    assert.is(gitea.comments.length, 0);
   }));
 
 test("a PR that changed the patch's context merges 3-way; one that changed the same line is a conflict: files and hunks, nothing pushed", () =>
