@@ -112,10 +112,12 @@ async function ontoStep(
   reportUrl: string | undefined,
 ): Promise<StepReport | null> {
   const repo = new Repo(step.dir, opts.gitEnv);
-  const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
+  const token = opts.pr === "none" ? undefined : (opts.env ?? process.env)[opts.tokenEnv];
+  // `--pr agit` with a token: the forge API lists the open pull requests and takes the comments.
+  const api = forge ?? (opts.pr === "agit" && token ? await agitForge(repo, opts) : undefined);
   const o: OntoOptions = {
     remote: opts.push!,
-    client: forge && token ? new GiteaClient(forge, token) : null,
+    client: api && token ? new GiteaClient(api, token) : null,
     pr: opts.pr,
     agitDescription: opts.agitDescription,
     dryRun: opts.dryRun,
@@ -385,6 +387,17 @@ function describe(step: PlanStep, r: StepReport, opts: ApplyOptions): string {
     parts.push(`PR #${r.pr.number} ${r.pr.action}${r.pr.url ? ` ${r.pr.url}` : ""}`);
   if (r.pr && r.pr.action === "agit") parts.push(`AGit PR for refs/for/${r.base}, topic ${r.pr.topic}`);
   return `${head} ${parts.join("; ")}`;
+}
+
+async function agitForge(repo: Repo, opts: ApplyOptions): Promise<ForgeRepo | undefined> {
+  const url = await repo.remoteUrl(opts.push!);
+  const forge =
+    url &&
+    forgeRepoFromRemote(url, {
+      ...(opts.forgeUrl ? { forgeUrl: opts.forgeUrl } : {}),
+      ...(opts.forgeOwner ? { owner: opts.forgeOwner } : {}),
+    });
+  return forge || undefined;
 }
 
 /** A remote URL may carry a password or token (`https://user:token@host/...`): never print it. */

@@ -111,7 +111,7 @@ export interface OntoReport {
   stackedPr?: number | null;
   comment?: "posted" | "exists";
   error?: string;
-  /** Conflicts: `<file>: <hunk header>` lines. */
+  /** Conflicts: `<file> <hunk header>` lines. */
   conflicts?: string[];
 }
 
@@ -580,6 +580,8 @@ async function stack(
       await pushStackAgit(repo, opts, branch, pull.head, step.pr.title, body);
       report.action = "stacked";
       report.stackedPr = null;
+      // With a token the forge's API is at hand: the link is a comment, as for a stacked API PR.
+      report.comment = await commentOnto(step, pull, commit!, opts, "stacked", null, branch);
       return report;
     }
     await pushPlain(repo, opts.remote, ref);
@@ -651,7 +653,8 @@ async function commentOnto(
   commit: string,
   opts: OntoOptions,
   how: "direct" | "stacked",
-  stackedPr?: number,
+  stackedPr?: number | null,
+  topic?: string,
 ): Promise<"posted" | "exists" | undefined> {
   if (!opts.client || pull.number === 0) return undefined;
   const marker = `<!-- redfix:${how} ${step.patches.map((p) => p.relPath).join(" ")} -->`;
@@ -659,7 +662,9 @@ async function commentOnto(
   const lines = [
     how === "direct"
       ? `redfix pushed ${commit.slice(0, 12)} onto this pull request: ${step.pr.title}`
-      : `redfix opened #${stackedPr} on top of this pull request (base ${pull.head}): ${step.pr.title}`,
+      : stackedPr
+        ? `redfix opened #${stackedPr} on top of this pull request (base ${pull.head}): ${step.pr.title}`
+        : `redfix opened an AGit pull request (topic ${topic}) on top of this pull request (base ${pull.head}): ${step.pr.title}`,
     "",
     ...(fixes.length ? ["It fixes:", ...fixes] : []),
   ];

@@ -13,6 +13,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { applyPlan } from "../../apply/apply.js";
 import { buildPlan } from "../../apply/plan.js";
+import { startGitea } from "./gitea-server.js";
 import { FIXTURES, GIT_ENV, applyOptions, git, makeWorkspace, show, snapshot } from "./support.js";
 import type { Workspace } from "./support.js";
 
@@ -153,6 +154,62 @@ test("AGit remote, protected head branch: a stacked AGit PR to refs/for/<head-br
     assert.is(snapshot(ws.remote.gitea), before, "nothing pushed twice");
     assert.is(JSON.parse(readFileSync(join(ws.remote.gitea, "agit-pulls.json"), "utf8")).length, 1);
   } finally {
+    ws.cleanup();
+  }
+});
+
+test("AGit with a token: the API lists the open PRs and the stacked AGit PR is linked by one comment", async () => {
+  if (!python) {
+    console.log("  (skipped: python3 is not installed; the proc-receive hook is a Python script)");
+    return;
+  }
+  const ws = makeWorkspace();
+  const gitea = await startGitea("tok", { "coop-cloud/gitea": ws.remote.gitea });
+  try {
+    serveAgit(ws.remote.gitea);
+    const head = branchPull(ws, "upgrade-1.22");
+    gitea.pulls.push({
+      number: 1,
+      owner: "coop-cloud",
+      repo: "gitea",
+      head: "upgrade-1.22",
+      base: "main",
+      title: "Upgrade",
+      body: "",
+      state: "open",
+    });
+    gitea.canPush = false;
+    const opts = (lines: string[]) => ({
+      ...agit(lines),
+      forgeUrl: gitea.url,
+      forgeOwner: "coop-cloud",
+      env: { REDFIX_GITEA_TOKEN: "tok" },
+    });
+    const lines: string[] = [];
+    const r = await applyPlan(await plan(ws), opts(lines));
+    assert.ok(r.ok, lines.join("\n"));
+    assert.match(lines[0]!, "stacked on #1 (upgrade-1.22): redfix/rf130-gitea-on-1");
+    assert.match(
+      lines[0]!,
+      "AGit PR for refs/for/upgrade-1.22 (#1 touches compose.yml); comment posted on #1",
+    );
+    assert.is(git(ws.remote.gitea, "rev-parse", "refs/heads/upgrade-1.22"), head);
+    assert.is(gitea.comments.length, 1);
+    assert.match(
+      gitea.comments[0]!.body,
+      "redfix opened an AGit pull request (topic redfix/rf130-gitea-on-1) on top of this pull request (base upgrade-1.22)",
+    );
+    assert.ok(
+      gitea.requests.some((q) => q.path.startsWith("/api/v1/repos/coop-cloud/gitea/pulls?state=open")),
+    );
+
+    const before = snapshot(ws.remote.gitea);
+    const second = await applyPlan(await plan(ws), opts([]));
+    assert.ok(second.ok);
+    assert.is(snapshot(ws.remote.gitea), before);
+    assert.is(gitea.comments.length, 1);
+  } finally {
+    await gitea.close();
     ws.cleanup();
   }
 });
