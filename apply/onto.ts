@@ -110,6 +110,8 @@ export interface OntoReport {
   branch?: string;
   stackedPr?: number | null;
   comment?: "posted" | "exists";
+  /** Something was pushed (a later failure, e.g. of the comment, does not undo it). */
+  pushed?: boolean;
   error?: string;
   /** Conflicts: `<file> <hunk header>` lines. */
   conflicts?: string[];
@@ -338,6 +340,7 @@ export async function applyOnto(
         if (outcome.result === "pushed") {
           report.action = "pushed-onto";
           report.commit = commit;
+          report.pushed = true;
           report.comment = await commentOnto(step, pull, commit, opts, "direct");
           return report;
         }
@@ -372,6 +375,7 @@ export async function applyOnto(
     report.action = "failed";
     report.error =
       e instanceof StepFailure || e instanceof ForgeError || e instanceof GitError ? e.message : String(e);
+    if (report.pushed) report.error += `; ${report.commit?.slice(0, 12)} was pushed and is kept`;
     return report;
   }
 }
@@ -576,19 +580,20 @@ async function stack(
   report.commit = commit;
   const body = `${step.pr.body.trimEnd()}\n\nStacked on #${pull.number}${pull.url ? ` (${pull.url})` : ""} (${why}): its base is ${pull.head}.\n`;
   try {
-    if (opts.pr === "agit") {
-      await pushStackAgit(repo, opts, branch, pull.head, step.pr.title, body);
-      report.action = "stacked";
-      report.stackedPr = null;
-      // With a token the forge's API is at hand: the link is a comment, as for a stacked API PR.
-      report.comment = await commentOnto(step, pull, commit!, opts, "stacked", null, branch);
-      return report;
-    }
-    await pushPlain(repo, opts.remote, ref);
+    if (opts.pr === "agit") await pushStackAgit(repo, opts, branch, pull.head, step.pr.title, body);
+    else await pushPlain(repo, opts.remote, ref);
   } catch (e) {
     const now = await repo.resolve(ref);
     if (now !== local) await repo.updateRef(ref, local, now);
     throw e;
+  }
+  report.pushed = true;
+  if (opts.pr === "agit") {
+    report.action = "stacked";
+    report.stackedPr = null;
+    // With a token the forge's API is at hand: the link is a comment, as for a stacked API PR.
+    report.comment = await commentOnto(step, pull, commit!, opts, "stacked", null, branch);
+    return report;
   }
   const pr = await ensurePullRequest(opts.client!, {
     head: branch,

@@ -55,6 +55,8 @@ export interface FakeGitea {
   comments: StoredComment[];
   /** The token's `permissions.push` on head repositories. */
   canPush: boolean;
+  /** Answer comment creation with 403 (issueCreateComment's documented refusal). */
+  forbidComments: boolean;
   /** Called after a files answer is sent (a test moves a head between read and push). */
   onFiles: ((index: number) => void) | null;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startGitea(token: string, repos: Record<string, string>): 
     reject422: null,
     comments: [],
     canPush: true,
+    forbidComments: false,
     onFiles: null,
     close: async () => {},
   };
@@ -256,6 +259,7 @@ function comments(
   if (req.method === "GET") return send(200, mine.map(view));
   if (req.method === "POST") {
     const b = (body ?? {}) as { body?: unknown };
+    if (state.forbidComments) return error(403, "user should have permission to write issue");
     if (typeof b.body !== "string" || b.body === "") return error(422, "[Body]: Required");
     const comment: StoredComment = { id: state.comments.length + 1, owner, repo, issue, body: b.body };
     state.comments.push(comment);

@@ -189,6 +189,20 @@ test("a head that moves between read and push: refused by the lease, read again,
     assert.is(gitea.comments.length, 1);
   }));
 
+test("a comment the forge refuses fails the step, and says the pushed commit is kept", () =>
+  withForge(async (ws, gitea, opts) => {
+    openPullBranch(ws.remote.gitea, "upgrade-1.22", UPGRADE);
+    addPull(gitea, "upgrade-1.22");
+    gitea.forbidComments = true;
+    const lines: string[] = [];
+    const r = await applyPlan(await giteaPlan(ws), opts(lines));
+    assert.not.ok(r.ok);
+    const tip = git(ws.remote.gitea, "rev-parse", "refs/heads/upgrade-1.22");
+    assert.match(lines[0]!, "failed onto #1 (upgrade-1.22): cannot comment on #1 in coop-cloud/gitea");
+    assert.match(lines[0]!, "HTTP 403: user should have permission to write issue");
+    assert.match(lines[0]!, `; ${tip.slice(0, 12)} was pushed and is kept`);
+  }));
+
 test("a head that moves on every push is reported after three tries; nothing of redfix's lands", () =>
   withForge(async (ws, gitea, opts) => {
     openPullBranch(ws.remote.gitea, "upgrade-1.22", UPGRADE);
