@@ -3,9 +3,9 @@
  * of a new branch from the base.
  *
  * - The head branch is in the same repository and may be pushed to: a commit on it, pushed without
- *   force. The push carries a lease on the head commit that was read, and the commit is a child of
- *   that commit, so it is a fast-forward or nothing: when the head moved meanwhile the push is
- *   refused, the head is read again and the patch re-applied on it (a few times, then reported).
+ *   force. The commit is a child of the head commit that was read, so the push is a fast-forward or
+ *   nothing: when the head moved meanwhile the push is refused, the head is read again and the patch
+ *   re-applied on it (a few times, then reported).
  * - Otherwise (no push permission, or the push refused for another reason): a stacked pull request,
  *   a new branch on the head whose base is the head branch (AGit: a push to `refs/for/<head-branch>`),
  *   linked from a comment on the original pull request.
@@ -508,9 +508,9 @@ async function failingHunks(repo: Repo, commit: string, patch: string, only: str
 type PushResult = { result: "pushed" } | { result: "moved" | "refused"; reason: string };
 
 /**
- * Pushes `commit` to the head branch, with a lease on `expected` (the head the commit was made on):
- * the commit's parent is `expected`, so the push is a fast-forward when the lease holds and is
- * refused when it does not. Never a `+` refspec, never `--force`.
+ * Pushes `commit` to the head branch. Its parent is `expected` (the head the commit was made on), so a
+ * plain push is a fast-forward while the head is still there and is refused once it moved. No force of
+ * any kind: not `--force`, not `--force-with-lease`, not a `+` refspec.
  */
 async function pushOnto(
   repo: Repo,
@@ -522,14 +522,7 @@ async function pushOnto(
   const parent = await repo.ok(["rev-parse", `${commit}^`]);
   if (parent !== expected) throw new StepFailure(`internal: ${commit} is not a child of ${expected}`);
   const dst = `refs/heads/${branch}`;
-  const args = [
-    "push",
-    "--porcelain",
-    `--force-with-lease=${dst}:${expected}`,
-    "--",
-    remote,
-    `${commit}:${dst}`,
-  ];
+  const args = ["push", "--porcelain", "--", remote, `${commit}:${dst}`];
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
   const outcome = parsePushPorcelain(r.stdout, dst);
   if (r.exitCode === 0 && outcome && outcome.flag !== "!") return { result: "pushed" };
