@@ -18,6 +18,14 @@ export interface RunRoots {
   harness: string | null;
 }
 
+export interface RunDetails {
+  roots: { name: string; path: string; commit: string | null }[];
+  profile: string | null;
+  rules: string[];
+  /** Only when run.json carries one: a report without a date is the same bytes on every run. */
+  date: string | null;
+}
+
 export interface RunInputs {
   runDir: string;
   version: string;
@@ -25,6 +33,8 @@ export interface RunInputs {
   roots: RunRoots;
   repos: Map<string, { kind: string; path: string }>;
   rules: Map<string, RuleDocs>;
+  /** What run.json says about the run, for the report's run details. */
+  details: RunDetails;
   /** Problems with the run directory as a whole, shown at the top of the report. */
   notes: string[];
 }
@@ -52,11 +62,19 @@ export async function readRunInputs(
 
   const roots: RunRoots = { recipes: null, harness: null };
   const repos = new Map<string, { kind: string; path: string }>();
+  const details: RunDetails = { roots: [], profile: null, rules: [], date: null };
   const run = await readJson(join(dir, "run.json"));
   if ("problem" in run)
     notes.push(`run.json: ${run.problem}; evidence excerpts and git apply commands are missing`);
   else {
-    const info = run.value as { roots?: Record<string, unknown>; repos?: unknown };
+    const info = run.value as {
+      roots?: Record<string, unknown>;
+      repos?: unknown;
+      rules?: unknown;
+      profile?: unknown;
+      date?: unknown;
+      commits?: Record<string, unknown>;
+    };
     // Roots are absolute when redfix writes them; a relative root is taken from the run directory.
     for (const name of ["recipes", "harness"] as const) {
       const r = info.roots?.[name];
@@ -66,11 +84,62 @@ export async function readRunInputs(
       for (const r of info.repos as { name?: unknown; kind?: unknown; path?: unknown }[])
         if (typeof r?.name === "string" && typeof r.path === "string")
           repos.set(r.name, { kind: String(r.kind ?? ""), path: resolve(dir, r.path) });
+    for (const name of ["recipes", "harness"] as const) {
+      const path = roots[name];
+      if (!path) continue;
+      const written = info.commits?.[name];
+      const commit = typeof written === "string" ? written : await gitHead(path);
+      details.roots.push({ name, path, commit });
+    }
+    if (Array.isArray(info.rules))
+      details.rules = info.rules.filter((r): r is string => typeof r === "string");
+    if (typeof info.profile === "string") details.profile = info.profile;
+    if (typeof info.date === "string") details.date = info.date;
   }
 
   const rules = await sarifRules(join(dir, "redfix.sarif"));
   for (const [id, docs] of Object.entries(extraRules)) rules.set(id, { ...rules.get(id), ...docs });
-  return { runDir: dir, version, findings, roots, repos, rules, notes };
+  return { runDir: dir, version, findings, roots, repos, rules, details, notes };
+}
+
+/**
+ * The commit checked out in `dir` when it is a git work tree, read from the files under .git without
+ * running git; null when it is not one or the commit cannot be read. A folder of recipe repositories
+ * is not a work tree itself, and a repository around it is not the one analyzed: only `dir` counts.
+ */
+export async function gitHead(dir: string): Promise<string | null> {
+  const dotGit = join(dir, ".git");
+  const text = await readFile(join(dotGit, "HEAD"), "utf8").catch(() => null);
+  if (text !== null) return resolveHead(dotGit, text);
+  // A linked worktree or a submodule: .git is a file naming the real folder.
+  const link = await readFile(dotGit, "utf8").catch(() => null);
+  const m = link ? /^gitdir: (.+)$/m.exec(link) : null;
+  if (!m) return null;
+  const gitDir = resolve(dir, m[1]!.trim());
+  const head = await readFile(join(gitDir, "HEAD"), "utf8").catch(() => null);
+  return head === null ? null : resolveHead(gitDir, head);
+}
+
+async function resolveHead(gitDir: string, head: string): Promise<string | null> {
+  const line = head.trim();
+  if (/^[0-9a-f]{40,64}$/.test(line)) return line;
+  const ref = /^ref: (refs\/[^\s]+)$/.exec(line)?.[1];
+  if (!ref || ref.split("/").includes("..")) return null;
+  // A linked worktree keeps its HEAD apart but shares refs with the main repository.
+  const common = await readFile(join(gitDir, "commondir"), "utf8").then(
+    (c) => resolve(gitDir, c.trim()),
+    () => gitDir,
+  );
+  for (const base of [gitDir, common]) {
+    const sha = await readFile(join(base, ref), "utf8").catch(() => null);
+    if (sha && /^[0-9a-f]{40,64}$/.test(sha.trim())) return sha.trim();
+  }
+  const packed = await readFile(join(common, "packed-refs"), "utf8").catch(() => "");
+  for (const l of packed.split("\n")) {
+    const [sha, name] = l.split(" ");
+    if (name === ref && sha && /^[0-9a-f]{40,64}$/.test(sha)) return sha;
+  }
+  return null;
 }
 
 /** redfix.sarif carries every rule's docs (`help.markdown`): the run directory documents itself. */

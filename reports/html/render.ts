@@ -59,14 +59,13 @@ function templates(): Templates {
   for (const f of readdirSync(dir).sort())
     if (f.endsWith(".hbs") && f !== "report.hbs")
       hbs.registerPartial(f.slice(0, -4), readFileSync(join(dir, f), "utf8"));
-  const diffCss = readFileSync(
-    join(PACKAGE_ROOT, "node_modules", "diff2html", "bundles", "css", "diff2html.min.css"),
-    "utf8",
-  );
   const asset = (f: string) => readFileSync(join(dir, f), "utf8");
+  // Diffs are drawn by report.js from the patch text, so no diff library's stylesheet is inlined.
   // review.css/review.js: the per-patch decisions (decision.hbs), kept apart from the report's own.
-  const style = `${diffCss}\n${asset("report.css")}\n${asset("review.css")}`;
-  const script = `${asset("report.js")}\n${asset("review.js")}`;
+  const style = `${asset("report.css")}
+${asset("review.css")}`;
+  const script = `${asset("report.js")}
+${asset("review.js")}`;
   // The assets are written raw into <style> and <script>: they must not be able to close them.
   if (/<\/style/i.test(style) || /<\/script/i.test(script) || /<!--/.test(script))
     throw new Error("templates/report: an inline asset contains a closing tag");

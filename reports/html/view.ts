@@ -3,7 +3,7 @@
  * out text. Strings stay raw; Handlebars escapes them when they are written.
  */
 import { readFile } from "node:fs/promises";
-import { html as diffHtml } from "diff2html";
+import { relative } from "node:path";
 import type { Finding, RootName, Severity } from "../../core/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
 import type { RunInputs } from "./inputs.js";
@@ -17,8 +17,9 @@ export interface FixView {
   repo: string;
   patch: string;
   patchHref: string | null;
-  /** diff2html markup, built from the patch text it escapes itself. */
-  diffHtml: string | null;
+  /** The patch text, shown as it is and drawn as a diff by the page's script when the finding opens. */
+  patchText: string | null;
+  /** Run from the run directory: its paths are relative to it, so the report survives a move. */
   applyCommand: string | null;
   /** Element id of the command, for the copy button. */
   applyId: string;
@@ -31,10 +32,8 @@ export interface FindingView {
   id: string;
   anchor: string;
   rule: string;
-  ruleName: string | null;
-  ruleDescription: string | null;
-  ruleDocsHtml: string | null;
-  ruleHref: string | null;
+  /** The rule's entry in the report's rule section, where its docs are written once. */
+  ruleAnchor: string;
   severity: Severity;
   recipe: string;
   target: string;
@@ -44,8 +43,12 @@ export interface FindingView {
   suppressed: string | null;
   related: { anchor: string; label: string }[];
   excerpts: Excerpt[];
+  /** Evidence past the excerpt limit: named with its place, not quoted. */
+  moreEvidence: { location: string; note: string }[];
   fix: FixView | null;
   verification: VerificationView;
+  /** A verdict, or a note about the verify record: the verification section is shown. */
+  verified: boolean;
 }
 
 export interface BoardRow {
@@ -62,7 +65,28 @@ export interface BoardRow {
     repo: string;
     target: string;
   }[];
+  /** Verified findings only: an unverified one is counted in `unverified`. */
   verdicts: { rule: string; anchor: string; verdictLabel: string; verdictClass: string; counts: string }[];
+  unverified: number;
+}
+
+/** A rule that has findings in this run, with its docs: written once, linked from each finding. */
+export interface RuleView {
+  id: string;
+  anchor: string;
+  name: string | null;
+  description: string | null;
+  docsHtml: string | null;
+  href: string | null;
+  count: number;
+}
+
+export interface RunDetailsView {
+  version: string;
+  roots: { name: string; path: string; commit: string | null }[];
+  profile: string | null;
+  rules: string[];
+  date: string | null;
 }
 
 export interface FilterView {
@@ -79,6 +103,8 @@ export interface ReportView {
   filters: FilterView[];
   board: BoardRow[];
   findings: FindingView[];
+  rules: RuleView[];
+  run: RunDetailsView;
 }
 
 const SEVERITIES: Severity[] = ["error", "warning", "info"];
@@ -104,20 +130,47 @@ export async function buildView(input: RunInputs): Promise<ReportView> {
     filters: filters(findings),
     board: board(findings, analyzed),
     findings,
+    rules: ruleViews(input, findings),
+    run: {
+      version: input.version,
+      roots: input.details.roots,
+      profile: input.details.profile,
+      rules: input.details.rules,
+      date: input.details.date,
+    },
   };
 }
 
+function ruleViews(input: RunInputs, findings: FindingView[]): RuleView[] {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1);
+  return sorted([...counts.keys()]).map((id) => {
+    const rule = input.rules.get(id);
+    return {
+      id,
+      anchor: ruleAnchor(id),
+      name: rule?.name ?? null,
+      description: rule?.description ?? null,
+      docsHtml: rule?.docs ? markdownToHtml(rule.docs) : null,
+      href: externalHref(rule?.url),
+      count: counts.get(id)!,
+    };
+  });
+}
+
+function ruleAnchor(id: string): string {
+  return `rule-${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
 async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding): Promise<FindingView> {
-  const rule = input.rules.get(f.rule);
   const root = rootOf(f);
+  const { excerpts, more } = await evidence(reader, f);
+  const verification = await verificationView(input.runDir, f.id, f.verification);
   return {
     id: f.id,
     anchor: `finding-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     rule: f.rule,
-    ruleName: rule?.name ?? null,
-    ruleDescription: rule?.description ?? null,
-    ruleDocsHtml: rule?.docs ? markdownToHtml(rule.docs) : null,
-    ruleHref: externalHref(rule?.url),
+    ruleAnchor: ruleAnchor(f.rule),
     severity: f.severity,
     recipe: f.recipe,
     target: f.target,
@@ -126,9 +179,11 @@ async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding):
     message: f.message,
     suppressed: f.suppressed ? `${f.suppressed.kind}: ${f.suppressed.reason}` : null,
     related: [],
-    excerpts: await excerpts(reader, f),
+    excerpts,
+    moreEvidence: more,
     fix: f.fix ? await fixView(input, f) : null,
-    verification: await verificationView(input.runDir, f.id, f.verification),
+    verification,
+    verified: verification.verdict !== "unverified" || verification.note !== null,
   };
 }
 
@@ -137,8 +192,17 @@ function rootOf(f: Finding): RootName {
   return f.root ?? (f.target === "harness" ? "harness" : "recipes");
 }
 
+/**
+ * Beyond this many files a finding's evidence is listed, not quoted: RF120 names every recipe on a
+ * shared network, and quoting each of them in each finding made the report grow with their square.
+ */
+export const MAX_EXCERPT_FILES = 3;
+
 /** The reported location first, then each evidence item that is not that same place. */
-async function excerpts(reader: ExcerptReader, f: Finding): Promise<Excerpt[]> {
+async function evidence(
+  reader: ExcerptReader,
+  f: Finding,
+): Promise<{ excerpts: Excerpt[]; more: { location: string; note: string }[] }> {
   const reqs: ExcerptRequest[] = [
     { root: rootOf(f), file: f.file, line: f.line, endLine: f.endLine ?? f.line, note: "reported here" },
   ];
@@ -154,7 +218,16 @@ async function excerpts(reader: ExcerptReader, f: Finding): Promise<Excerpt[]> {
     if (req.root === same.root && req.file === same.file && req.line === same.line) same.note = req.note;
     else reqs.push(req);
   }
-  return reader.excerpts(reqs);
+  const files: string[] = [];
+  const quoted: ExcerptRequest[] = [];
+  const more: { location: string; note: string }[] = [];
+  for (const r of reqs) {
+    const key = `${r.root}\0${r.file}`;
+    if (!files.includes(key) && files.length < MAX_EXCERPT_FILES) files.push(key);
+    if (files.includes(key)) quoted.push(r);
+    else more.push({ location: `${r.root}: ${r.file}:${r.line}`, note: r.note });
+  }
+  return { excerpts: await reader.excerpts(quoted), more };
 }
 
 async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
@@ -164,7 +237,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     repo: fix.repo,
     patch: fix.patch,
     patchHref: runDirHref(fix.patch),
-    diffHtml: null,
+    patchText: null,
     applyCommand: null,
     applyId: `apply-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     note: null,
@@ -188,26 +261,30 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   if (size > MAX_DIFF_LINES)
     return {
       ...view,
-      ...applyCommand(input, fix.repo, path),
+      ...applyCommand(input, fix.repo, fix.patch),
       note: `a patch of ${size} lines: open the file`,
     };
-  // diff2html names a file's block by a hash of its path: two findings patching compose.yml would share an id.
-  const prefix = `${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}-`;
-  view.diffHtml = diffHtml(text, {
-    drawFileList: false,
-    outputFormat: "line-by-line",
-    matching: "lines",
-  }).replaceAll('id="d2h-', `id="${prefix}d2h-`);
+  // The text only: the page draws the diff when the finding is opened (diff2html's markup was ten
+  // times the patch, and most of a catalogue report's bytes).
+  view.patchText = text;
   if (text.trim() === "") view.note = "the patch is empty";
-  return { ...view, ...applyCommand(input, fix.repo, path) };
+  return { ...view, ...applyCommand(input, fix.repo, fix.patch) };
 }
 
 /** Beyond this a diff is a page of its own; the report links to the patch instead. */
 const MAX_DIFF_LINES = 5000;
 
+/**
+ * `git -C <repo> apply < <patch>`, both relative to the run directory: the shell opens the patch
+ * before git changes directory, and the command still works when the run directory and the
+ * recipes move together (CI artifacts, another machine).
+ */
 function applyCommand(input: RunInputs, repoName: string, patch: string): Partial<FixView> {
   const repo = input.repos.get(repoName);
-  if (repo) return { applyCommand: `cd ${shellQuote(repo.path)} && git apply ${shellQuote(patch)}` };
+  if (repo) {
+    const dir = relative(input.runDir, repo.path) || ".";
+    return { applyCommand: `git -C ${shellQuote(dir)} apply < ${shellQuote(patch)}` };
+  }
   return { note: `run.json does not list the repo ${repoName}, so there is no git apply command` };
 }
 
@@ -249,7 +326,11 @@ function filters(findings: FindingView[]): FilterView[] {
 
 function board(findings: FindingView[], analyzed: string[]): BoardRow[] {
   const byRecipe = new Map<string, FindingView[]>(analyzed.map((r) => [r, []]));
-  for (const f of findings) byRecipe.set(f.recipe, [...(byRecipe.get(f.recipe) ?? []), f]);
+  for (const f of findings) {
+    const list = byRecipe.get(f.recipe);
+    if (list) list.push(f);
+    else byRecipe.set(f.recipe, [f]);
+  }
   return sorted([...byRecipe.keys()]).map((recipe) => {
     const mine = byRecipe.get(recipe)!;
     return {
@@ -272,13 +353,16 @@ function board(findings: FindingView[], analyzed: string[]): BoardRow[] {
             ]
           : [],
       ),
-      verdicts: mine.map((f) => ({
-        rule: f.rule,
-        anchor: f.anchor,
-        verdictLabel: f.verification.verdictLabel,
-        verdictClass: f.verification.verdictClass,
-        counts: f.verification.counts,
-      })),
+      verdicts: mine
+        .filter((f) => f.verification.verdict !== "unverified")
+        .map((f) => ({
+          rule: f.rule,
+          anchor: f.anchor,
+          verdictLabel: f.verification.verdictLabel,
+          verdictClass: f.verification.verdictClass,
+          counts: f.verification.counts,
+        })),
+      unverified: mine.filter((f) => f.verification.verdict === "unverified").length,
     };
   });
 }

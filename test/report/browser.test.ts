@@ -74,7 +74,7 @@ async function visibleFindings(): Promise<string[]> {
   return out;
 }
 
-it("shows the board's six recipe rows and a rendered diff", async () => {
+it("shows the board's six recipe rows; a finding opens to a diff drawn from its patch", async () => {
   assert.equal(await visibleRecipes(), [
     "bluesky-pds",
     "discourse",
@@ -83,11 +83,29 @@ it("shows the board's six recipe rows and a rendered diff", async () => {
     "mattermost-lts",
     "mumble",
   ]);
-  const diff = page.locator("#finding-9c1e0d2b7a4f3e61 .d2h-file-wrapper").first();
+  // Findings start collapsed: the patch is not drawn until its finding opens.
+  const finding = page.locator("#finding-9c1e0d2b7a4f3e61");
+  assert.not.ok(await finding.locator("pre.patch").isVisible());
+  assert.is(await page.locator("pre.diff-view").count(), 0);
+  await finding.locator("> details > summary").click();
+  const diff = finding.locator("pre.patch.diff-view").first();
+  await diff.waitFor();
   await diff.scrollIntoViewIfNeeded();
-  assert.ok(await diff.isVisible());
   const box = await diff.boundingBox();
-  assert.ok(box && box.height > 100, "the diff has a real height: diff2html's stylesheet applied");
+  assert.ok(box && box.height > 100, "the diff has a real height");
+  const added = finding.locator("pre.diff-view .d-add");
+  assert.ok((await added.count()) > 0, "added lines are marked");
+  const first = (await added.first().textContent())!;
+  assert.match(first, /^\d*\+/, first);
+  // The drawn diff holds the patch's own lines: the same text, one row per line.
+  const rows = await finding.locator("pre.diff-view > span").count();
+  const patchLines = readFileSync(
+    join(run.dir, "patches/mattermost-lts/0001-RF110-mattermost-lts.patch"),
+    "utf8",
+  )
+    .trimEnd()
+    .split("\n").length;
+  assert.is(rows, patchLines);
   // The inline script ran (CSP allowed its hash): it reveals the filters.
   assert.ok(await page.locator("#filters").isVisible());
 });
@@ -135,6 +153,7 @@ it("is usable from the keyboard: the skip link first, filters reachable, focus v
 });
 
 it("copies the git apply command", async () => {
+  await page.locator("#finding-c48f1a6e2d907b3c > details > summary").click();
   const button = page.locator("#finding-c48f1a6e2d907b3c button.copy");
   assert.ok(await button.isVisible());
   await button.click();
@@ -156,8 +175,37 @@ it("prints without filters and with every log expanded", async () => {
   await page.click('#filters button[type="reset"]');
 });
 
+it("filters are kept in the URL hash, and a filtered link opens filtered", async () => {
+  await page.selectOption('select[name="rule"]', "RF110");
+  await page.selectOption('select[name="severity"]', "error");
+  const hash = (await page.evaluate("location.hash")) as string;
+  assert.is(hash, "#filter:rule=RF110&severity=error");
+  const other = await browser.context.newPage();
+  await other.goto(url + hash);
+  assert.is(await other.locator('select[name="rule"]').inputValue(), "RF110");
+  assert.is(await other.locator("#shown").textContent(), "Showing 1 of 8 findings in 1 of 6 recipes");
+  await other.close();
+  await page.click('#filters button[type="reset"]');
+  await page.waitForSelector(".filtered-out", { state: "detached" });
+  assert.is(await page.evaluate("location.hash"), "");
+});
+
+it("a link to a finding opens it; the sticky bar stays on screen and leads back to the summary", async () => {
+  await page.click('#board a[href="#finding-5b2e7f10c4d9a832"]');
+  assert.ok(await page.evaluate('document.querySelector("#finding-5b2e7f10c4d9a832 > details").open'));
+  const bar = page.locator("nav.bar");
+  const box = await bar.boundingBox();
+  assert.ok(box && box.y >= 0 && box.y < 5, `the bar is at the top of the viewport (y ${box?.y})`);
+  await bar.locator('a[href="#summary"]').click();
+  const top = await page.locator("#summary").boundingBox();
+  assert.ok(top && Math.abs(top.y) < 50, `back at the summary (y ${top?.y})`);
+});
+
 it("reads on a narrow screen: board rows become cards, nothing widens the page", async () => {
-  await page.setViewportSize({ width: 380, height: 800 });
+  await page.setViewportSize({ width: 400, height: 800 });
+  // Every finding open, its diff drawn: still no horizontal scrolling.
+  await page.evaluate('for (const d of document.querySelectorAll("details")) d.open = true');
+  await page.waitForSelector("pre.patch:not(.diff-view)", { state: "detached" });
   const display = await page.evaluate(
     `getComputedStyle(document.querySelector('#board tr[data-recipe="gitea"]')).display`,
   );

@@ -148,8 +148,8 @@ test("the Content-Security-Policy allows exactly the inline style and script, by
   assert.match(csp, `style-src ${hash(style)}`);
   assert.match(csp, `script-src ${hash(script)}`);
   assert.not.match(csp, /unsafe|https?:|\*/);
-  // The diff2html stylesheet is inlined, not linked.
-  assert.match(style, ".d2h-file-wrapper");
+  // The report's own diff styles are inlined (report.js draws the diffs), nothing is linked.
+  assert.match(style, "pre.diff-view .d-add");
   assert.not.match(html, /<link\b/i);
 });
 
@@ -167,39 +167,50 @@ test("evidence excerpts show real lines with numbers, the evidence lines highlig
   const file = readFileSync(join(run.workspace, "recipes/mattermost-lts/compose.yml"), "utf8").split("\n");
   // Lines 28, 32 and 33 are evidence; they are close, so one excerpt from 25 to 36 holds them.
   const excerpt = /<pre class="code"[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(a)![1]!;
-  const lines = [...excerpt.matchAll(/<(mark|span) class="ln"><span class="n">(\d+)<\/span>(.*?)<\/\1>/g)];
+  // One line per text line: its number in <i>, a highlighted line wrapped in <mark>.
+  const lines = [...excerpt.matchAll(/^(<mark>)?<i>(\d+)<\/i>(.*?)(?:<\/mark>)?$/gm)];
   assert.equal(
     lines.map((l) => Number(l[2])),
     [25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36],
   );
   for (const l of lines) {
     assert.is(unescapeHtml(l[3]!), file[Number(l[2]) - 1], `line ${l[2]}`);
-    assert.is(l[1] === "mark", [28, 32, 33].includes(Number(l[2])), `highlight of line ${l[2]}`);
+    assert.is(l[1] === "<mark>", [28, 32, 33].includes(Number(l[2])), `highlight of line ${l[2]}`);
   }
   assert.match(a, '<span class="at">line 33</span> the rm post-hook');
 });
 
-test("a missing evidence file and a line past the end are notes, not failures", () => {
+test("a missing evidence file is a note; evidence past the third file is listed, not quoted", () => {
   const keycloak = article(idOf("keycloak", "RF201"));
-  assert.match(keycloak, "runner/harness/ops.py: the file does not exist (any more)");
   assert.match(
     keycloak,
-    '<span class="n">4</span>    &quot;keycloak&quot;: &quot;warm-keycloak.ci.commoninternet.net&quot;,</mark>',
+    "<mark><i>4</i>    &quot;keycloak&quot;: &quot;warm-keycloak.ci.commoninternet.net&quot;,</mark>",
   );
+  // Its fourth file (a missing one) is named with its line and note, without an excerpt.
+  assert.is(keycloak.match(/<figure class="excerpt">/g)?.length, 3);
+  assert.match(
+    keycloak,
+    /<ul class="more-evidence">\n<li><code>harness: runner\/harness\/ops.py:12<\/code> /,
+  );
+  const bluesky = article(idOf("bluesky-pds", "RF002"));
+  assert.match(bluesky, "the file does not exist (any more)");
 });
 
-test("each patch is rendered as a diff, with unique element ids", () => {
+test("each patch is in the page as its text, escaped, once; the page draws the diff", () => {
   for (const f of doc.findings.filter((x) => x.fix)) {
     const a = article(f.id);
     const patch = readFileSync(join(run.dir, f.fix!.patch), "utf8");
-    const files = patch.match(/^diff --git /gm)!.length;
-    assert.is(a.match(/class="d2h-file-wrapper"/g)?.length, files, f.fix!.patch);
+    const text = /<pre class="patch" tabindex="0">([\s\S]*?)<\/pre>/.exec(a);
+    assert.ok(text, f.fix!.patch);
+    assert.ok(unescapeHtml(text[1]!) === patch, `${f.fix!.patch} differs from its file`);
     assert.match(a, `href="${f.fix!.patch}"`);
   }
   assert.match(
     article(idOf("mattermost-lts", "RF110")),
-    /<td class="d2h-ins[\s\S]{0,400}backupbot.restore.post-hook: &quot;&#x2F;pg_backup.sh restore&quot;/,
+    "\n+        backupbot.restore.post-hook: &quot;/pg_backup.sh restore&quot;",
   );
+  // No diff library markup: the diff is drawn from the text (browser.test.ts checks it).
+  assert.not.match(html, "d2h-");
   const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
   assert.is(new Set(ids).size, ids.length, "duplicate ids");
 });
@@ -211,13 +222,16 @@ test("the copyable git apply commands apply the patches in their repos", async (
   assert.is(commands.length, doc.findings.filter((f) => f.fix).length);
   const repos = new Set<string>();
   for (const c of commands) {
-    const m = /^cd (\S+) && git apply (\S+)$/.exec(c);
+    // Both paths relative to the run directory, so the command survives moving the run and the recipes.
+    const m = /^git -C (\.\.\/\S+) apply < (patches\/\S+)$/.exec(c);
     assert.ok(m, c);
-    if (!repos.has(m[1]!)) await execa("git", ["init", "-q"], { cwd: m[1]! });
-    repos.add(m[1]!);
+    const repo = join(run.dir, m[1]!);
+    if (!repos.has(repo)) await execa("git", ["init", "-q"], { cwd: repo });
+    repos.add(repo);
   }
-  // The shell command exactly as a maintainer pastes it; cc-ci's two patches apply in series order.
-  for (const c of commands.sort()) await execa("sh", ["-c", c]);
+  // The shell command exactly as a maintainer pastes it, in the run directory; cc-ci's two patches
+  // apply in series order.
+  for (const c of commands.sort()) await execa("sh", ["-c", c], { cwd: run.dir });
   const canonical = readFileSync(join(run.workspace, "cc-ci/runner/harness/canonical.py"), "utf8");
   assert.match(canonical, "warm-canon-");
   assert.match(readFileSync(join(run.workspace, "recipes/mattermost-lts/pg_backup.sh"), "utf8"), "pg_dump");
@@ -242,17 +256,57 @@ test("verification shows pass rates, durations, checks with reasons, and every r
   assert.match(article(idOf("discourse", "RF204")), "not verified");
 });
 
-test("rule docs come from redfix.sarif, or from the rules option", async () => {
-  // "## Fix" is the docs' top level: under the finding's h3 it becomes h4.
-  assert.match(
-    article(idOf("mattermost-lts", "RF110")),
-    "<h4>Fix</h4>\n<p>A <code>pg_backup.sh</code> config",
-  );
+test("rule docs come from redfix.sarif, or from the rules option; written once, linked from findings", async () => {
+  // "## Fix" is the docs' top level: under the section's h2 it becomes h4.
+  const docs = /<details class="rule-docs" id="rule-RF110">[\s\S]*?<\/details>/.exec(html);
+  assert.ok(docs, "RF110 in the rules section");
+  assert.match(docs[0], "<h4>Fix</h4>\n<p>A <code>pg_backup.sh</code> config");
+  assert.is(html.match(/<details class="rule-docs"/g)?.length, new Set(doc.findings.map((f) => f.rule)).size);
+  assert.match(article(idOf("mattermost-lts", "RF110")), '<a href="#rule-RF110">RF110 docs</a>');
   const other = await renderReport(run.dir, {
     rules: { RF110: { docs: "Custom **docs** for `RF110`.", url: "https://example.org/rf110" } },
   });
   assert.match(other, "Custom <strong>docs</strong> for <code>RF110</code>.");
   assert.match(other, 'href="https://example.org/rf110"');
+});
+
+test("findings start collapsed under a summary line; a sticky bar leads back to the summary", () => {
+  for (const f of doc.findings) {
+    const a = article(f.id);
+    assert.match(a, /^<article[^>]*>\n<details>\n<summary><h3>/);
+    assert.match(a, `<span class="message">`);
+  }
+  assert.not.match(html, /<details[^>]* open/);
+  assert.match(html, /<nav class="bar"[^>]*><a href="#summary">/);
+});
+
+test("run details name the roots, their commits when they are git work trees, and the rules", async () => {
+  const details = /<details class="run-details"[\s\S]*?<\/details>/.exec(html)![0];
+  assert.match(details, "<dt>recipes</dt>");
+  assert.match(details, "(not a git work tree)");
+  // The fixture's run.json predates the rules list.
+  assert.match(details, '<dt>rules</dt><dd><span class="muted">not recorded</span>');
+  assert.not.match(details, "<dt>date</dt>");
+  const r = exampleRun();
+  try {
+    const runJson = join(r.dir, "run.json");
+    const info = JSON.parse(readFileSync(runJson, "utf8")) as Record<string, unknown>;
+    writeFileSync(runJson, JSON.stringify({ ...info, rules: ["RF101", "RF110"], profile: "abra" }));
+    const harness = join(r.workspace, "cc-ci");
+    await execa("git", ["init", "-q", "-b", "main"], { cwd: harness });
+    await execa(
+      "git",
+      ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "x"],
+      { cwd: harness },
+    );
+    const sha = (await execa("git", ["rev-parse", "HEAD"], { cwd: harness })).stdout.trim();
+    const out = await renderReport(r.dir);
+    assert.match(out, `<dt>harness</dt><dd><code>${harness}</code> at <code>${sha}</code>`);
+    assert.match(out, "<dt>rules</dt><dd><code>RF101</code> <code>RF110</code></dd>");
+    assert.match(out, "<dt>profile</dt><dd>abra</dd>");
+  } finally {
+    r.cleanup();
+  }
 });
 
 test("an analyzed recipe without findings gets a clean row", async () => {
@@ -355,7 +409,8 @@ test("a huge patch is linked, not rendered; a huge log shows its tail", async ()
     const a = /<article[^>]*id="finding-c48f1a6e2d907b3c"[\s\S]*?<\/article>/.exec(out)![0];
     assert.match(a, "a patch of 6006 lines: open the file");
     assert.not.match(a, "d2h-file-wrapper");
-    assert.match(a, "git apply");
+    assert.match(a, "git -C ../workspace/recipes/gitea apply &lt; patches");
+    assert.not.match(a, '<pre class="patch"');
     assert.match(a, "showing the last 400 of 1000 lines");
     assert.match(a, "log line 999");
     assert.match(a, "log line 600\n");
@@ -372,7 +427,7 @@ test("without run.json the report says why excerpts and commands are missing", a
     const out = await renderReport(r.dir);
     assert.match(out, "run.json: missing; evidence excerpts and git apply commands are missing");
     assert.match(out, "run.json names no recipes root");
-    assert.not.match(out, "git apply /");
+    assert.not.match(out, "git -C");
   } finally {
     r.cleanup();
   }
