@@ -1,23 +1,37 @@
-/** One analyze run in its own process, as the CLI does it, reporting its own peak memory and CPU time. */
-import { analyze } from "../pipeline/analyze.js";
+/**
+ * One analyze run in its own process, as the CLI does it (analyze, run directory, report), reporting
+ * its own peak memory and CPU time: `node dist/bench/analyze-once.js <recipes> <out> [<cache file>]`.
+ * With a cache file it runs as `analyze --cache --cache-location <file>` does.
+ */
+import { afterRunDirWritten } from "../cli/hooks.js";
+import { analyze, type AnalyzeOptions } from "../pipeline/analyze.js";
+import { analyzeCached } from "../pipeline/cache.js";
 import { writeRunDir } from "../reports/run-dir.js";
 
-const [recipes, out] = process.argv.slice(2);
-const r = await analyze({
+const [recipes, out, cacheFile] = process.argv.slice(2);
+const opts: AnalyzeOptions = {
   recipes: recipes!,
   ...(process.env.BENCH_HARNESS ? { harness: process.env.BENCH_HARNESS } : {}),
-});
-writeRunDir(
-  out!,
-  r.findings,
-  r.rules.map((x) => x.meta),
-  r.series,
-  r.run,
-);
+};
+const cached = cacheFile ? await analyzeCached(opts, cacheFile) : null;
+const r = cached ? cached.outcome : await analyze(opts);
+if (!cached?.written(out!)) {
+  writeRunDir(
+    out!,
+    r.findings,
+    r.rules.map((x) => x.meta),
+    r.series,
+    r.run,
+    r.upstream,
+  );
+  await afterRunDirWritten(out!);
+  cached?.wrote(out!);
+}
 process.stdout.write(
   JSON.stringify({
     findings: r.findings.length,
     patches: r.series.patches.length,
+    hit: cached?.hit ?? false,
     maxRssKiB: process.resourceUsage().maxRSS,
     cpuMs: cpuMs(),
   }),

@@ -17,6 +17,9 @@ const { user, system } = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     docs,
+    findings: 0,
+    patches: 0,
+    hit: false,
     maxRssKiB: process.resourceUsage().maxRSS,
     cpuMs: Math.round((user + system) / 1000),
   }),

@@ -52,10 +52,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   if (harness && (!existsSync(harness) || !statSync(harness).isDirectory())) {
     throw new UsageError(`--harness ${opts.harness} is not a folder`);
   }
-  const config = loadConfig(root, opts.config, CONFIG_OPTIONS);
-  if (opts.profile) config.profile = opts.profile;
-  Object.assign(config.options, opts.options ?? {});
-  resolveProfile(config);
+  const config = analysisConfig(opts);
   for (const id of opts.rules ?? []) {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
   }
@@ -130,6 +127,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       repos,
     },
   };
+}
+
+/** The config a run of `opts` uses: the file's, then the command line's profile and options. */
+export function analysisConfig(opts: AnalyzeOptions): RedfixConfig {
+  const config = loadConfig(resolve(opts.recipes), opts.config, CONFIG_OPTIONS);
+  if (opts.profile) config.profile = opts.profile;
+  Object.assign(config.options, opts.options ?? {});
+  resolveProfile(config);
+  return config;
 }
 
 /** Exit status 1 when an unsuppressed finding reaches the threshold. */

@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { join, resolve } from "node:path";
 import { analyze, failed } from "../../pipeline/analyze.js";
+import { analyzeCached, cacheFile } from "../../pipeline/cache.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
+import { REPORT_FILE } from "../../reports/html/render.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif } from "../../reports/sarif.js";
 import { renderText, useColor } from "../../reports/text.js";
@@ -35,26 +37,38 @@ export function register(program: Command): void {
         "style of generated database backup hooks: a mounted hook script, or inline labels",
       ).choices(["script", "inline"]),
     )
+    .option("--cache", "reuse the last result when no input, config or redfix itself changed")
+    .option("--cache-location <path>", "the cache file, or a folder to hold it (default: ./.redfixcache)")
     .action(async (dir: string, o: Record<string, unknown>) => {
-      const result = await analyze({
+      const opts = {
         recipes: dir,
         ...(o.harness ? { harness: String(o.harness) } : {}),
         ...(o.config ? { config: String(o.config) } : {}),
         ...(o.profile ? { profile: String(o.profile) } : {}),
         rules: o.rule as string[],
         ...(typeof o.backupHooks === "string" ? { options: { backupHooks: o.backupHooks } } : {}),
-      });
+      };
+      // As in ESLint, --cache-location alone does not turn the cache on.
+      const cached = o.cache
+        ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
+        : null;
+      const result = cached ? cached.outcome : await analyze(opts);
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));
-      writeRunDir(
-        out,
-        result.findings,
-        result.rules.map((r) => r.meta),
-        result.series,
-        result.run,
-        result.upstream,
-      );
-      const report = await afterRunDirWritten(out);
+      // A cached result already written to this run directory, untouched since: nothing to write.
+      const report = join(out, REPORT_FILE);
+      if (!cached?.written(out)) {
+        writeRunDir(
+          out,
+          result.findings,
+          result.rules.map((r) => r.meta),
+          result.series,
+          result.run,
+          result.upstream,
+        );
+        await afterRunDirWritten(out);
+        cached?.wrote(out);
+      }
       if (o.format === "json") process.stdout.write(renderJson(findingsDocument(result.findings)));
       else if (o.format === "sarif")
         process.stdout.write(
