@@ -22,7 +22,8 @@ export async function firstScreen(report: string, runs = 3): Promise<FirstScreen
     const results: FirstScreen[] = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.context.newPage();
-      await page.goto(pathToFileURL(resolve(report)).href, { waitUntil: "load" });
+      // A catalogue-sized report may take longer than playwright's default 30 s to load.
+      await page.goto(pathToFileURL(resolve(report)).href, { waitUntil: "load", timeout: 600_000 });
       // A string, not a function: the report's CSP forbids eval, and a string runs through CDP.
       const timing = (await page.evaluate(
         `(() => {

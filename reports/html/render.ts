@@ -17,12 +17,15 @@ export type { RuleDocs } from "./inputs.js";
 export interface ReportOptions {
   /** Rule docs by id; they override what redfix.sarif in the run directory says. */
   rules?: Record<string, RuleDocs>;
+  /** A date for the run details, only when asked for (`redfix report --date`): it changes the bytes. */
+  date?: string;
 }
 
 export const REPORT_FILE = "report.html";
 
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const view = await buildView(await readRunInputs(runDir, options.rules));
+  if (options.date) view.run.date = options.date;
   const t = templates();
   return t.page({ ...view, summary: summary(view), csp: t.csp, style: t.style, script: t.script });
 }

@@ -304,6 +304,8 @@ test("run details name the roots, their commits when they are git work trees, an
     assert.match(out, `<dt>harness</dt><dd><code>${harness}</code> at <code>${sha}</code>`);
     assert.match(out, "<dt>rules</dt><dd><code>RF101</code> <code>RF110</code></dd>");
     assert.match(out, "<dt>profile</dt><dd>abra</dd>");
+    assert.not.match(out, "<dt>date</dt>");
+    assert.match(await renderReport(r.dir, { date: "2026-12-05" }), "<dt>date</dt><dd>2026-12-05</dd>");
   } finally {
     r.cleanup();
   }
