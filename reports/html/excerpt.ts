@@ -43,6 +43,8 @@ export interface Excerpt {
 
 type FileText = { lines: string[] } | { problem: string };
 
+const MAX_CACHED_FILES = 256;
+
 /** Reads each file once per report; findings often point at the same compose file. */
 export class ExcerptReader {
   private readonly cache = new Map<string, Promise<FileText>>();
@@ -123,6 +125,9 @@ export class ExcerptReader {
     if (!p) {
       p = readText(path);
       this.cache.set(path, p);
+      // Findings come in recipe order: the last files read are the ones asked for again. A
+      // catalogue's files are not all kept.
+      if (this.cache.size > MAX_CACHED_FILES) this.cache.delete(this.cache.keys().next().value!);
     }
     return p;
   }

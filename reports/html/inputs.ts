@@ -1,5 +1,5 @@
 /** Reads the run directory's files the report is built from (docs/run-directory.md). */
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
 
@@ -145,7 +145,7 @@ async function resolveHead(gitDir: string, head: string): Promise<string | null>
 /** redfix.sarif carries every rule's docs (`help.markdown`): the run directory documents itself. */
 async function sarifRules(path: string): Promise<Map<string, RuleDocs>> {
   const rules = new Map<string, RuleDocs>();
-  const sarif = await readJson(path);
+  const sarif = (await sarifHead(path)) ?? (await readJson(path));
   if ("problem" in sarif) return rules;
   type SarifRule = {
     id?: unknown;
@@ -166,6 +166,46 @@ async function sarifRules(path: string): Promise<Map<string, RuleDocs>> {
     });
   }
   return rules;
+}
+
+/**
+ * The SARIF document up to its results, which is where redfix writes the rules: a catalogue's
+ * results are tens of megabytes the report does not need. Null when the head cannot be cut off
+ * and parsed that way (another writer's layout); the caller then reads the whole file.
+ */
+const SARIF_HEAD_LIMIT = 8 << 20;
+
+async function sarifHead(path: string): Promise<{ value: unknown } | null> {
+  let file;
+  try {
+    file = await open(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let text = "";
+    for (let pos = 0; ;) {
+      const buf = Buffer.alloc(1 << 16);
+      const { bytesRead } = await file.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0 || pos > SARIF_HEAD_LIMIT) return null;
+      chunks.push(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+      text = Buffer.concat(chunks).toString("utf8");
+      // A quote inside a JSON string is escaped, so this is a key: the first run's results.
+      const at = text.indexOf('"results":');
+      if (at < 0) continue;
+      const head = text.slice(0, at).trimEnd().replace(/,$/, "");
+      try {
+        const value = JSON.parse(`${head}}]}`) as { runs?: { tool?: { driver?: { rules?: unknown } } }[] };
+        return Array.isArray(value.runs?.[0]?.tool?.driver?.rules) ? { value } : null;
+      } catch {
+        return null;
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 async function readJson(path: string): Promise<{ value: unknown } | { problem: string }> {

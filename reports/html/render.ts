@@ -3,14 +3,14 @@
  * templates in templates/report/. Inline CSS and JS only, allowed by their sha256 in a
  * Content-Security-Policy meta tag; nothing is fetched. The same run directory gives the same bytes.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { open, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import Handlebars from "handlebars";
 import { readRunInputs, type RuleDocs } from "./inputs.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
-import { buildView, type ReportView } from "./view.js";
+import { FindingBodies, buildView, type ReportView } from "./view.js";
 
 export type { RuleDocs } from "./inputs.js";
 
@@ -24,20 +24,72 @@ export interface ReportOptions {
 export const REPORT_FILE = "report.html";
 
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
-  const view = await buildView(await readRunInputs(runDir, options.rules));
-  if (options.date) view.run.date = options.date;
-  const t = templates();
-  return t.page({ ...view, summary: summary(view), csp: t.csp, style: t.style, script: t.script });
+  const parts: string[] = [];
+  await streamReport(runDir, options, (s) => {
+    parts.push(s);
+  });
+  return parts.join("");
 }
 
 /** Writes `<runDir>/report.html` and returns its path. */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
-  const html = await renderReport(runDir, options);
   const path = join(resolve(runDir), REPORT_FILE);
   // Through a rename, so a browser reloading the report never reads half of it.
-  await writeFile(`${path}.tmp`, html);
+  const file = await open(`${path}.tmp`, "w");
+  try {
+    let buffered: string[] = [];
+    let size = 0;
+    const flush = async (): Promise<void> => {
+      await file.writeFile(buffered.join(""));
+      buffered = [];
+      size = 0;
+    };
+    await streamReport(runDir, options, async (s) => {
+      buffered.push(s);
+      size += s.length;
+      if (size >= WRITE_CHUNK) await flush();
+    });
+    await flush();
+  } finally {
+    await file.close();
+  }
   await rename(`${path}.tmp`, path);
   return path;
+}
+
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * The page in pieces: everything up to the findings, then one finding at a time with its excerpts
+ * and patch (built, written and let go), then the rest. The same bytes as one render of the page.
+ */
+async function streamReport(
+  runDir: string,
+  options: ReportOptions,
+  write: (s: string) => void | Promise<void>,
+): Promise<void> {
+  const input = await readRunInputs(runDir, options.rules);
+  const view = await buildView(input);
+  if (options.date) view.run.date = options.date;
+  const t = templates();
+  // A fresh mark each time: no text of the run can contain it.
+  const slot = `<!--findings-${randomUUID()}-->`;
+  const page = t.page({
+    ...view,
+    summary: summary(view),
+    csp: t.csp,
+    style: t.style,
+    script: t.script,
+    findingsSlot: slot,
+  });
+  const at = page.indexOf(slot);
+  if (at < 0 || page.indexOf(slot, at + 1) >= 0)
+    throw new Error("templates/report: report.hbs needs one findingsSlot");
+  await write(page.slice(0, at));
+  const bodies = new FindingBodies(input);
+  for (let i = 0; i < view.findings.length; i++)
+    await write(t.finding(await bodies.fill(view.findings[i]!, input.findings[i]!)));
+  await write(page.slice(at + slot.length));
 }
 
 function summary(view: ReportView): string {
@@ -48,6 +100,7 @@ function summary(view: ReportView): string {
 
 interface Templates {
   page: Handlebars.TemplateDelegate;
+  finding: Handlebars.TemplateDelegate;
   style: string;
   script: string;
   csp: string;
@@ -81,7 +134,8 @@ ${asset("review.js")}`;
   ].join("; ");
   // strict: a field the view lacks is a template error, not an empty cell.
   const page = hbs.compile(readFileSync(join(dir, "report.hbs"), "utf8"), { strict: true });
-  cached = { page, style, script, csp };
+  const finding = hbs.compile(readFileSync(join(dir, "finding.hbs"), "utf8"), { strict: true });
+  cached = { page, finding, style, script, csp };
   return cached;
 }
 

@@ -19,6 +19,8 @@ export interface FixView {
   patchHref: string | null;
   /** The patch text, shown as it is and drawn as a diff by the page's script when the finding opens. */
   patchText: string | null;
+  /** Where the patch text is read from when the finding is written; null when it is not shown. */
+  patchPath: string | null;
   /** Run from the run directory: its paths are relative to it, so the report survives a move. */
   applyCommand: string | null;
   /** Element id of the command, for the copy button. */
@@ -109,10 +111,14 @@ export interface ReportView {
 
 const SEVERITIES: Severity[] = ["error", "warning", "info"];
 
+/**
+ * The view of the whole page, without the findings' evidence excerpts and patch texts: those are
+ * most of a report's bytes, so `FindingBodies` adds them one finding at a time while the page is
+ * written, and a catalogue's report never holds all of them at once.
+ */
 export async function buildView(input: RunInputs): Promise<ReportView> {
-  const reader = new ExcerptReader(input.roots);
   const findings: FindingView[] = [];
-  for (const f of input.findings) findings.push(await findingView(input, reader, f));
+  for (const f of input.findings) findings.push(await findingView(input, f));
   const byId = new Map(findings.map((f) => [f.id, f]));
   input.findings.forEach((f, i) => {
     findings[i]!.related = (f.related ?? []).flatMap((id) => {
@@ -162,9 +168,35 @@ function ruleAnchor(id: string): string {
   return `rule-${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
-async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding): Promise<FindingView> {
+/** Adds the evidence excerpts and the patch text to a finding's view, for writing it. */
+export class FindingBodies {
+  private readonly reader: ExcerptReader;
+
+  constructor(private readonly input: RunInputs) {
+    this.reader = new ExcerptReader(input.roots);
+  }
+
+  async fill(view: FindingView, f: Finding): Promise<FindingView> {
+    const { excerpts, more } = await evidence(this.reader, f);
+    let fix = view.fix;
+    if (fix?.patchPath) {
+      const text = await readFile(fix.patchPath, "utf8").catch(() => null);
+      fix = { ...fix, patchText: text };
+    }
+    return { ...view, excerpts, moreEvidence: more, fix };
+  }
+}
+
+/** Longer messages are cut in the report (findings.json keeps them whole): RF120 names every recipe on a network. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+function cutMessage(m: string): string {
+  if (m.length <= MAX_MESSAGE_CHARS) return m;
+  return `${m.slice(0, MAX_MESSAGE_CHARS)} … (${m.length - MAX_MESSAGE_CHARS} more characters in findings.json)`;
+}
+
+async function findingView(input: RunInputs, f: Finding): Promise<FindingView> {
   const root = rootOf(f);
-  const { excerpts, more } = await evidence(reader, f);
   const verification = await verificationView(input.runDir, f.id, f.verification);
   return {
     id: f.id,
@@ -176,11 +208,11 @@ async function findingView(input: RunInputs, reader: ExcerptReader, f: Finding):
     target: f.target,
     classification: f.classification,
     location: `${root}: ${f.file}:${f.line}${f.column ? `:${f.column}` : ""}`,
-    message: f.message,
+    message: cutMessage(f.message),
     suppressed: f.suppressed ? `${f.suppressed.kind}: ${f.suppressed.reason}` : null,
     related: [],
-    excerpts,
-    moreEvidence: more,
+    excerpts: [],
+    moreEvidence: [],
     fix: f.fix ? await fixView(input, f) : null,
     verification,
     verified: verification.verdict !== "unverified" || verification.note !== null,
@@ -238,6 +270,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     patch: fix.patch,
     patchHref: runDirHref(fix.patch),
     patchText: null,
+    patchPath: null,
     applyCommand: null,
     applyId: `apply-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     note: null,
@@ -265,8 +298,8 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
       note: `a patch of ${size} lines: open the file`,
     };
   // The text only: the page draws the diff when the finding is opened (diff2html's markup was ten
-  // times the patch, and most of a catalogue report's bytes).
-  view.patchText = text;
+  // times the patch, and most of a catalogue report's bytes). It is read again when written.
+  view.patchPath = path;
   if (text.trim() === "") view.note = "the patch is empty";
   return { ...view, ...applyCommand(input, fix.repo, fix.patch) };
 }

@@ -311,6 +311,23 @@ test("run details name the roots, their commits when they are git work trees, an
   }
 });
 
+test("rule docs are read from a SARIF file whose results come before its rules too", async () => {
+  const r = exampleRun();
+  try {
+    const path = join(r.dir, "redfix.sarif");
+    const sarif = JSON.parse(readFileSync(path, "utf8")) as { runs: Record<string, unknown>[] };
+    const { results, ...rest } = sarif.runs[0]!;
+    sarif.runs[0] = { results, ...rest };
+    writeFileSync(path, JSON.stringify(sarif, null, 2));
+    const out = await renderReport(r.dir);
+    const docs = /<details class="rule-docs" id="rule-RF110">[\s\S]*?<\/details>/.exec(out);
+    assert.ok(docs);
+    assert.match(docs[0], "<p>A <code>pg_backup.sh</code> config");
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("an analyzed recipe without findings gets a clean row", async () => {
   const r = exampleRun();
   try {
