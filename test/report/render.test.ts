@@ -328,6 +328,21 @@ test("rule docs are read from a SARIF file whose results come before its rules t
   }
 });
 
+test("a very long message is cut in the report, with what is left out said", async () => {
+  const r = exampleRun();
+  try {
+    const path = join(r.dir, "findings.json");
+    const d = JSON.parse(readFileSync(path, "utf8")) as FindingsDocument;
+    d.findings[0]!.message = `start ${"x".repeat(5000)} end`;
+    writeFileSync(path, JSON.stringify(d));
+    const out = await renderReport(r.dir);
+    assert.match(out, `start ${"x".repeat(994)} … (4010 more characters in findings.json)`);
+    assert.not.match(out, "x end");
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("an analyzed recipe without findings gets a clean row", async () => {
   const r = exampleRun();
   try {
