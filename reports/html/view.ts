@@ -290,7 +290,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     };
   }
   const size = text.split("\n").length;
-  // Not diff2html's own limit (diffMaxChanges): past it, diff2html writes hunk headers unescaped.
+  // Past this, the page would hold (and draw) a diff nobody reads inline: the file is linked instead.
   if (size > MAX_DIFF_LINES)
     return {
       ...view,
