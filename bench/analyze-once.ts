@@ -5,7 +5,7 @@
  */
 import { afterRunDirWritten } from "../cli/hooks.js";
 import { analyze, type AnalyzeOptions } from "../pipeline/analyze.js";
-import { analyzeCached } from "../pipeline/cache.js";
+import { analyzeCached, outcomeOf } from "../pipeline/cache.js";
 import { writeRunDir } from "../reports/run-dir.js";
 
 const [recipes, out, cacheFile] = process.argv.slice(2);
@@ -14,7 +14,7 @@ const opts: AnalyzeOptions = {
   ...(process.env.BENCH_HARNESS ? { harness: process.env.BENCH_HARNESS } : {}),
 };
 const cached = cacheFile ? await analyzeCached(opts, cacheFile) : null;
-const r = cached ? cached.outcome : await analyze(opts);
+const r = cached ? cached.outcome : outcomeOf(await analyze(opts));
 if (!cached?.written(out!)) {
   writeRunDir(
     out!,

@@ -32,6 +32,21 @@ import { RULES, type RegisteredRule } from "./registry.js";
 /** What the CLI needs of an analysis; a cached run has no workspace model to give. */
 export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items">;
 
+/**
+ * The outcome of a fresh analysis without its workspace model: once the run directory is being
+ * written, the parsed documents are garbage, and a catalogue's report can use their memory.
+ */
+export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
+  return {
+    config: r.config,
+    findings: r.findings,
+    series: r.series,
+    upstream: r.upstream,
+    rules: r.rules,
+    run: r.run,
+  };
+}
+
 export const DEFAULT_CACHE_FILE = ".redfixcache";
 /** Bumped when the stored shape changes: an older file is then ignored, never misread. */
 const FORMAT = 1;

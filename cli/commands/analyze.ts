@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { join, resolve } from "node:path";
 import { analyze, failed } from "../../pipeline/analyze.js";
-import { analyzeCached, cacheFile } from "../../pipeline/cache.js";
+import { analyzeCached, cacheFile, outcomeOf } from "../../pipeline/cache.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
 import { writeRunDir } from "../../reports/run-dir.js";
@@ -52,7 +52,7 @@ export function register(program: Command): void {
       const cached = o.cache
         ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
         : null;
-      const result = cached ? cached.outcome : await analyze(opts);
+      const result = cached ? cached.outcome : outcomeOf(await analyze(opts));
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));
       // A cached result already written to this run directory, untouched since: nothing to write.
