@@ -137,7 +137,8 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
   const rules = entry.result.rules
     .map((id) => RULES.find((x) => x.meta.id === id))
     .filter((x): x is RegisteredRule => x !== undefined);
-  const outcome: AnalyzeOutcome = { ...entry.result, rules };
+  // The caller may set the command line's --fail-on on the config: not on the stored one.
+  const outcome: AnalyzeOutcome = { ...entry.result, config: structuredClone(entry.result.config), rules };
   if (!hit) saveCache(file, cache);
   return {
     outcome,

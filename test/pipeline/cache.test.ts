@@ -123,6 +123,11 @@ test("the CLI: a cached run prints the same, and leaves an untouched run directo
   const again = run("--cache", "--cache-location", `${loc}/`);
   assert.is(again.stdout, plain.stdout);
   assert.is(readFileSync(report, "utf8"), html);
+  // A --fail-on of one run is not stored with the result (the workspace's config says never).
+  assert.is(plain.status, 0);
+  writeFileSync(report, "changed"); // so that this run writes the run directory and saves the cache
+  assert.is(run("--cache", "--cache-location", `${loc}/`, "--fail-on", "error").status, 1);
+  assert.is(run("--cache", "--cache-location", `${loc}/`).status, 0);
   // Without --cache, --cache-location does nothing.
   const other = join(work, "unused");
   run("--cache-location", other);
