@@ -2,7 +2,8 @@
  * The analyze cache (`--cache`, `--cache-location`, as in ESLint). A run is keyed by everything its
  * result depends on: the bytes of every file under the recipes and harness roots (of a git folder
  * only what names commits and tags: HEAD, refs, packed-refs, config), the resolved config, the
- * command's options and redfix itself (its version and the build of its compiled files). An
+ * command's options, the external programs it runs (caddy, git) and redfix itself (its version and
+ * the build of its compiled files). An
  * unchanged workspace reuses the stored findings, patches and drafts, and when the run directory
  * still holds what that run wrote, it is not written again. Any change re-analyzes the whole
  * workspace: rules see all recipes at once (RF120 compares them), so a recipe's part cannot be
@@ -19,7 +20,7 @@ import {
   writeFileSync,
   type Dirent,
 } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PACKAGE_ROOT, VERSION } from "../core/package.js";
 import type { Finding } from "../core/finding.js";
@@ -103,6 +104,7 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
     JSON.stringify({
       version: VERSION,
       build: buildStamp(),
+      tools: toolStamp(),
       config,
       opts: { ...opts, recipes: root, harness },
     }),
@@ -283,6 +285,22 @@ function buildStamp(): string {
   walk(join(PACKAGE_ROOT, "templates"));
   build = digest(...parts);
   return build;
+}
+
+/**
+ * The external programs analyze runs, by where they are on PATH, size and mtime: installing caddy
+ * turns RF120's skipped checks into real ones, so the cached result of a run without it is stale.
+ */
+const TOOLS = ["caddy", "git"];
+function toolStamp(): string[] {
+  return TOOLS.map((tool) => {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      if (!dir) continue;
+      const st = statSync(join(dir, tool), { throwIfNoEntry: false });
+      if (st?.isFile()) return `${join(dir, tool)}\0${st.size}\0${st.mtimeMs}`;
+    }
+    return `${tool} missing`;
+  });
 }
 
 /** The size and mtime of every file of a run directory: what a later run compares to skip writing it. */

@@ -4,7 +4,7 @@
  * a run without the cache. On the bundled examples, with real git repos.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -78,6 +78,20 @@ test("a changed file, a new git tag, a config or an option change each analyze a
   const configured = await analyzeCached({ recipes: ws }, file);
   assert.is(configured.hit, false);
   assert.is(configured.outcome.config.failOn, "never");
+
+  // Another caddy on PATH (installed, upgraded or removed) is another input.
+  const bin = join(work, "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "caddy"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    assert.is((await analyzeCached({ recipes: ws }, file)).hit, false);
+    assert.is((await analyzeCached({ recipes: ws }, file)).hit, true);
+  } finally {
+    process.env.PATH = path;
+  }
+  assert.is((await analyzeCached({ recipes: ws }, file)).hit, false);
 
   assert.is((await analyzeCached({ recipes: ws, rules: ["RF101"] }, file)).hit, false);
   assert.is((await analyzeCached({ recipes: ws, profile: "abra" }, file)).hit, false);
