@@ -6,6 +6,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
+import { once } from "node:events";
+import { createGzip } from "node:zlib";
 import { join, resolve } from "node:path";
 import Handlebars from "handlebars";
 import { readRunInputs, type RuleDocs } from "./inputs.js";
@@ -19,6 +21,8 @@ export interface ReportOptions {
   rules?: Record<string, RuleDocs>;
   /** A date for the run details, only when asked for (`redfix report --date`): it changes the bytes. */
   date?: string;
+  /** Pack the findings when their markup is longer than this (characters); default PACK_ABOVE. */
+  packAbove?: number;
 }
 
 export const REPORT_FILE = "report.html";
@@ -87,10 +91,38 @@ async function streamReport(
     throw new Error("templates/report: report.hbs needs one findingsSlot");
   await write(page.slice(0, at));
   const bodies = new FindingBodies(input);
-  for (let i = 0; i < view.findings.length; i++)
-    await write(t.finding(await bodies.fill(view.findings[i]!, input.findings[i]!)));
+  // The findings are packed (gzip, base64) when their markup passes `packAbove`: the page's script
+  // unpacks them after the first screen is drawn. Until then they are kept as they are, too.
+  const packAbove = options.packAbove ?? PACK_ABOVE;
+  let plain: string[] | null = [];
+  let plainSize = 0;
+  const gzip = createGzip({ level: 9 });
+  const packed: Buffer[] = [];
+  gzip.on("data", (c: Buffer) => packed.push(c));
+  const ended = once(gzip, "end");
+  for (let i = 0; i < view.findings.length; i++) {
+    const html = t.finding(await bodies.fill(view.findings[i]!, input.findings[i]!));
+    if (plain) {
+      plain.push(html);
+      plainSize += html.length;
+      if (plainSize > packAbove) plain = null;
+    }
+    if (!gzip.write(html)) await once(gzip, "drain");
+  }
+  gzip.end();
+  await ended;
+  if (plain) await write(plain.join(""));
+  else
+    await write(
+      `<noscript><p class="problem">The findings are packed to keep this file small: open it with JavaScript ` +
+        `allowed, or read findings.json.</p></noscript>\n` +
+        `<pre id="findings-packed" hidden>${Buffer.concat(packed).toString("base64")}</pre>\n`,
+    );
   await write(page.slice(at + slot.length));
 }
+
+/** Findings markup beyond this many characters is packed (a catalogue's report: see docs/performance.md). */
+export const PACK_ABOVE = 1 << 20;
 
 function summary(view: ReportView): string {
   const n = (label: string): number => view.totals.find((t) => t.label === label)?.value ?? 0;

@@ -220,6 +220,38 @@ it("reads on a narrow screen: board rows become cards, nothing widens the page",
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+it("a packed report unpacks its findings: all there, filters and links work, nothing blocked", async () => {
+  {
+    const r = exampleRun();
+    try {
+      const packedUrl = pathToFileURL(await writeReport(r.dir, { packAbove: 0 })).href;
+      const p = await browser.context.newPage();
+      const errors: string[] = [];
+      p.on("console", (m) => {
+        if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
+      });
+      p.on("pageerror", (e) => errors.push(e.message));
+      await p.goto(`${packedUrl}#finding-5b2e7f10c4d9a832`);
+      await p.waitForSelector("html[data-ready-ms]", { state: "attached" });
+      assert.is(await p.locator("article.finding").count(), 8);
+      assert.is(await p.locator("#findings-packed").count(), 0);
+      // The hash named a finding that was still packed when the page loaded: it is open now.
+      assert.ok(await p.evaluate('document.querySelector("#finding-5b2e7f10c4d9a832 > details").open'));
+      await p.selectOption('select[name="rule"]', "RF110");
+      assert.is(await p.locator("#shown").textContent(), "Showing 1 of 8 findings in 1 of 6 recipes");
+      await p.locator("#finding-9c1e0d2b7a4f3e61 > details > summary").click();
+      await p.locator("#finding-9c1e0d2b7a4f3e61 pre.diff-view").waitFor();
+      const text = await p.locator("#finding-e01d4c7b9a3f2e18 .message").textContent();
+      assert.match(text!, `<script>alert(1)</script>" onmouseover="alert(1)`);
+      assert.is(await p.evaluate("window.__xss"), undefined);
+      assert.equal(errors, []);
+      await p.close();
+    } finally {
+      r.cleanup();
+    }
+  }
+});
+
 it("sends no request but the report itself, runs no injected content, breaks no CSP rule", async () => {
   assert.ok(requests.length >= 1);
   for (const r of requests) assert.is(r, url);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { execa } from "execa";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -341,6 +342,25 @@ test("a very long message is cut in the report, with what is left out said", asy
   } finally {
     r.cleanup();
   }
+});
+
+test("a catalogue's findings are packed: gzip in base64, the same markup unpacked, the same bytes each time", async () => {
+  const plain = await renderReport(run.dir, { packAbove: Infinity });
+  // (Not `html`: an earlier test applied the patches to the workspace the excerpts come from.)
+  assert.ok(plain === (await renderReport(run.dir)), "below the limit the findings are written as they are");
+  const packed = await renderReport(run.dir, { packAbove: 0 });
+  assert.ok(packed === (await renderReport(run.dir, { packAbove: 0 })), "two packed renders differ");
+  assert.not.match(packed, "<article");
+  const m =
+    /<noscript>[\s\S]*?<\/noscript>\n<pre id="findings-packed" hidden>([A-Za-z0-9+/=]+)<\/pre>\n/.exec(
+      packed,
+    );
+  assert.ok(m, "the packed findings");
+  const unpacked = gunzipSync(Buffer.from(m[1]!, "base64")).toString("utf8");
+  assert.ok(packed.replace(m[0], unpacked) === plain, "unpacked, the page is the plain one");
+  assert.ok(packed.length < plain.length);
+  // The board and the totals stay plain: the first screen needs no unpacking.
+  assert.match(packed, '<tr data-recipe="mattermost-lts">');
 });
 
 test("an analyzed recipe without findings gets a clean row", async () => {
