@@ -122,7 +122,9 @@ const rows: [string, (m: Measured) => string][] = [
 const width = Math.max(...rows.map((r) => r[0].length));
 const cols = results.map((m) => rows.map((r) => r[1](m)));
 const colWidth = results.map((_, i) => Math.max(...cols[i]!.map((c) => c.length), 14));
-console.log(`redfix bench (${sources.length} source recipes; best of 3 at ${n}, one run at ${n * 10})`);
+console.log(
+  `redfix bench (${sources.length} source recipes; best of 3 at ${n}${bigRuns.length ? `, one run at ${n * 10}` : ""})`,
+);
 console.log(
   `${"".padEnd(width)}  ${results.map((m, i) => `${m.count} recipes`.padStart(colWidth[i]!)).join("  ")}`,
 );
