@@ -150,10 +150,8 @@ function templates(): Templates {
   const asset = (f: string) => readFileSync(join(dir, f), "utf8");
   // Diffs are drawn by report.js from the patch text, so no diff library's stylesheet is inlined.
   // review.css/review.js: the per-patch decisions (decision.hbs), kept apart from the report's own.
-  const style = `${asset("report.css")}
-${asset("review.css")}`;
-  const script = `${asset("report.js")}
-${asset("review.js")}`;
+  const style = `${asset("report.css")}\n${asset("review.css")}`;
+  const script = `${asset("report.js")}\n${asset("review.js")}`;
   // The assets are written raw into <style> and <script>: they must not be able to close them.
   if (/<\/style/i.test(style) || /<\/script/i.test(script) || /<!--/.test(script))
     throw new Error("templates/report: an inline asset contains a closing tag");

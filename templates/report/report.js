@@ -212,5 +212,7 @@
     });
     // For tests and the benchmark: when the findings are on the page and the script is ready.
     document.documentElement.dataset.readyMs = String(Math.round(window.performance.now()));
+    // The findings are on the page: review.js (the patch decisions) starts on this.
+    document.dispatchEvent(new window.Event("redfix:findings"));
   }
 })();

@@ -235,6 +235,8 @@ it("a packed report unpacks its findings: all there, filters and links work, not
       await p.waitForSelector("html[data-ready-ms]", { state: "attached" });
       assert.is(await p.locator("article.finding").count(), 8);
       assert.is(await p.locator("#findings-packed").count(), 0);
+      // review.js (the patch decisions) started after the unpacking: its bar is there.
+      assert.is(await p.locator(".review-bar").count(), 1);
       // The hash named a finding that was still packed when the page loaded: it is open now.
       assert.ok(await p.evaluate('document.querySelector("#finding-5b2e7f10c4d9a832 > details").open'));
       await p.selectOption('select[name="rule"]', "RF110");

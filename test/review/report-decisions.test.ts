@@ -61,6 +61,12 @@ it("choose, note and save in the page: the download is a review.json apply reads
       if (m.type() === "error") errors.push(m.text());
     });
     await page.goto(pathToFileURL(await writeReport(run.dir)).href, { waitUntil: "load" });
+    // Findings start collapsed: open the two whose patches are decided here.
+    for (const patch of [GITEA, DISCOURSE])
+      await page
+        .locator(`article.finding:has(fieldset.decision[data-patch="${patch}"]) > details > summary`)
+        .first()
+        .click();
     const gitea = page.locator(`fieldset.decision[data-patch="${GITEA}"]`).first();
     assert.ok(await gitea.locator('input[value="defer"]').isChecked());
     await gitea.locator('input[value="accept"]').check();
