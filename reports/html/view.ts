@@ -274,7 +274,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     applyCommand: null,
     applyId: `apply-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     note: null,
-    decision: decisionView(reviewOf(input.runDir), fix.patch, inside(input.runDir, fix.patch), f.id),
+    decision: decisionView(reviewOnce(input), fix.patch, inside(input.runDir, fix.patch), f.id),
   };
   const path = inside(input.runDir, fix.patch);
   if (!path) return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
@@ -302,6 +302,13 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   view.patchPath = path;
   if (text.trim() === "") view.note = "the patch is empty";
   return { ...view, ...applyCommand(input, fix.repo, fix.patch) };
+}
+
+/** review.json, read once per report rather than once per patch (thousands in a catalogue). */
+const reviews = new WeakMap<RunInputs, ReturnType<typeof reviewOf>>();
+function reviewOnce(input: RunInputs): ReturnType<typeof reviewOf> {
+  if (!reviews.has(input)) reviews.set(input, reviewOf(input.runDir));
+  return reviews.get(input)!;
 }
 
 /** Beyond this a diff is a page of its own; the report links to the patch instead. */
