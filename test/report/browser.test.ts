@@ -181,9 +181,22 @@ it("filters are kept in the URL hash, and a filtered link opens filtered", async
   const hash = (await page.evaluate("location.hash")) as string;
   assert.is(hash, "#filter:rule=RF110&severity=error");
   const other = await browser.context.newPage();
+  const otherErrors: string[] = [];
+  other.on("pageerror", (e) => otherErrors.push(e.message));
   await other.goto(url + hash);
   assert.is(await other.locator('select[name="rule"]').inputValue(), "RF110");
   assert.is(await other.locator("#shown").textContent(), "Showing 1 of 8 findings in 1 of 6 recipes");
+  // A hash naming no option (or markup) selects nothing and breaks nothing.
+  for (const bad of [
+    "#filter:rule=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+    "#%E0%A4%A",
+    '#"><img src=x>',
+  ]) {
+    await other.goto(url + bad);
+    assert.is(await other.locator('select[name="rule"]').inputValue(), "");
+    assert.is(await other.locator("article.finding:visible").count(), 8);
+  }
+  assert.equal(otherErrors, []);
   await other.close();
   await page.click('#filters button[type="reset"]');
   await page.waitForSelector(".filtered-out", { state: "detached" });
