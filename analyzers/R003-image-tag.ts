@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -11,6 +12,7 @@ export const r003: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R003, "all images use a tag" (level warn). An image without a tag is \`latest\`: each
 deploy may run a different version, and \`abra recipe upgrade\` has nothing to compare.
 

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -12,6 +13,7 @@ export const r004: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R004, "no unstable tags" (level warn). \`latest\` moves: a redeploy or a node that pulls
 later runs another version than the one the recipe release was tested with.
 

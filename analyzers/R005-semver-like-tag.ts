@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -27,6 +28,7 @@ export const r005: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R005, "tags use semver-like format" (level warn). \`abra recipe upgrade\` compares
 image tags to offer upgrades; a tag it cannot parse (\`main\`, \`stable\`, \`alpine\`, a commit hash) is never
 upgraded and says nothing about compatibility.

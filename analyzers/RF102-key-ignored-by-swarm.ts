@@ -3,6 +3,7 @@ import { deref, getPair } from "../load/compose.js";
 import type { ComposeService } from "../load/compose.js";
 import type { Severity } from "../core/finding.js";
 import type { Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 
 export type Rf102Key = "depends_on" | "container_name" | "restart" | "build" | "links";
 
@@ -45,6 +46,7 @@ export const rf102: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Recipes are deployed with \`docker stack deploy\` semantics, not \`docker compose up\`. Keys from the compose
 world that swarm does not know either do nothing (\`Ignoring unsupported options: build, container_name,
 links, restart\`) or make the deploy fail.
@@ -67,8 +69,6 @@ Sources: docker docs "Deploy a stack to a swarm" and the compose file v3 referen
   },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {
-      // Plain docker-compose projects are not deployed as stacks: the rule is about recipes.
-      if (recipe.kind !== "abra") continue;
       for (const cf of recipe.composeFiles) {
         for (const svc of cf.services) {
           const report = (key: Rf102Key, message: string, severity: Severity, longForm?: boolean) => {

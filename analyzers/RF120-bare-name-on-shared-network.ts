@@ -11,6 +11,7 @@ import type { MergedService, StackCombination } from "../load/merge.js";
 import type { Range, SourceFile } from "../core/source.js";
 import type { FileReference, Recipe, Workspace } from "../load/workspace.js";
 import type { ProblemEvidence, Rule, RuleContext } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 import { adaptCaddyfile } from "./support/caddy-check.js";
 
 /** Other stacks named in a message; the rest are counted. */
@@ -176,6 +177,7 @@ export const rf120: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Every swarm service is reachable on each of its networks by its bare service name. On an external
 network shared by every stack (\`proxy\`, where Traefik sits), the bare name \`app\` resolves to *every*
 stack's \`app\`, at random (moby/moby#30313, #41532, #37348). A config that reaches its own stack's

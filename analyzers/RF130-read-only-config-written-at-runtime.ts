@@ -2,6 +2,7 @@ import type { Declared, MergedService } from "../load/merge.js";
 import type { Mount } from "../load/compose.js";
 import type { Recipe } from "../load/workspace.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 import { KNOWN_WRITERS, isRootlessGitea, writerFor } from "./support/config-writers.js";
 
 export interface Rf130Data {
@@ -47,6 +48,7 @@ export const rf130: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Swarm mounts configs read-only (mode 0444; the writable bit is ignored), and a \`:ro\` mount is read-only
 by definition. An application that saves its own config file at run time fails on such a mount — often
 not at the first deploy but at an upgrade, when a new version starts writing a key the old one did not

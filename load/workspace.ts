@@ -13,6 +13,18 @@ import type { ComposeFile, TopLevelEntry } from "./compose.js";
 import type { RedfixConfig } from "./config.js";
 import { excludeMatcher } from "./config.js";
 import { composeFileCombinations, parseAbraSh, parseEnvSample } from "./env.js";
+import type { FolderKind } from "./config.js";
+import {
+  ABRA_BASE,
+  ABRA_OVERLAY,
+  PLAIN_BASE,
+  PLAIN_OVERLAY,
+  STACK_FILE,
+  classify,
+  isComposeName,
+} from "./kinds.js";
+import type { KindVerdict } from "./kinds.js";
+import picomatch from "picomatch";
 import type { AbraScript, EnvSample } from "./env.js";
 import { readGitInfo } from "./git.js";
 import type { GitInfo } from "./git.js";
@@ -55,7 +67,9 @@ export interface Recipe {
   dir: string;
   /** The recipe folder relative to the analyzed root (`""` when the root is the recipe). */
   relDir: string;
-  kind: "abra" | "compose";
+  /** What the folder is (load/kinds.ts), and the signals that said so. */
+  kind: FolderKind;
+  kindSignals: string[];
   composeFiles: ComposeFile[];
   base: ComposeFile | null;
   overlays: ComposeFile[];
@@ -76,23 +90,37 @@ export interface Workspace {
   harness: HarnessModel | null;
   config: RedfixConfig;
   problems: LoadProblem[];
+  /** Folders under the root that were not analyzed, each with why (relative path; `.` for the root). */
+  skipped: SkippedFolder[];
 }
 
-const COMPOSE_BASE = ["compose.yml", "compose.yaml"];
-const PLAIN_BASE = ["docker-compose.yml", "docker-compose.yaml"];
-const OVERLAY = /^compose\.[^/]+\.ya?ml$/;
-const PLAIN_OVERLAY = /^docker-compose\.[^/]+\.ya?ml$/;
+export interface SkippedFolder {
+  path: string;
+  reason: string;
+}
 
+/** A folder holding a compose file of any of the names read (load/kinds.ts). */
 export function isRecipeDir(dir: string): boolean {
-  return [...COMPOSE_BASE, ...PLAIN_BASE].some((f) => existsSync(join(dir, f)));
+  return safeList(dir).some(isComposeName);
 }
+
+const NO_COMPOSE = "no compose file (compose.yml, docker-compose*.yml or *stack*.yml)";
 
 export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace {
   const root = resolve(rootArg);
   const excluded = excludeMatcher(config);
-  const ws: Workspace = { root, recipes: [], harness: null, config, problems: [] };
+  const ws: Workspace = { root, recipes: [], harness: null, config, problems: [], skipped: [] };
+  const forced = kindMatcher(config);
+  const take = (dir: string, relDir: string, name: string) => {
+    const kind = forced(relDir || ".") ?? forced(name);
+    if (kind === "skip") {
+      ws.skipped.push({ path: relDir || ".", reason: "`kinds` in the config says skip" });
+      return;
+    }
+    ws.recipes.push(loadRecipe(dir, relDir, name, excluded, kind));
+  };
   if (isRecipeDir(root)) {
-    ws.recipes.push(loadRecipe(root, "", basename(root), excluded));
+    take(root, "", basename(root));
     return ws;
   }
   let entries: string[] = [];
@@ -102,7 +130,7 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
     throw new Error(`cannot read ${rootArg}: ${(e as Error).message}`);
   }
   for (const name of entries) {
-    if (name.startsWith(".") || name === "node_modules" || excluded(name)) continue;
+    if (name.startsWith(".") || name === "node_modules") continue;
     const dir = join(root, name);
     let st;
     try {
@@ -110,8 +138,13 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
     } catch {
       continue;
     }
+    if (excluded(name)) {
+      if (st.isDirectory()) ws.skipped.push({ path: name, reason: "excluded by the config's `exclude`" });
+      continue;
+    }
     if (st.isSymbolicLink()) {
       if (isRecipeDir(dir)) {
+        ws.skipped.push({ path: name, reason: "a symlink; folders are analyzed only as real folders" });
         ws.problems.push({
           kind: "bad-reference",
           recipe: name,
@@ -124,17 +157,34 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
       }
       continue;
     }
-    if (st.isDirectory() && isRecipeDir(dir)) ws.recipes.push(loadRecipe(dir, name, name, excluded));
+    if (!st.isDirectory()) continue;
+    if (isRecipeDir(dir)) take(dir, name, name);
+    else ws.skipped.push({ path: name, reason: NO_COMPOSE });
   }
   return ws;
 }
 
-function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: string) => boolean): Recipe {
+/** The kind the config's `kinds` forces on a folder (its path relative to the root), if any. */
+function kindMatcher(config: RedfixConfig): (relDir: string) => FolderKind | "skip" | null {
+  const entries = Object.entries(config.kinds).map(
+    ([glob, kind]) => [picomatch(glob, { dot: true }), kind] as const,
+  );
+  return (relDir) => entries.find(([m]) => m(relDir))?.[1] ?? null;
+}
+
+function loadRecipe(
+  dir: string,
+  relDir: string,
+  name: string,
+  excluded: (p: string) => boolean,
+  forced: FolderKind | null,
+): Recipe {
   const recipe: Recipe = {
     name,
     dir,
     relDir,
-    kind: COMPOSE_BASE.some((f) => existsSync(join(dir, f))) ? "abra" : "compose",
+    kind: "compose-project",
+    kindSignals: [],
     composeFiles: [],
     base: null,
     overlays: [],
@@ -168,39 +218,65 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
   };
 
   const files = safeList(dir);
-  const [baseNames, overlayPattern] =
-    recipe.kind === "abra" ? [COMPOSE_BASE, OVERLAY] : [PLAIN_BASE, PLAIN_OVERLAY];
-  const baseName = baseNames.find((f) => files.includes(f));
-  const overlayNames = files.filter((f) => overlayPattern.test(f) && f !== baseName).sort();
-  for (const f of [baseName, ...overlayNames]) {
-    if (!f) continue;
+  // Every compose file is parsed once; which of them make the stack depends on the kind they show.
+  const parsed = new Map<string, { cf: ComposeFile | null; problems: LoadProblem[] }>();
+  for (const f of files.filter(isComposeName)) {
+    const before = recipe.problems.length;
     const src = read(f);
-    if (!src) continue;
+    const readProblems = recipe.problems.splice(before);
+    if (!src) {
+      if (readProblems.length > 0) parsed.set(f, { cf: null, problems: readProblems });
+      continue;
+    }
     const cf = parseComposeFile(src, f);
-    for (const p of cf.problems) {
-      recipe.problems.push({
-        kind: "unparsable",
+    parsed.set(f, {
+      cf,
+      problems: cf.problems.map((p) => ({
+        kind: "unparsable" as const,
         recipe: name,
-        root: "recipes",
+        root: "recipes" as const,
         file: src.path,
         source: src,
         range: p.range,
         message: p.message,
         key: `parse:${f}:${p.message}`,
+      })),
+    });
+  }
+  const envSample = files.includes(".env.sample") ? read(".env.sample") : null;
+  const sample = envSample ? parseEnvSample(envSample) : null;
+  const verdict: KindVerdict = forced
+    ? { kind: forced, signals: ["`kinds` in the config"] }
+    : classify({
+        files,
+        compose: [...parsed.values()].flatMap((p) => (p.cf ? [p.cf] : [])),
+        envSample: sample,
+        hasAbraSh: files.includes("abra.sh"),
       });
-    }
-    recipe.composeFiles.push(cf);
-    if (f === baseName) recipe.base = cf;
-    else recipe.overlays.push(cf);
+  recipe.kind = verdict.kind;
+  recipe.kindSignals = verdict.signals;
+
+  const [baseName, overlayNames] = stackFiles(
+    recipe.kind,
+    files.filter((f) => parsed.has(f)),
+  );
+  for (const f of [baseName, ...overlayNames]) {
+    if (!f) continue;
+    const p = parsed.get(f)!;
+    recipe.problems.push(...p.problems);
+    if (!p.cf) continue;
+    recipe.composeFiles.push(p.cf);
+    if (f === baseName) recipe.base = p.cf;
+    else recipe.overlays.push(p.cf);
   }
 
-  if (files.includes(".env.sample")) {
-    const src = read(".env.sample");
-    if (src) recipe.envSample = parseEnvSample(src);
-  }
-  if (files.includes("abra.sh")) {
-    const src = read("abra.sh");
-    if (src) recipe.abraSh = parseAbraSh(src);
+  // `.env.sample` and abra.sh are abra's: a compose project's `.env.sample` is no list of COMPOSE_FILE combinations.
+  if (recipe.kind === "abra-recipe") {
+    recipe.envSample = sample;
+    if (files.includes("abra.sh")) {
+      const src = read("abra.sh");
+      if (src) recipe.abraSh = parseAbraSh(src);
+    }
   }
   if (files.includes("README.md")) recipe.readme = read("README.md");
 
@@ -368,6 +444,33 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
     return r;
   }
   return readSource(abs, relPath);
+}
+
+/**
+ * The base file and overlays a kind reads: abra's `compose.yml` + `compose.*.yml`; a stack's
+ * stack-named file (or its compose file) + its overlays; a compose project's `compose.yml` or
+ * `docker-compose.yml` + the overlays named after it.
+ */
+function stackFiles(kind: FolderKind, files: string[]): [string | undefined, string[]] {
+  const pick = (bases: string[], overlay: RegExp): [string | undefined, string[]] => {
+    const base = bases.find((f) => files.includes(f));
+    return [base, base ? files.filter((f) => overlay.test(f) && f !== base).sort() : []];
+  };
+  if (kind === "abra-recipe") {
+    const r = pick(ABRA_BASE, ABRA_OVERLAY);
+    return r[0] ? r : pick(PLAIN_BASE, PLAIN_OVERLAY);
+  }
+  if (kind === "swarm-stack") {
+    const stacks = files
+      .filter((f) => STACK_FILE.test(f))
+      .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    if (stacks.length > 0) return [stacks[0], []];
+  }
+  const abra = pick(ABRA_BASE, ABRA_OVERLAY);
+  if (abra[0]) return abra;
+  const plain = pick(PLAIN_BASE, PLAIN_OVERLAY);
+  if (plain[0]) return plain;
+  return [files.filter(isComposeName).sort()[0], []];
 }
 
 function safeList(dir: string): string[] {
