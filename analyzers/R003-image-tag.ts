@@ -34,7 +34,7 @@ Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of c
           recipe: recipe.name,
           file: img.file.source,
           range: img.range,
-          message: `image ${imageText(img)} of service \`${img.service}\` has no tag (${combinationsText(recipe, img.combinations)}): pin it, e.g. \`${img.ref.name}:<release>\``,
+          message: `image ${imageText(img)} of service \`${img.service}\` has no tag, so it runs \`latest\` (${combinationsText(recipe, img.combinations)}): pin it, e.g. \`${img.ref.name}:<release>\``,
           key: `${img.file.name}:services.${img.service}.image`,
         });
       }

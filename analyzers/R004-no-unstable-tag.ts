@@ -18,8 +18,9 @@ export const r004: Rule = {
 later runs another version than the one the recipe release was tested with.
 
 What: the effective image of every service, in every overlay combination (variables interpolated from
-\`.env.sample\` and defaults), must not be tagged \`latest\` nor be untagged (which means \`latest\`). Other moving
-tags (\`main\`, \`stable\`) are not semver-like and R005 reports them. Each image is reported once, where it is
+\`.env.sample\` and defaults), must not be tagged \`latest\`. One finding per fact: an untagged image (which runs \`latest\`) is reported by
+R003 only, and \`latest\` by this rule only (not R005 too). Other moving tags (\`main\`, \`stable\`) are not
+semver-like and R005 reports them. Each image is reported once, where it is
 written, naming the combinations.
 
 Fix: none is mechanical; pin the image to a release tag.
@@ -29,9 +30,9 @@ Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of c
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {
       for (const img of stackImages(recipe)) {
-        const implied = img.ref.tag === null && img.ref.digest === null;
-        if (!implied && img.ref.tag !== "latest") continue;
-        const why = implied ? "has no tag, so it runs `latest`" : "uses the unstable tag `latest`";
+        // One finding per fact: an untagged image is R003's (it runs `latest`, and R003 says so).
+        if (img.ref.tag !== "latest") continue;
+        const why = "uses the unstable tag `latest`";
         ctx.report({
           recipe: recipe.name,
           file: img.file.source,
