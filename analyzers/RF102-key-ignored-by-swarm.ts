@@ -155,7 +155,7 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
                 (readOnly
                   ? `; \`${svc.name}\` is \`read_only\`, so whatever it writes there fails`
                   : "; the paths stay on the container's own layer") +
-                ": mount a \`type: tmpfs\` entry under \`volumes:\` instead",
+                ": mount a `type: tmpfs` entry under `volumes:` instead",
               readOnly ? "error" : "warning",
             );
           }
