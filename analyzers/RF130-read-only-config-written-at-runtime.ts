@@ -56,8 +56,12 @@ not at the first deploy but at an upgrade, when a new version starts writing a k
 
 What it checks: a swarm config mount, or a read-only bind/volume mount (of the file or a directory above
 it), at a path an application in the table below writes, on a service running that application's image.
-The mounted content is evidence: for Gitea, \`INSTALL_LOCK = true\` without \`JWT_SECRET\`/\`INTERNAL_TOKEN\`
-(or \`LFS_JWT_SECRET\` with the LFS server on) means the write happens at the next start.
+The mounted content (a swarm config's file) is read before a write is claimed: for Gitea, \`INSTALL_LOCK = true\`
+without \`JWT_SECRET\`/\`INTERNAL_TOKEN\` (or \`LFS_JWT_SECRET\` with the LFS server on) means the write happens
+at the next start, and the message names the missing keys; with all of them set (or their \`*_URI\`), and no
+\`GITEA__*\` variables for the rootless image's environment-to-ini to save, there is no finding. The message
+names the path really mounted (\`/data/gitea/conf/app.ini\` for the root image). A read-only bind mount's
+content is not read (the model holds only configs' files), so it is reported on the path alone.
 
 Known writers:
 ${TABLE}
@@ -88,7 +92,7 @@ semantics", "Gitea"), and each entry's sources.`,
             if (seen.has(key)) continue;
             seen.add(key);
             const ref = m.value.type === "config" ? configSource(recipe, m.value.source) : null;
-            const verdict = ref?.source && writer.judge ? writer.judge(ref.source.text) : null;
+            const verdict = ref?.source && writer.judge ? writer.judge(ref.source.text, svc) : null;
             if (verdict?.safe) continue;
             const evidence: ProblemEvidence[] = [];
             if (ref?.source && verdict) {
@@ -106,9 +110,11 @@ semantics", "Gitea"), and each entry's sources.`,
               recipe: recipe.name,
               file: m.file.source,
               range: m.value.range,
-              message: `${writer.app} writes ${path} at run time, but \`${svc.name}\` mounts it from ${how}${
-                verdict?.reason ? `; ${verdict.reason}` : ""
-              }: it fails with \`${writer.failure}\``,
+              message: `${writer.app} writes ${path} at run time, but \`${svc.name}\` mounts ${
+                target.replace(/\/+$/, "") === path ? "it" : `${target} over it`
+              } from ${how}${verdict?.reason ? `; ${verdict.reason}` : ""}: it fails with \`${
+                writer.failurePath ? writer.failure.split(writer.failurePath).join(path) : writer.failure
+              }\``,
               key,
               evidence,
               data: {
