@@ -280,7 +280,7 @@ function loadRecipe(
   }
   if (files.includes("README.md")) recipe.readme = read("README.md");
 
-  recipe.combinations = combinations(recipe);
+  recipe.combinations = combinations(recipe, read);
   recipe.fileRefs = fileReferences(recipe, read);
   // Most recipes of a large workspace are not clones: skip the failing stat of a missing `.git`.
   recipe.git = files.includes(".git") ? readGitInfo(dir) : null;
@@ -292,7 +292,7 @@ function loadRecipe(
  * `COMPOSE_FILE` named in `.env.sample` (commented lines too). Combinations holding a file that
  * did not parse are left out: judging them would report the parse error again as missing services.
  */
-function combinations(recipe: Recipe): StackCombination[] {
+function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): StackCombination[] {
   const usable = (f: ComposeFile) => f.problems.length === 0;
   const byName = new Map(recipe.composeFiles.map((f) => [f.name, f]));
   const out: StackCombination[] = [];
@@ -311,12 +311,15 @@ function combinations(recipe: Recipe): StackCombination[] {
     const files: ComposeFile[] = [];
     let complete = true;
     for (const name of c.files) {
-      const f = byName.get(name);
+      const f = byName.get(name) ?? subfolderOverlay(recipe, name, read);
       if (f) {
+        byName.set(name, f);
         files.push(f);
         continue;
       }
       complete = false;
+      // abra reads only uncommented lines: a commented COMPOSE_FILE is an example to copy, not a deploy.
+      if (c.variable.commented) continue;
       if (!recipe.problems.some((p) => p.key === `compose-file:${name}`)) {
         recipe.problems.push({
           kind: "bad-reference",
@@ -333,6 +336,38 @@ function combinations(recipe: Recipe): StackCombination[] {
     if (complete) add(files, "env-sample");
   }
   return out;
+}
+
+/**
+ * An overlay `COMPOSE_FILE` names in a sub-folder (`postgres/compose.tune.yml`): abra passes the path to
+ * compose as is, relative to the recipe. Read and parsed once, inside the recipe only.
+ */
+function subfolderOverlay(
+  recipe: Recipe,
+  name: string,
+  read: (f: string) => SourceFile | null,
+): ComposeFile | null {
+  if (!name.includes("/") || isAbsolute(name) || name.split("/").includes("..")) return null;
+  const rel = name.replace(/^\.\//, "");
+  if (!existsSync(join(recipe.dir, rel))) return null;
+  const src = read(rel);
+  if (!src) return null;
+  const cf = parseComposeFile(src, name);
+  for (const p of cf.problems) {
+    recipe.problems.push({
+      kind: "unparsable",
+      recipe: recipe.name,
+      root: "recipes",
+      file: src.path,
+      source: src,
+      range: p.range,
+      message: p.message,
+      key: `parse:${name}:${p.message}`,
+    });
+  }
+  recipe.composeFiles.push(cf);
+  recipe.overlays.push(cf);
+  return cf;
 }
 
 function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null): FileReference[] {
