@@ -28,16 +28,31 @@ export interface EnvRead {
   /** Offset of the `env "NAME"` call in the template. */
   offset: number;
   length: number;
+  /**
+   * Read in a condition (`{{ if eq (env "X") "1" }}`, where unset means "off" by design) or inside a
+   * conditional block, whose guard decides whether the text is rendered at all.
+   */
+  guarded: boolean;
 }
+
+const OPENS = /^\s*(if|with|range)\b/;
+const CONDITION = /^\s*(if|else\s+if|with|range)\b/;
 
 export function templateEnvReads(text: string): EnvRead[] {
   const out: EnvRead[] = [];
+  const blocks: string[] = [];
   for (const a of text.matchAll(ACTION)) {
     const body = a[1] ?? "";
     const bodyAt = a.index + a[0].indexOf(body);
+    const condition = CONDITION.test(body);
+    const guarded = condition || blocks.some((b) => b === "if" || b === "with");
     for (const e of body.matchAll(ENV_CALL)) {
-      out.push({ name: e[1]!, offset: bodyAt + e.index, length: e[0].length });
+      out.push({ name: e[1]!, offset: bodyAt + e.index, length: e[0].length, guarded });
     }
+    const open = OPENS.exec(body);
+    if (open) blocks.push(open[1]!);
+    else if (/^\s*(define|block)\b/.test(body)) blocks.push("define");
+    else if (/^\s*end\b/.test(body)) blocks.pop();
   }
   return out;
 }
@@ -89,7 +104,9 @@ nor in abra's deploy environment. A variable the service does not set renders as
 template with \`server {{ env "STACK_NAME" }}_app:3000;\` becomes \`server _app:3000;\` and nginx does not start.
 
 What: every \`env "X"\` in a golang-templated config file, for every service that mounts the config, in every
-overlay combination; reported where the template reads it, naming the service and the combinations.
+overlay combination; reported where the template reads it, naming the service and the combinations. A read in a
+condition (\`{{ if eq (env "X") "1" }}\`: unset means "off", by design) or inside an \`if\`/\`with\` block (its guard
+decides whether the text is rendered) is not judged.
 **Error** when the value builds a host name or a path (the line names a server, an upstream, a URL or a path, or
 the variable is \`STACK_NAME\`, \`*_HOST\`, \`DOMAIN\`, \`*_URL\`…), **warning** otherwise. A service with
 \`env_file:\` is not judged (its variables are not in the files).
@@ -116,7 +133,7 @@ swarmkit's template context (\`template/context.go\`: \`env\` reads the containe
             const ref = mount.value.source ? configs.get(mount.value.source) : undefined;
             if (!ref?.source) continue;
             for (const read of templateEnvReads(ref.source.text)) {
-              if (setsVariable(svc, read.name)) continue;
+              if (read.guarded || setsVariable(svc, read.name)) continue;
               // One finding per variable and service, where the template first reads it.
               const k = `${svc.name}\0${ref.entry.name}\0${read.name}`;
               const f = found.get(k) ?? {

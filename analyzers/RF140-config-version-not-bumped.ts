@@ -140,8 +140,10 @@ maintainers handbook ("Configs", upgrade checklist), domain.md ("Co-op Cloud rec
           );
           continue;
         }
+        // `${PG_CONF_VERSION:-v3}`: the version lives in the compose file itself, and bumping the default bumps it.
+        const fallback = new RegExp(`\\$\\{${variable}:?-[^}]+\\}`).test(entry.externalName?.value ?? "");
         if (!exported.has(variable)) {
-          if (!inEnv.has(variable))
+          if (!inEnv.has(variable) && !fallback)
             report(
               "not-exported",
               `config \`${entry.name}\` is versioned by \`${variable}\`, which abra.sh does not export`,

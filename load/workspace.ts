@@ -4,7 +4,7 @@
  * recipe become load problems (RF001/RF002 findings), and everything else is still loaded.
  */
 import { isInside } from "../core/paths.js";
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { RootName } from "../core/finding.js";
 import type { HarnessModel } from "../harness/model.js";
@@ -303,7 +303,9 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
     seen.add(id);
     out.push(mergeStack(files, origin));
   };
-  if (recipe.base) {
+  if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
+    for (const f of recipe.composeFiles) add([f], "base");
+  } else if (recipe.base) {
     add([recipe.base], "base");
     for (const o of recipe.overlays) add([recipe.base, o], "overlay");
   }
@@ -370,6 +372,19 @@ function subfolderOverlay(
   return cf;
 }
 
+/** Whether a recipe path lies under a submodule path named in the recipe's `.gitmodules`. */
+function inSubmodule(dir: string, relPath: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ".gitmodules"), "utf8");
+  } catch {
+    return false;
+  }
+  return [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].some(
+    (m) => relPath === m[1] || relPath.startsWith(`${m[1]}/`),
+  );
+}
+
 function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null): FileReference[] {
   const out: FileReference[] = [];
   const seen = new Set<string>();
@@ -401,6 +416,8 @@ function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null):
           continue;
         }
         if (!existsSync(abs)) {
+          // A file of a git submodule that is not checked out: present in a recursive clone.
+          if (inSubmodule(recipe.dir, relative(recipe.dir, abs).split(sep).join("/"))) continue;
           let dangling = false;
           try {
             dangling = lstatSync(abs).isSymbolicLink();
@@ -499,7 +516,9 @@ function stackFiles(kind: FolderKind, files: string[]): [string | undefined, str
     const stacks = files
       .filter((f) => STACK_FILE.test(f))
       .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
-    if (stacks.length > 0) return [stacks[0], []];
+    // Several stack files side by side are several stacks (`stack-proxy.yml`, `stack-voting.yml`): each
+    // is read, and judged alone (see `combinations`), never merged as overlays of the first.
+    if (stacks.length > 0) return [stacks[0], stacks.slice(1)];
   }
   const abra = pick(ABRA_BASE, ABRA_OVERLAY);
   if (abra[0]) return abra;

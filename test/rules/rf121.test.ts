@@ -35,10 +35,18 @@ test("RF121: findings exactly where the fixtures' annotations say, for every ove
 });
 
 test("RF121: env reads inside Go template actions only", () => {
-  const reads = templateEnvReads('a {{ env "A" }} b {{- if eq (env "B") "x" -}} env "C" {{ end }}');
+  const reads = templateEnvReads(
+    'a {{ env "A" }} b {{- if eq (env "B") "x" -}} env "C" {{ env "D" }} {{ end }} {{ env "E" }}',
+  );
   assert.equal(
-    reads.map((r) => r.name),
-    ["A", "B"],
+    reads.map((r) => [r.name, r.guarded]),
+    [
+      ["A", false],
+      ["B", true],
+      ["D", true],
+      ["E", false],
+    ],
+    "conditions and what they guard are not judged",
   );
 });
 
