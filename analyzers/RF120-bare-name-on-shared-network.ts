@@ -192,6 +192,13 @@ recipe uses: ${[...GENERIC_NAMES].slice(0, 8).join(", ")}, …); **warning** oth
 that later puts a service of that name there collides). A target that is not on the shared network
 (a database on the stack's \`internal\` network only) is not judged: the name is not this stack's there.
 
+Across stacks: a bare name that **no stack of this recipe defines** (a Traefik \`forwardAuth\` middleware's
+\`address: "http://traefik-forward-auth:4181"\`, \`DATABASE_URL=postgres://pgshared/…\`), from a service on a shared
+external network where other analyzed stacks answer to that name, reaches whichever of them swarm's DNS picks:
+**warning** when one stack answers (it works while it stays the only one), **error** when several do. The
+message names the stacks that answer. No fix: the other stack's qualified name depends on how that app is
+deployed; the message says so. Names no analyzed stack answers to are not judged.
+
 Fix: the stack-qualified name \`<stack>_<service>\`, which swarm registers on every network of the
 service and which no other stack can have — \`{{ env "STACK_NAME" }}_app\` in a config (adding
 \`template_driver: golang\` when the config is not a template yet, and bumping its version in
