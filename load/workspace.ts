@@ -78,6 +78,11 @@ export interface Recipe {
   abraSh: AbraScript | null;
   readme: SourceFile | null;
   fileRefs: FileReference[];
+  /**
+   * What read-only bind mounts of the recipe's own files hold: the source path as written (`./conf`) →
+   * its file, or for a folder each file directly in it (`./conf/app.ini`), small ones only.
+   */
+  bindFiles: Map<string, SourceFile>;
   git: GitInfo | null;
   problems: LoadProblem[];
 }
@@ -193,6 +198,7 @@ function loadRecipe(
     abraSh: null,
     readme: null,
     fileRefs: [],
+    bindFiles: new Map(),
     git: null,
     problems: [],
   };
@@ -282,6 +288,7 @@ function loadRecipe(
 
   recipe.combinations = combinations(recipe, read);
   recipe.fileRefs = fileReferences(recipe, read);
+  recipe.bindFiles = readOnlyBindFiles(recipe, read);
   // Most recipes of a large workspace are not clones: skip the failing stat of a missing `.git`.
   recipe.git = files.includes(".git") ? readGitInfo(dir) : null;
   return recipe;
@@ -370,6 +377,50 @@ function subfolderOverlay(
   recipe.composeFiles.push(cf);
   recipe.overlays.push(cf);
   return cf;
+}
+
+const BIND_FILE_MAX = 256 * 1024;
+const BIND_DIR_FILES = 32;
+
+/** The files behind read-only bind mounts from inside the recipe, for rules that judge their content. */
+function readOnlyBindFiles(recipe: Recipe, read: (f: string) => SourceFile | null): Map<string, SourceFile> {
+  const out = new Map<string, SourceFile>();
+  const take = (written: string, rel: string) => {
+    const abs = join(recipe.dir, rel);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      return;
+    }
+    if (!st.isFile() || st.size > BIND_FILE_MAX) return;
+    const src = read(rel);
+    if (src) out.set(written, src);
+  };
+  for (const cf of recipe.composeFiles) {
+    for (const svc of cf.services) {
+      for (const m of svc.volumes) {
+        const s = m.source;
+        if (m.type !== "bind" || !m.readOnly || !s || s.includes("$") || isAbsolute(s) || s.startsWith("~"))
+          continue;
+        const rel = relative(recipe.dir, resolve(recipe.dir, s)).split(sep).join("/");
+        if (rel.startsWith("..") || rel === "" || out.has(s)) continue;
+        const abs = join(recipe.dir, rel);
+        let st;
+        try {
+          st = lstatSync(abs);
+        } catch {
+          continue;
+        }
+        if (st.isFile()) take(s, rel);
+        else if (st.isDirectory()) {
+          for (const f of safeList(abs).slice(0, BIND_DIR_FILES))
+            take(`${s.replace(/\/+$/, "")}/${f}`, `${rel}/${f}`);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Whether a recipe path lies under a submodule path named in the recipe's `.gitmodules`. */

@@ -38,6 +38,13 @@ test("RF130: the mounted app.ini is read first: all secrets set, no finding; the
   assert.not.match(m, /INTERNAL_TOKEN/);
   assert.match(m, /failed to save "\/data\/gitea\/conf\/app\.ini"/);
   assert.not.match(m, /\/etc\/gitea\/app\.ini/, "the root image's path, not the rootless default");
+  const bind = findings.filter((f) => f.recipe === "gitea-bind");
+  assert.equal(
+    bind.map((f) => f.line),
+    [13],
+    "a read-only bind of a folder whose app.ini has every secret (as *_URI) is fine; a half one is not",
+  );
+  assert.ok(bind[0]!.evidence.some((e) => e.file === "gitea-bind/conf-half/app.ini"));
 });
 
 test("RF130: the knowledge base has Gitea and at least three more writers, each with evidence and a source", () => {
