@@ -394,7 +394,10 @@ function readOnlyBindFiles(recipe: Recipe, read: (f: string) => SourceFile | nul
       return;
     }
     if (!st.isFile() || st.size > BIND_FILE_MAX) return;
+    // Read for evidence only: a file that does not decode (an image in a mounted folder) is no finding.
+    const before = recipe.problems.length;
     const src = read(rel);
+    recipe.problems.splice(before);
     if (src) out.set(written, src);
   };
   for (const cf of recipe.composeFiles) {
