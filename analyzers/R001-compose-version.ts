@@ -1,6 +1,7 @@
 import type { ComposeFile } from "../load/compose.js";
 import type { Range } from "../core/source.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes } from "./support/abra-recipe.js";
 
 export interface R001Data {
@@ -26,6 +27,7 @@ export const r001: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R001, "compose config has expected version" (level warn; how to resolve: "ensure
 'version: \\"3.8\\"' in compose configs"). Co-op Cloud recipes pin the compose file format so that every
 \`docker stack deploy\` reads them the same way.

@@ -1,5 +1,6 @@
 import type { ComposeFile } from "../load/compose.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
 const SOURCE = `Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of coopcloud.tech/abra/pkg/lint) shows \`LintRules\` opening with R002 at level warn, described "healthcheck enabled fo…" (the excerpt ends there), and has \`LintHealthchecks\`; the check (a service whose loaded \`healthcheck\` is nil fails, in the config abra merges from all compose files) is inferred. Judging each overlay combination is redfix's: a healthcheck that only an overlay adds still leaves the base deploy unchecked.`;
@@ -13,6 +14,7 @@ export const r002: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R002, "healthcheck enabled for all services" (level warn; how to resolve: "wire up
 healthchecks"). Swarm only knows a task is ready, and only rolls an upgrade back, through its healthcheck;
 without one a deploy "converges" as soon as the process starts.

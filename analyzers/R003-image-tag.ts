@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -11,6 +12,7 @@ export const r003: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R003, "all images use a tag" (level warn). An image without a tag is \`latest\`: each
 deploy may run a different version, and \`abra recipe upgrade\` has nothing to compare.
 
@@ -32,7 +34,7 @@ Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of c
           recipe: recipe.name,
           file: img.file.source,
           range: img.range,
-          message: `image ${imageText(img)} of service \`${img.service}\` has no tag (${combinationsText(recipe, img.combinations)}): pin it, e.g. \`${img.ref.name}:<release>\``,
+          message: `image ${imageText(img)} of service \`${img.service}\` has no tag, so it runs \`latest\` (${combinationsText(recipe, img.combinations)}): pin it, e.g. \`${img.ref.name}:<release>\``,
           key: `${img.file.name}:services.${img.service}.image`,
         });
       }

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -12,12 +13,14 @@ export const r004: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R004, "no unstable tags" (level warn). \`latest\` moves: a redeploy or a node that pulls
 later runs another version than the one the recipe release was tested with.
 
 What: the effective image of every service, in every overlay combination (variables interpolated from
-\`.env.sample\` and defaults), must not be tagged \`latest\` nor be untagged (which means \`latest\`). Other moving
-tags (\`main\`, \`stable\`) are not semver-like and R005 reports them. Each image is reported once, where it is
+\`.env.sample\` and defaults), must not be tagged \`latest\`. One finding per fact: an untagged image (which runs \`latest\`) is reported by
+R003 only, and \`latest\` by this rule only (not R005 too). Other moving tags (\`main\`, \`stable\`) are not
+semver-like and R005 reports them. Each image is reported once, where it is
 written, naming the combinations.
 
 Fix: none is mechanical; pin the image to a release tag.
@@ -27,9 +30,9 @@ Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of c
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {
       for (const img of stackImages(recipe)) {
-        const implied = img.ref.tag === null && img.ref.digest === null;
-        if (!implied && img.ref.tag !== "latest") continue;
-        const why = implied ? "has no tag, so it runs `latest`" : "uses the unstable tag `latest`";
+        // One finding per fact: an untagged image is R003's (it runs `latest`, and R003 says so).
+        if (img.ref.tag !== "latest") continue;
+        const why = "uses the unstable tag `latest`";
         ctx.report({
           recipe: recipe.name,
           file: img.file.source,

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { imageText, stackImages } from "./support/image-reference.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
@@ -27,14 +28,16 @@ export const r005: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R005, "tags use semver-like format" (level warn). \`abra recipe upgrade\` compares
 image tags to offer upgrades; a tag it cannot parse (\`main\`, \`stable\`, \`alpine\`, a commit hash) is never
 upgraded and says nothing about compatibility.
 
 What: the tag of each service's effective image, in every overlay combination (variables interpolated), must be
 an optional \`v\`, one to four dot-separated numbers, and an optional \`-suffix\` (\`1.21\`, \`v2.4.1\`,
-\`16-alpine\`, \`1.2.3-rootless\`); commit hashes are not. Untagged images are reported too (abra fails them here as
-well). Digest-only references are not judged (see R004).
+\`16-alpine\`, \`1.2.3-rootless\`); commit hashes are not. One finding per fact: an untagged image is R003's and
+\`latest\` is R004's, so neither is reported here too (abra fails them under each of its rules). Digest-only
+references are not judged (see R004).
 
 Fix: none is mechanical; use the upstream's versioned tag.
 
@@ -43,10 +46,10 @@ Source: confirmed — abra's \`pkg/lint\` API index (pkg.go.dev's rendering of c
   check(ctx) {
     for (const recipe of abraRecipes(ctx.workspace)) {
       for (const img of stackImages(recipe)) {
-        const { tag, digest } = img.ref;
-        if (tag === null && digest !== null) continue;
-        if (tag !== null && isSemverLike(tag)) continue;
-        const why = tag === null ? "has no tag" : `has the tag \`${tag}\`, which is not semver-like`;
+        const { tag } = img.ref;
+        // One finding per fact: no tag is R003's, \`latest\` is R004's.
+        if (tag === null || tag === "latest" || isSemverLike(tag)) continue;
+        const why = `has the tag \`${tag}\`, which is not semver-like`;
         ctx.report({
           recipe: recipe.name,
           file: img.file.source,

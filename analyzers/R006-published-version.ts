@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, recipeAnchor, versionLabel } from "./support/abra-recipe.js";
 
 export const r006: Rule = {
@@ -10,6 +11,7 @@ export const r006: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R006, "has published catalogue version" (level warn). Operators deploy released
 versions; a recipe with none can only be deployed with \`--chaos\`, from whatever its default branch holds.
 

@@ -1,6 +1,7 @@
 import type { Range, SourceFile } from "../core/source.js";
 import { recipePath } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes } from "./support/abra-recipe.js";
 
 const START = "<!-- metadata -->";
@@ -69,6 +70,7 @@ export const r007: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R007, "README.md metadata filled in" (level warn). The recipe catalogue and its web page
 are generated from the block between \`<!-- metadata -->\` and \`<!-- endmetadata -->\`.
 

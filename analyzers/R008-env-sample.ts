@@ -1,5 +1,6 @@
 import { recipePath } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes } from "./support/abra-recipe.js";
 
 export const r008: Rule = {
@@ -11,6 +12,7 @@ export const r008: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R008, ".env.sample provided" (level error; how to resolve: "create an example
 .env.sample"). \`abra app new\` copies \`.env.sample\` into the new app's env file; without it no app can be
 created from the recipe.

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, combinationsText } from "./support/abra-recipe.js";
 
 export const r009: Rule = {
@@ -10,6 +11,7 @@ export const r009: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R009, "one service named 'app'" (level error). abra's commands (\`app logs\`, \`app run\`,
 \`app cmd\`, the version label it reads) and harnesses address the main service as \`app\`.
 

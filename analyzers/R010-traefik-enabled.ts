@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, combinationsText, sampleValues } from "./support/abra-recipe.js";
 
 export const r010: Rule = {
@@ -10,6 +11,7 @@ export const r010: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R010, "traefik routing enabled" (level error; how to resolve: include
 "traefik.enable=true" deploy label). Co-op Cloud's Traefik only routes to services that opt in; a web app
 without the label is unreachable at its \`DOMAIN\`.

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 
 export interface R011Data {
   composeFile: string;
@@ -16,6 +17,7 @@ export const r011: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R011 ("all services have images"). Swarm cannot build images, so a service without
 \`image:\` cannot be deployed. abra judges \`compose.yml\`; redfix judges the merged stack of every overlay
 combination, which catches the case abra misses: a service declared only in an overlay, with no image in any

@@ -2,6 +2,7 @@ import type { ComposeFile } from "../load/compose.js";
 import type { Range } from "../core/source.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, interpolations, sampleValues } from "./support/abra-recipe.js";
 
 export interface R012Data {
@@ -23,6 +24,7 @@ export const r012: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R012, "config version are vendored" (level error; how to resolve: "vendor config versions in
 an abra.sh"). Swarm configs are immutable: a config is named \`\${STACK_NAME}_<cfg>_\${<CFG>_VERSION}\` and the
 maintainer bumps \`export <CFG>_VERSION=vN\` in \`abra.sh\` whenever the file changes. A version variable nobody

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, recipeAnchor } from "./support/abra-recipe.js";
 
 /** URL forms git accepts for a remote that other people can clone. */
@@ -20,6 +21,7 @@ export const r013: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R013, "git.coopcloud.tech repo exists" (level warn). Operators fetch recipes from the
 public catalogue's repos; a recipe that only lives on a maintainer's disk cannot be deployed by anyone else.
 

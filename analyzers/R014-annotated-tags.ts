@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, recipeAnchor } from "./support/abra-recipe.js";
 
 export interface R014Data {
@@ -14,6 +15,7 @@ export const r014: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R014, "only annotated tags used for recipe version" (level error; how to resolve: replace
 the lightweight tag with an annotated one). abra reads a release's notes and date from its tag object; a
 lightweight tag has none, and abra's version listing fails on it.

@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { abraRecipes, interpolations, sampleValues } from "./support/abra-recipe.js";
 
 /** Swarm rejects object names longer than this. */
@@ -47,6 +48,7 @@ export const r015: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ABRA_ONLY,
     docs: `abra recipe lint R015, "long secret names" (level warn; how to resolve: reduce the secret name to
 ${SECRET_NAME_LIMIT} characters). A recipe's secrets are created as \`\${STACK_NAME}_<secret>_\${SECRET_<SECRET>_VERSION}\`;
 swarm rejects names longer than ${SWARM_NAME_LIMIT} characters, and abra's stack names run up to ${STACK_NAME_LIMIT}

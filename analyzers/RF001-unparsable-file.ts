@@ -1,5 +1,6 @@
 import { reportLoadProblems } from "./support/load-problems.js";
 import type { Rule } from "./rule.js";
+import { ALL_KINDS } from "./rule.js";
 
 export const rf001: Rule = {
   meta: {
@@ -10,6 +11,7 @@ export const rf001: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ALL_KINDS,
     docs: `A compose file, \`.env.sample\`, \`abra.sh\`, config template or harness source that cannot be read
 as text or parsed. The finding points at the first error the parser reports (line and column), or at the
 first byte that is not UTF-8. Also reported: a file over the size limit (2 MiB), a compose file whose top

@@ -1,5 +1,6 @@
 import { reportLoadProblems } from "./support/load-problems.js";
 import type { Rule } from "./rule.js";
+import { ALL_KINDS } from "./rule.js";
 
 export const rf002: Rule = {
   meta: {
@@ -11,6 +12,7 @@ export const rf002: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: false,
+    kinds: ALL_KINDS,
     docs: `A config or secret \`file:\` that does not exist, a \`COMPOSE_FILE\` in \`.env.sample\` naming an
 overlay the recipe does not have, or a path that leaves the recipe folder — \`../\`, an absolute path, or a
 symlink whose target is outside. A deploy from another checkout would read a different file, or none.

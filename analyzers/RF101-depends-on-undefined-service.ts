@@ -1,4 +1,5 @@
 import type { Rule } from "./rule.js";
+import { ALL_KINDS } from "./rule.js";
 
 export interface Rf101Data {
   composeFile: string;
@@ -17,6 +18,7 @@ export const rf101: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ALL_KINDS,
     docs: `\`docker stack deploy\` ignores \`depends_on\`, but every tool that renders the stack first
 (\`docker compose config\`, \`abra app config\`, image pre-pull steps) fails with
 \`service "sidekiq" depends on undefined service "discourse"\`. The deploy then pulls large images inline and

@@ -1,10 +1,11 @@
 import { isMap } from "yaml";
-import { deref, getPair } from "../load/compose.js";
+import { deref, getPair, scalarString } from "../load/compose.js";
 import type { ComposeService } from "../load/compose.js";
 import type { Severity } from "../core/finding.js";
 import type { Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 
-export type Rf102Key = "depends_on" | "container_name" | "restart" | "build" | "links";
+export type Rf102Key = "depends_on" | "container_name" | "restart" | "build" | "links" | "tmpfs";
 
 export interface Rf102Data {
   composeFile: string;
@@ -14,10 +15,9 @@ export interface Rf102Data {
   longForm?: boolean;
 }
 
-const WHY: Record<Exclude<Rf102Key, "depends_on">, string> = {
+const WHY: Record<Exclude<Rf102Key, "depends_on" | "restart" | "tmpfs">, string> = {
   container_name:
     "swarm names containers itself (`<stack>_<service>.<slot>.<id>`); `docker stack deploy` ignores it",
-  restart: "`docker stack deploy` ignores it: swarm restarts tasks by `deploy.restart_policy`",
   build: "`docker stack deploy` ignores it and never builds: the image must exist in a registry",
   links: "`docker stack deploy` ignores it: services reach each other by name on shared networks",
 };
@@ -40,11 +40,12 @@ export const rf102: Rule = {
     id: "RF102",
     name: "key-ignored-by-swarm",
     description:
-      "keys `docker stack deploy` ignores or rejects (`depends_on`, long-form `depends_on`, `container_name`, `restart`, `build`, `links`)",
+      "keys `docker stack deploy` ignores, drops or rejects (`depends_on`, long-form `depends_on`, `container_name`, `restart`, `build`, `links`, `tmpfs`)",
     severity: "warning",
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Recipes are deployed with \`docker stack deploy\` semantics, not \`docker compose up\`. Keys from the compose
 world that swarm does not know either do nothing (\`Ignoring unsupported options: build, container_name,
 links, restart\`) or make the deploy fail.
@@ -55,20 +56,27 @@ links, restart\`) or make the deploy fail.
 - \`depends_on\`, long form (a map, usually with \`condition:\`) — **error**: the stack file schema only
   accepts a list, so the deploy is rejected. Fix: the short list form, same services.
 - \`container_name\` — **warning**: ignored (swarm names its tasks). Fix: delete.
-- \`restart\` — **warning**: ignored, so the restart behaviour the author wanted never applies. Fix:
-  \`deploy.restart_policy.condition\` (\`always\`/\`unless-stopped\` → \`any\`, \`on-failure[:N]\` →
-  \`on-failure\` with \`max_attempts: N\`, \`no\` → \`none\`); when \`restart_policy\` already exists, delete.
+- \`restart\` — docker/cli's converter (\`convertRestartPolicy\`) uses \`deploy.restart_policy\` when it is set and
+  otherwise converts \`restart\` (\`always\`/\`unless-stopped\` → \`any\`, \`on-failure[:N]\` → \`on-failure\` with
+  \`max_attempts: N\`), although \`docker stack deploy\` prints "Ignoring unsupported options: restart". So:
+  with a \`restart_policy\` — **warning**, ignored (fix: delete); \`restart: no\` with none — **warning**, it becomes
+  no policy at all and swarm's default \`condition: any\` restarts the task (fix: \`condition: none\`); any other
+  value with none — **info**, converted (fix: the same policy written as \`deploy.restart_policy\`).
+- \`tmpfs\` — **warning**, **error** on a \`read_only\` service: the converter has no tmpfs for services, so the
+  key is dropped without a word and a read-only service cannot write where it expects. No fix yet: a
+  \`type: tmpfs\` entry under \`volumes:\` is the swarm form.
+- A \`depends_on\` naming a service the recipe never defines is RF101's finding only (one finding per fact).
 - \`build\` — **warning**: ignored; swarm pulls \`image:\`. Fix: delete when the service has an image.
 - \`links\` — **warning**: ignored (and legacy). Fix: delete when no link defines an alias other than
   the service's own name (an alias would need a network alias instead).
 
-Sources: docker docs "Deploy a stack to a swarm" and the compose file v3 reference (keys ignored by
+Sources: docker/cli \`cli/compose/convert/service.go\` (\`convertRestartPolicy\`; no tmpfs in the service
+conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), docker docs "Deploy a stack to a swarm" and the compose file v3 reference (keys ignored by
 \`docker stack deploy\`), docker/cli's stack schema (\`depends_on\` is a list), domain.md ("Swarm semantics").`,
   },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {
-      // Plain docker-compose projects are not deployed as stacks: the rule is about recipes.
-      if (recipe.kind !== "abra") continue;
+      const defined = new Set(recipe.composeFiles.flatMap((f) => f.services.map((s) => s.name)));
       for (const cf of recipe.composeFiles) {
         for (const svc of cf.services) {
           const report = (key: Rf102Key, message: string, severity: Severity, longForm?: boolean) => {
@@ -91,7 +99,11 @@ Sources: docker docs "Deploy a stack to a swarm" and the compose file v3 referen
             });
           };
           const dep = svc.dependsOn;
-          if (dep?.form === "map") {
+          // One finding per fact: a `depends_on` naming a service the recipe never defines is RF101's.
+          const undefinedTarget = dep?.entries.some((e) => !defined.has(e.service)) ?? false;
+          if (undefinedTarget) {
+            // RF101 reports it; its fix removes or rewrites the key.
+          } else if (dep?.form === "map") {
             const conds = conditions(svc, cf.doc);
             report(
               "depends_on",
@@ -107,8 +119,45 @@ Sources: docker docs "Deploy a stack to a swarm" and the compose file v3 referen
               false,
             );
           }
-          for (const key of ["container_name", "restart", "build", "links"] as const) {
+          for (const key of ["container_name", "build", "links"] as const) {
             if (svc.keys.has(key)) report(key, `\`${key}\` on \`${svc.name}\`: ${WHY[key]}`, "warning");
+          }
+          const restart = svc.keys.get("restart");
+          if (restart) {
+            const value = (scalarString(cf.doc, restart.value) ?? "").trim();
+            const deploy = deref(cf.doc, svc.keys.get("deploy")?.value);
+            const policy = isMap(deploy) && getPair(cf.doc, deploy, "restart_policy") !== undefined;
+            if (policy) {
+              report(
+                "restart",
+                `\`restart\` on \`${svc.name}\` is ignored: \`deploy.restart_policy\` is set, and \`docker stack deploy\` uses only that`,
+                "warning",
+              );
+            } else if (value === "no" || value === "") {
+              report(
+                "restart",
+                `\`restart: ${value || '""'}\` on \`${svc.name}\` is not converted: with no \`deploy.restart_policy\`, swarm's default (\`condition: any\`) restarts every task that exits`,
+                "warning",
+              );
+            } else {
+              report(
+                "restart",
+                `\`restart: ${value}\` on \`${svc.name}\`: \`docker stack deploy\` converts it to the service's restart policy (and still prints "Ignoring unsupported options: restart"); \`deploy.restart_policy\` says it in swarm's terms`,
+                "info",
+              );
+            }
+          }
+          if (svc.keys.has("tmpfs")) {
+            const readOnly = scalarString(cf.doc, svc.keys.get("read_only")?.value) === "true";
+            report(
+              "tmpfs",
+              `\`tmpfs\` on \`${svc.name}\` is dropped by \`docker stack deploy\` without a warning (docker/cli's converter has no tmpfs for services)` +
+                (readOnly
+                  ? `; \`${svc.name}\` is \`read_only\`, so whatever it writes there fails`
+                  : "; the paths stay on the container's own layer") +
+                ": mount a `type: tmpfs` entry under `volumes:` instead",
+              readOnly ? "error" : "warning",
+            );
           }
         }
       }

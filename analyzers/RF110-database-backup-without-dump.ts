@@ -3,6 +3,7 @@ import type { KeyValueEntry, Mount } from "../load/compose.js";
 import type { SourceFile } from "../core/source.js";
 import type { Recipe } from "../load/workspace.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 
 export type DatabaseKind = "postgres" | "mysql";
 
@@ -212,6 +213,7 @@ export const rf110: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `backup-bot-two copies a service's volumes as files. For a running PostgreSQL or MariaDB/MySQL
 server that copy is inconsistent (pages written mid-copy), and restoring it writes files under a server
 that keeps its own state in memory, so the restored state does not come back. This is the mattermost-lts

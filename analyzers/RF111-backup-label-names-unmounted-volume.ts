@@ -1,6 +1,7 @@
 import type { ComposeFile, ComposeService, KeyValueEntry } from "../load/compose.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 
 export interface Rf111Data {
   composeFile: string;
@@ -49,6 +50,7 @@ export const rf111: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `backup-bot-two reads \`backupbot.backup.volumes.<volume>=false\` and
 \`backupbot.backup.volumes.<volume>.path=…\` with \`<volume>\` the compose volume key the service mounts
 (\`postgres_data\` in \`- postgres_data:/var/lib/postgresql/data\`). A label naming any other key matches

@@ -4,6 +4,7 @@ import {
   isBareServiceName,
   qualifyHost,
   applyHostEdits,
+  qualifiedName,
 } from "../load/configs/index.js";
 import type { UpstreamRef } from "../load/configs/index.js";
 import type { ComposeFile, KeyValueEntry } from "../load/compose.js";
@@ -11,6 +12,7 @@ import type { MergedService, StackCombination } from "../load/merge.js";
 import type { Range, SourceFile } from "../core/source.js";
 import type { FileReference, Recipe, Workspace } from "../load/workspace.js";
 import type { ProblemEvidence, Rule, RuleContext } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 import { adaptCaddyfile } from "./support/caddy-check.js";
 
 /** Other stacks named in a message; the rest are counted. */
@@ -51,28 +53,23 @@ export const GENERIC_NAMES = new Set([
   "admin",
 ]);
 
+/**
+ * The facts RF120 hands its fix: which reference, to which service, in which config. The file is the
+ * problem's own (\`problem.file\`); the fix builds every text from these.
+ */
 export interface Rf120Data {
   kind: "config" | "env" | "caddy-adapt";
   host: string;
   /** The service the host names (the host may be one of its aliases): the qualified name uses it. */
   service: string;
-  /** The file holding the reference (absolute) and the host's bytes in it. */
-  file: string;
+  /** The host's bytes in the problem's file. */
   hostRange: Range;
+  /** A name no stack of this recipe defines: the other recipes whose stacks answer to it. */
+  otherStacks?: string[];
   /** Config references: the config entry and the compose file defining it. */
   config?: { name: string; composeFile: string; templated: boolean };
   /** Why no fix is offered, when none is. */
   unfixable?: string;
-}
-
-/**
- * The template text of a stack-qualified name at `at` in a config. Inside a double-quoted string the
- * action uses a raw string (`{{ env \`STACK_NAME\` }}`), so the unrendered file stays well-formed.
- */
-export function qualifiedName(text: string, at: number, service: string): string {
-  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
-  const quotes = (text.slice(lineStart, at).match(/(?<!\\)"/g) ?? []).length;
-  return quotes % 2 === 1 ? `{{ env \`STACK_NAME\` }}_${service}` : `{{ env "STACK_NAME" }}_${service}`;
 }
 
 interface Holder {
@@ -176,6 +173,7 @@ export const rf120: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Every swarm service is reachable on each of its networks by its bare service name. On an external
 network shared by every stack (\`proxy\`, where Traefik sits), the bare name \`app\` resolves to *every*
 stack's \`app\`, at random (moby/moby#30313, #41532, #37348). A config that reaches its own stack's
@@ -193,6 +191,13 @@ known to be shared there (another analyzed recipe puts it on that network, or it
 recipe uses: ${[...GENERIC_NAMES].slice(0, 8).join(", ")}, …); **warning** otherwise (any other stack
 that later puts a service of that name there collides). A target that is not on the shared network
 (a database on the stack's \`internal\` network only) is not judged: the name is not this stack's there.
+
+Across stacks: a bare name that **no stack of this recipe defines** (a Traefik \`forwardAuth\` middleware's
+\`address: "http://traefik-forward-auth:4181"\`, \`DATABASE_URL=postgres://pgshared/…\`), from a service on a shared
+external network where other analyzed stacks answer to that name, reaches whichever of them swarm's DNS picks:
+**warning** when one stack answers (it works while it stays the only one), **error** when several do. The
+message names the stacks that answer. No fix: the other stack's qualified name depends on how that app is
+deployed; the message says so. Names no analyzed stack answers to are not judged.
 
 Fix: the stack-qualified name \`<stack>_<service>\`, which swarm registers on every network of the
 service and which no other stack can have — \`{{ env "STACK_NAME" }}_app\` in a config (adding
@@ -224,9 +229,14 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
       for (const { ref, source, kind, fileRef } of referencesOf(recipe, combo, svc)) {
         if (ref.templated || !isBareServiceName(ref.host)) continue;
         const target = targetOf(combo, ref.host);
-        if (!target) continue;
         const key = `${source.path}:${ref.hostRange.start}`;
         if (seen.has(key)) continue;
+        if (!target) {
+          if (!definedInRecipe(recipe, ref.host)) {
+            otherStack(ctx, recipe, { svc, ref, source, kind, shared, table, seen, key });
+          }
+          continue;
+        }
         // The worst external network this service shares with its target: one where another stack has
         // the name, then one where the name is generic, then any.
         let verdict: { net: string; others: Holder[]; generic: boolean } | null = null;
@@ -269,7 +279,6 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
           kind,
           host: ref.host,
           service: target.name,
-          file: source.absPath,
           hostRange: ref.hostRange,
           ...(configEntry && fileRef
             ? {
@@ -310,6 +319,86 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
   for (const c of caddyEdits.values()) checkCaddyfile(ctx, recipe, c, samples);
 }
 
+/** The facts of an RF120 problem, checked: null for a problem of another rule or without them. */
+export function rf120Data(p: { rule: string; data?: unknown }): Rf120Data | null {
+  const d = p.data as Partial<Rf120Data> | undefined;
+  if (p.rule !== rf120.meta.id || !d || typeof d.host !== "string" || typeof d.service !== "string")
+    return null;
+  if (!d.hostRange || typeof d.hostRange.start !== "number" || typeof d.hostRange.end !== "number")
+    return null;
+  return d as Rf120Data;
+}
+
+/** Whether any stack (overlay combination) of the recipe has a service or alias of that name. */
+function definedInRecipe(recipe: Recipe, host: string): boolean {
+  return recipe.combinations.some((c) => targetOf(c, host) !== undefined);
+}
+
+interface OtherStackRef {
+  svc: MergedService;
+  ref: UpstreamRef;
+  source: SourceFile;
+  kind: "config" | "env";
+  shared: string[];
+  table: Map<string, Map<string, Holder[]>>;
+  seen: Set<string>;
+  key: string;
+}
+
+/**
+ * A bare name no stack of this recipe defines, on a shared network where other stacks of the workspace
+ * answer to it (a Traefik middleware's \`http://traefik-forward-auth:4181\`): it reaches whichever of them
+ * swarm's DNS picks. One answering stack: a warning (it works while it stays the only one); several: an error.
+ * No fix: the other stack's qualified name depends on how that app is deployed.
+ */
+function otherStack(ctx: RuleContext, recipe: Recipe, r: OtherStackRef): void {
+  let best: { net: string; others: Holder[] } | null = null;
+  for (const net of r.shared) {
+    const others = (r.table.get(net)?.get(r.ref.host) ?? []).filter((h) => h.recipe !== recipe.name);
+    if (others.length > 0 && (!best || stacks(others).length > stacks(best.others).length))
+      best = { net, others };
+  }
+  if (!best) return;
+  r.seen.add(r.key);
+  const answering = stacks(best.others);
+  const named = best.others
+    .slice(0, MAX_NAMED_OTHERS)
+    .map((h) => `${h.recipe}'s \`${h.service}\`${h.alias ? " (alias)" : ""}`);
+  const more = best.others.length - named.length;
+  const who = `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  const unfixable = `\`${r.ref.host}\` is another stack's service; its stack-qualified name (\`<stack>_${best.others[0]!.service}\`) depends on how that app is deployed`;
+  ctx.report<Rf120Data>({
+    recipe: recipe.name,
+    file: r.source,
+    range: r.ref.hostRange,
+    message:
+      `\`${r.svc.name}\` reaches \`${r.ref.host}\` by its bare name (${r.ref.kind}) on the shared network \`${best.net}\`, and no stack of ${recipe.name} defines it: ` +
+      (answering.length > 1
+        ? `${answering.length} stacks answer to it there (${who}), and swarm picks one at random`
+        : `it works only while ${who} is the only one answering to it there`) +
+      `; no fix: ${unfixable}`,
+    key: `other-stack:${r.ref.host}:${r.ref.kind}:${r.ref.raw}`,
+    severity: answering.length > 1 ? "error" : "warning",
+    evidence: best.others.slice(0, 3).map((h) => ({
+      source: h.file.source,
+      range: h.file.services.find((s) => s.name === h.service)?.keyRange ?? { start: 0, end: 0 },
+      note: `${h.recipe}: \`${h.service}\` on \`${best.net}\``,
+    })),
+    data: {
+      kind: r.kind,
+      host: r.ref.host,
+      service: r.ref.host,
+      hostRange: r.ref.hostRange,
+      otherStacks: answering,
+      unfixable,
+    },
+  });
+}
+
+function stacks(holders: Holder[]): string[] {
+  return [...new Set(holders.map((h) => h.recipe))].sort();
+}
+
 /** The findings in one Caddyfile: checked together, since their fixes land in the same file. */
 interface CaddyTouch {
   fileRef: FileReference;
@@ -341,7 +430,6 @@ function checkCaddyfile(
         kind: "caddy-adapt",
         host: "",
         service: "",
-        file: src.absPath,
         hostRange: { start: 0, end: 0 },
       },
     });

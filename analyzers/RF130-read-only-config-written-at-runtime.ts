@@ -1,7 +1,9 @@
 import type { Declared, MergedService } from "../load/merge.js";
 import type { Mount } from "../load/compose.js";
 import type { Recipe } from "../load/workspace.js";
+import type { SourceFile } from "../core/source.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
+import { SWARM_KINDS } from "./rule.js";
 import { KNOWN_WRITERS, isRootlessGitea, writerFor } from "./support/config-writers.js";
 
 export interface Rf130Data {
@@ -27,6 +29,16 @@ function readOnlyMounts(svc: MergedService): Declared<Mount>[] {
   return [...svc.configs.values(), ...[...svc.volumes.values()].filter((m) => m.value.readOnly)];
 }
 
+/** The recipe's own file behind a read-only bind mount at `path` (the mounted file, or one directly in the mounted folder). */
+function bindContent(recipe: Recipe, mount: Mount, target: string, path: string): SourceFile | null {
+  if (mount.type !== "bind" || !mount.source) return null;
+  const t = target.replace(/\/+$/, "");
+  if (t === path) return recipe.bindFiles.get(mount.source) ?? null;
+  const rest = path.slice(t.length + 1);
+  if (rest.includes("/")) return null;
+  return recipe.bindFiles.get(`${mount.source.replace(/\/+$/, "")}/${rest}`) ?? null;
+}
+
 function configSource(recipe: Recipe, name: string | null) {
   if (!name) return null;
   return recipe.fileRefs.find((r) => r.kind === "config" && r.entry.name === name && r.source) ?? null;
@@ -47,6 +59,7 @@ export const rf130: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: SWARM_KINDS,
     docs: `Swarm mounts configs read-only (mode 0444; the writable bit is ignored), and a \`:ro\` mount is read-only
 by definition. An application that saves its own config file at run time fails on such a mount — often
 not at the first deploy but at an upgrade, when a new version starts writing a key the old one did not
@@ -54,8 +67,13 @@ not at the first deploy but at an upgrade, when a new version starts writing a k
 
 What it checks: a swarm config mount, or a read-only bind/volume mount (of the file or a directory above
 it), at a path an application in the table below writes, on a service running that application's image.
-The mounted content is evidence: for Gitea, \`INSTALL_LOCK = true\` without \`JWT_SECRET\`/\`INTERNAL_TOKEN\`
-(or \`LFS_JWT_SECRET\` with the LFS server on) means the write happens at the next start.
+The mounted content (a swarm config's file, or the recipe's own file behind a read-only bind mount) is read
+before a write is claimed: for Gitea, \`INSTALL_LOCK = true\`
+without \`JWT_SECRET\`/\`INTERNAL_TOKEN\` (or \`LFS_JWT_SECRET\` with the LFS server on) means the write happens
+at the next start, and the message names the missing keys; with all of them set (or their \`*_URI\`), and no
+\`GITEA__*\` variables for the rootless image's environment-to-ini to save, there is no finding. The message
+names the path really mounted (\`/data/gitea/conf/app.ini\` for the root image). A mount whose content is not in the
+recipe (a named volume, a path outside it, a file deeper in a mounted folder) is reported on the path alone.
 
 Known writers:
 ${TABLE}
@@ -86,12 +104,13 @@ semantics", "Gitea"), and each entry's sources.`,
             if (seen.has(key)) continue;
             seen.add(key);
             const ref = m.value.type === "config" ? configSource(recipe, m.value.source) : null;
-            const verdict = ref?.source && writer.judge ? writer.judge(ref.source.text) : null;
+            const content = ref?.source ?? bindContent(recipe, m.value, target, path);
+            const verdict = content && writer.judge ? writer.judge(content.text, svc) : null;
             if (verdict?.safe) continue;
             const evidence: ProblemEvidence[] = [];
-            if (ref?.source && verdict) {
+            if (content && verdict) {
               evidence.push({
-                source: ref.source,
+                source: content,
                 range: { start: verdict.offset, end: verdict.offset },
                 note: verdict.reason ?? `the mounted ${path}`,
               });
@@ -104,9 +123,11 @@ semantics", "Gitea"), and each entry's sources.`,
               recipe: recipe.name,
               file: m.file.source,
               range: m.value.range,
-              message: `${writer.app} writes ${path} at run time, but \`${svc.name}\` mounts it from ${how}${
-                verdict?.reason ? `; ${verdict.reason}` : ""
-              }: it fails with \`${writer.failure}\``,
+              message: `${writer.app} writes ${path} at run time, but \`${svc.name}\` mounts ${
+                target.replace(/\/+$/, "") === path ? "it" : `${target} over it`
+              } from ${how}${verdict?.reason ? `; ${verdict.reason}` : ""}: it fails with \`${
+                writer.failurePath ? writer.failure.split(writer.failurePath).join(path) : writer.failure
+              }\``,
               key,
               evidence,
               data: {

@@ -6,6 +6,7 @@ import { LineIndex } from "../core/source.js";
 import { parseAbraSh } from "../load/env.js";
 import type { FileReference, Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 
 export type Rf140Kind = "unbumped" | "no-version" | "not-exported";
 
@@ -70,6 +71,7 @@ export const rf140: Rule = {
     target: "recipe",
     classification: "recipe-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `Swarm configs are immutable: a config named \`\${STACK_NAME}_app_ini_\${APP_INI_VERSION}\` whose file changes
 while \`APP_INI_VERSION\` stays the same cannot be updated, and \`abra app deploy\` fails with
 \`only updates to Labels are allowed\`. Co-op Cloud versions every config with an
@@ -91,7 +93,7 @@ maintainers handbook ("Configs", upgrade checklist), domain.md ("Co-op Cloud rec
   },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {
-      if (recipe.kind !== "abra") continue;
+      if (recipe.kind !== "abra-recipe") continue;
       const exported = new Set(recipe.abraSh?.exports.map((e) => e.name) ?? []);
       const inEnv = new Set(recipe.envSample?.variables.filter((v) => !v.commented).map((v) => v.name) ?? []);
       const release = recipe.git ? lastRelease(recipe.git.tags) : null;
@@ -138,8 +140,10 @@ maintainers handbook ("Configs", upgrade checklist), domain.md ("Co-op Cloud rec
           );
           continue;
         }
+        // `${PG_CONF_VERSION:-v3}`: the version lives in the compose file itself, and bumping the default bumps it.
+        const fallback = new RegExp(`\\$\\{${variable}:?-[^}]+\\}`).test(entry.externalName?.value ?? "");
         if (!exported.has(variable)) {
-          if (!inEnv.has(variable))
+          if (!inEnv.has(variable) && !fallback)
             report(
               "not-exported",
               `config \`${entry.name}\` is versioned by \`${variable}\`, which abra.sh does not export`,

@@ -4,6 +4,7 @@ import { findConstant } from "../harness/model.js";
 import type { HarnessModel, HarnessModule } from "../harness/model.js";
 import type { Workspace } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import {
   knownRecipes,
   machineryFunctions,
@@ -83,6 +84,7 @@ export const rf201: Rule = {
     target: "harness",
     classification: "harness-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `A green run promotes the recipe's canonical deployment to \`canonical_domain(r)\`. When that is the
 domain a warm deployment is live at (a value of \`WARM_DOMAINS\`, or \`stable_domain(r)\` of a warm recipe),
 promoting takes over the live provider: keycloak's canonical deployment replaced the OIDC provider every

@@ -4,6 +4,7 @@ import type { HarnessArgument, HarnessCall, HarnessModel, HarnessModule } from "
 import type { MergedService } from "../load/merge.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 
 /** The keyword the ops helpers take a compose service name by (`exec_in(app, cmd, service="app")`). */
 export const SERVICE_PARAMETER = "service";
@@ -112,6 +113,7 @@ export const rf202: Rule = {
     target: "harness",
     classification: "harness-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `The ops helpers address a deployed app by its compose service name (\`exec_in(app, cmd, service="app")\`,
 \`service_logs\`, \`restart\`). When the recipe has no such service — renamed in the recipe, or named after the
 upstream project instead of the recipe's \`app\` — the test fails with abra's "no such service" before it

@@ -12,6 +12,7 @@ import type {
 import { dottedName } from "../harness/resolve.js";
 import type { Recipe } from "../load/workspace.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 import { recipeMetaModule } from "./support/harness-recipes.js";
 
 /** Helper calls followed from a test to the socket it opens. */
@@ -102,6 +103,7 @@ export const rf203: Rule = {
     target: "harness",
     classification: "harness-defect",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `The harness calls a deployment ready when its \`HEALTH_PATH\` answers 200 over HTTP. A test that opens a
 socket on a non-HTTP port (Mumble's TLS voice port 64738) is then racing the service behind that port: the
 health path may be served by a sidecar (mumble's \`status\` nginx) that is up long before the port accepts

@@ -7,6 +7,7 @@ import { equal, show, truthy } from "../harness/values.js";
 import { fileAtTag } from "../load/git.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
+import { ABRA_ONLY } from "./rule.js";
 
 /** abra's release tags: `x.y.z+<upstream version>`. */
 const RELEASE_TAG = /^(\d+)\.(\d+)\.(\d+)\+\S+$/;
@@ -152,6 +153,7 @@ export const rf204: Rule = {
     target: "harness",
     classification: "test-scope",
     fixable: true,
+    kinds: ABRA_ONLY,
     docs: `A harness test that asserts a change in the recipe's compose file — discourse's upgrade test asserting the
 move from \`bitnamilegacy/discourse\` to the official image — is red on every run when no release of the recipe
 performs that change and the head does not either. The defect is upstream (the migration is missing), and the

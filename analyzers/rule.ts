@@ -5,7 +5,7 @@
  */
 import type { Classification, Finding, RootName, Severity, Target } from "../core/finding.js";
 import type { Position, Range, SourceFile } from "../core/source.js";
-import type { ConfigOption } from "../load/config.js";
+import type { ConfigOption, FolderKind } from "../load/config.js";
 import type { Workspace } from "../load/workspace.js";
 
 export interface RuleMeta {
@@ -18,9 +18,18 @@ export interface RuleMeta {
   target: Target;
   classification: Classification;
   fixable: boolean;
+  /** The folder kinds it judges (load/kinds.ts): the pipeline hands it only recipes of these kinds. */
+  kinds: readonly FolderKind[];
   /** Markdown: why it matters, what it checks, the fix, and the source of the rule. */
   docs: string;
 }
+
+/** abra's lint rules: what `abra recipe lint` judges holds only for abra recipes. */
+export const ABRA_ONLY: readonly FolderKind[] = ["abra-recipe"];
+/** What holds for every `docker stack deploy`: abra recipes and plain swarm stacks. */
+export const SWARM_KINDS: readonly FolderKind[] = ["abra-recipe", "swarm-stack"];
+/** What holds for any compose file, whichever tool runs it. */
+export const ALL_KINDS: readonly FolderKind[] = ["abra-recipe", "swarm-stack", "compose-project"];
 
 export interface ProblemEvidence {
   root?: RootName;

@@ -9,8 +9,11 @@ import type { Repo } from "../core/patch.js";
 import { safeRepoDir } from "../core/paths.js";
 import { readRunDir as readRunDirFiles, RunDirError } from "../reports/read-run-dir.js";
 
-/** A repo of the run (run.json), where its patches apply. */
-export type RunRepo = Repo;
+/**
+ * A repo of the run (run.json), where its patches apply: `harness`, or the folder kind of a recipe
+ * (`abra-recipe`, `swarm-stack`, `compose-project`; `recipe` in older run directories).
+ */
+export type RunRepo = Omit<Repo, "kind"> & { kind: string };
 
 export interface RunDirInfo {
   dir: string;

@@ -121,6 +121,8 @@ export const rf102Codemod: Codemod = {
       }
       case "links":
         return plainLinks(cf, pair) ? drop("services reach each other by name") : null;
+      case "tmpfs":
+        return null;
       case "restart": {
         const edits = restartFix(cf, svc, pair);
         return edits

@@ -6,8 +6,8 @@
  */
 import { isMap } from "yaml";
 import type { Node, Pair } from "yaml";
-import type { Rf120Data } from "../analyzers/RF120-bare-name-on-shared-network.js";
-import { qualifiedName } from "../analyzers/RF120-bare-name-on-shared-network.js";
+import { rf120Data } from "../analyzers/RF120-bare-name-on-shared-network.js";
+import { qualifiedName } from "../load/configs/index.js";
 import { versionVariable } from "../analyzers/RF140-config-version-not-bumped.js";
 import { deref, pairRange } from "../load/compose.js";
 import type { Codemod } from "./codemod.js";
@@ -59,8 +59,10 @@ function stackNameEnv(recipe: Recipe, configName: string): Edit[] {
 
 export const rf120Codemod: Codemod = {
   fix(problem, ws) {
-    const data = problem.data as Rf120Data | undefined;
-    if (!data || data.unfixable || data.kind === "caddy-adapt") return null;
+    const data = rf120Data(problem);
+    // The reference is in the problem's own file, read once by the loader.
+    const source = typeof problem.file === "string" ? null : problem.file;
+    if (!data || !source || data.unfixable || data.kind === "caddy-adapt") return null;
     const recipe = findRecipe(ws, problem.recipe);
     if (!recipe) return null;
     const repo = recipeRepo(recipe);
@@ -68,17 +70,15 @@ export const rf120Codemod: Codemod = {
       return {
         summary: `reach \`${data.host}\` as \${STACK_NAME}_${data.service}, its stack-qualified name`,
         repo,
-        edits: [replace(data.file, data.hostRange, `\${STACK_NAME}_${data.service}`)],
+        edits: [replace(source.absPath, data.hostRange, `\${STACK_NAME}_${data.service}`)],
       };
     }
     const cfg = data.config;
     const cf = recipe.composeFiles.find((f) => f.name === cfg?.composeFile);
     const entry = cf?.configs.find((c) => c.name === cfg?.name);
     if (!cfg || !cf || !entry) return null;
-    const text = recipe.fileRefs.find((r) => r.source?.absPath === data.file)?.source?.text;
-    if (text === undefined) return null;
     const edits: Edit[] = [
-      replace(data.file, data.hostRange, qualifiedName(text, data.hostRange.start, data.service)),
+      replace(source.absPath, data.hostRange, qualifiedName(source.text, data.hostRange.start, data.service)),
     ];
     if (!cfg.templated) {
       const def = deref(cf.doc, entry.pair.value);

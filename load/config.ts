@@ -40,9 +40,15 @@ export interface RedfixConfig {
   failOn: Severity | "never";
   /** Options the rules declare (`ConfigOption`), by key: each holds one of its declared values. */
   options: Record<string, string>;
+  /** Folder glob (relative to the analyzed root) → the kind it is taken for, or `skip`; over the detected kind. */
+  kinds: Record<string, FolderKind | "skip">;
   /** Where the config came from, for messages. */
   path: string | null;
 }
+
+/** What a folder under the analyzed root is (docs/kinds.md): each rule says which kinds it judges. */
+export const FOLDER_KINDS = ["abra-recipe", "swarm-stack", "compose-project"] as const;
+export type FolderKind = (typeof FOLDER_KINDS)[number];
 
 export class ConfigError extends Error {}
 
@@ -72,6 +78,7 @@ export function defaultConfig(): RedfixConfig {
     exclude: [],
     failOn: "warning",
     options: {},
+    kinds: {},
     path: null,
   };
 }
@@ -100,7 +107,7 @@ export function loadConfig(
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
     if (
-      !["profile", "rules", "profiles", "exclude", "failOn", "suppress", "verify"].includes(key) &&
+      !["profile", "rules", "profiles", "exclude", "failOn", "suppress", "verify", "kinds"].includes(key) &&
       !declared.some((o) => o.key === key)
     ) {
       throw new ConfigError(`${path}: unknown key \`${key}\``);
@@ -111,6 +118,18 @@ export function loadConfig(
   if (r.exclude !== undefined) {
     if (!Array.isArray(r.exclude)) throw new ConfigError(`${path}: \`exclude\` must be a list of globs`);
     cfg.exclude = r.exclude.map(String);
+  }
+  if (r.kinds !== undefined) {
+    if (typeof r.kinds !== "object" || r.kinds === null || Array.isArray(r.kinds)) {
+      throw new ConfigError(`${path}: \`kinds\` must map folder globs to ${FOLDER_KINDS.join(", ")} or skip`);
+    }
+    for (const [glob, kind] of Object.entries(r.kinds as Record<string, unknown>)) {
+      const k = String(kind);
+      if (k !== "skip" && !(FOLDER_KINDS as readonly string[]).includes(k)) {
+        throw new ConfigError(`${path}: kinds.${glob} must be ${FOLDER_KINDS.join(", ")} or skip`);
+      }
+      cfg.kinds[glob] = k as FolderKind | "skip";
+    }
   }
   if (r.failOn !== undefined) {
     const f = String(r.failOn);

@@ -4,7 +4,7 @@
  * recipe become load problems (RF001/RF002 findings), and everything else is still loaded.
  */
 import { isInside } from "../core/paths.js";
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { RootName } from "../core/finding.js";
 import type { HarnessModel } from "../harness/model.js";
@@ -13,6 +13,18 @@ import type { ComposeFile, TopLevelEntry } from "./compose.js";
 import type { RedfixConfig } from "./config.js";
 import { excludeMatcher } from "./config.js";
 import { composeFileCombinations, parseAbraSh, parseEnvSample } from "./env.js";
+import type { FolderKind } from "./config.js";
+import {
+  ABRA_BASE,
+  ABRA_OVERLAY,
+  PLAIN_BASE,
+  PLAIN_OVERLAY,
+  STACK_FILE,
+  classify,
+  isComposeName,
+} from "./kinds.js";
+import type { KindVerdict } from "./kinds.js";
+import picomatch from "picomatch";
 import type { AbraScript, EnvSample } from "./env.js";
 import { readGitInfo } from "./git.js";
 import type { GitInfo } from "./git.js";
@@ -55,7 +67,9 @@ export interface Recipe {
   dir: string;
   /** The recipe folder relative to the analyzed root (`""` when the root is the recipe). */
   relDir: string;
-  kind: "abra" | "compose";
+  /** What the folder is (load/kinds.ts), and the signals that said so. */
+  kind: FolderKind;
+  kindSignals: string[];
   composeFiles: ComposeFile[];
   base: ComposeFile | null;
   overlays: ComposeFile[];
@@ -64,6 +78,11 @@ export interface Recipe {
   abraSh: AbraScript | null;
   readme: SourceFile | null;
   fileRefs: FileReference[];
+  /**
+   * What read-only bind mounts of the recipe's own files hold: the source path as written (`./conf`) →
+   * its file, or for a folder each file directly in it (`./conf/app.ini`), small ones only.
+   */
+  bindFiles: Map<string, SourceFile>;
   git: GitInfo | null;
   problems: LoadProblem[];
 }
@@ -76,23 +95,37 @@ export interface Workspace {
   harness: HarnessModel | null;
   config: RedfixConfig;
   problems: LoadProblem[];
+  /** Folders under the root that were not analyzed, each with why (relative path; `.` for the root). */
+  skipped: SkippedFolder[];
 }
 
-const COMPOSE_BASE = ["compose.yml", "compose.yaml"];
-const PLAIN_BASE = ["docker-compose.yml", "docker-compose.yaml"];
-const OVERLAY = /^compose\.[^/]+\.ya?ml$/;
-const PLAIN_OVERLAY = /^docker-compose\.[^/]+\.ya?ml$/;
+export interface SkippedFolder {
+  path: string;
+  reason: string;
+}
 
+/** A folder holding a compose file of any of the names read (load/kinds.ts). */
 export function isRecipeDir(dir: string): boolean {
-  return [...COMPOSE_BASE, ...PLAIN_BASE].some((f) => existsSync(join(dir, f)));
+  return safeList(dir).some(isComposeName);
 }
+
+const NO_COMPOSE = "no compose file (compose.yml, docker-compose*.yml or *stack*.yml)";
 
 export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace {
   const root = resolve(rootArg);
   const excluded = excludeMatcher(config);
-  const ws: Workspace = { root, recipes: [], harness: null, config, problems: [] };
+  const ws: Workspace = { root, recipes: [], harness: null, config, problems: [], skipped: [] };
+  const forced = kindMatcher(config);
+  const take = (dir: string, relDir: string, name: string) => {
+    const kind = forced(relDir || ".") ?? forced(name);
+    if (kind === "skip") {
+      ws.skipped.push({ path: relDir || ".", reason: "`kinds` in the config says skip" });
+      return;
+    }
+    ws.recipes.push(loadRecipe(dir, relDir, name, excluded, kind));
+  };
   if (isRecipeDir(root)) {
-    ws.recipes.push(loadRecipe(root, "", basename(root), excluded));
+    take(root, "", basename(root));
     return ws;
   }
   let entries: string[] = [];
@@ -102,7 +135,7 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
     throw new Error(`cannot read ${rootArg}: ${(e as Error).message}`);
   }
   for (const name of entries) {
-    if (name.startsWith(".") || name === "node_modules" || excluded(name)) continue;
+    if (name.startsWith(".") || name === "node_modules") continue;
     const dir = join(root, name);
     let st;
     try {
@@ -110,8 +143,13 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
     } catch {
       continue;
     }
+    if (excluded(name)) {
+      if (st.isDirectory()) ws.skipped.push({ path: name, reason: "excluded by the config's `exclude`" });
+      continue;
+    }
     if (st.isSymbolicLink()) {
       if (isRecipeDir(dir)) {
+        ws.skipped.push({ path: name, reason: "a symlink; folders are analyzed only as real folders" });
         ws.problems.push({
           kind: "bad-reference",
           recipe: name,
@@ -124,17 +162,34 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
       }
       continue;
     }
-    if (st.isDirectory() && isRecipeDir(dir)) ws.recipes.push(loadRecipe(dir, name, name, excluded));
+    if (!st.isDirectory()) continue;
+    if (isRecipeDir(dir)) take(dir, name, name);
+    else ws.skipped.push({ path: name, reason: NO_COMPOSE });
   }
   return ws;
 }
 
-function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: string) => boolean): Recipe {
+/** The kind the config's `kinds` forces on a folder (its path relative to the root), if any. */
+function kindMatcher(config: RedfixConfig): (relDir: string) => FolderKind | "skip" | null {
+  const entries = Object.entries(config.kinds).map(
+    ([glob, kind]) => [picomatch(glob, { dot: true }), kind] as const,
+  );
+  return (relDir) => entries.find(([m]) => m(relDir))?.[1] ?? null;
+}
+
+function loadRecipe(
+  dir: string,
+  relDir: string,
+  name: string,
+  excluded: (p: string) => boolean,
+  forced: FolderKind | null,
+): Recipe {
   const recipe: Recipe = {
     name,
     dir,
     relDir,
-    kind: COMPOSE_BASE.some((f) => existsSync(join(dir, f))) ? "abra" : "compose",
+    kind: "compose-project",
+    kindSignals: [],
     composeFiles: [],
     base: null,
     overlays: [],
@@ -143,6 +198,7 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
     abraSh: null,
     readme: null,
     fileRefs: [],
+    bindFiles: new Map(),
     git: null,
     problems: [],
   };
@@ -168,44 +224,71 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
   };
 
   const files = safeList(dir);
-  const [baseNames, overlayPattern] =
-    recipe.kind === "abra" ? [COMPOSE_BASE, OVERLAY] : [PLAIN_BASE, PLAIN_OVERLAY];
-  const baseName = baseNames.find((f) => files.includes(f));
-  const overlayNames = files.filter((f) => overlayPattern.test(f) && f !== baseName).sort();
-  for (const f of [baseName, ...overlayNames]) {
-    if (!f) continue;
+  // Every compose file is parsed once; which of them make the stack depends on the kind they show.
+  const parsed = new Map<string, { cf: ComposeFile | null; problems: LoadProblem[] }>();
+  for (const f of files.filter(isComposeName)) {
+    const before = recipe.problems.length;
     const src = read(f);
-    if (!src) continue;
+    const readProblems = recipe.problems.splice(before);
+    if (!src) {
+      if (readProblems.length > 0) parsed.set(f, { cf: null, problems: readProblems });
+      continue;
+    }
     const cf = parseComposeFile(src, f);
-    for (const p of cf.problems) {
-      recipe.problems.push({
-        kind: "unparsable",
+    parsed.set(f, {
+      cf,
+      problems: cf.problems.map((p) => ({
+        kind: "unparsable" as const,
         recipe: name,
-        root: "recipes",
+        root: "recipes" as const,
         file: src.path,
         source: src,
         range: p.range,
         message: p.message,
         key: `parse:${f}:${p.message}`,
+      })),
+    });
+  }
+  const envSample = files.includes(".env.sample") ? read(".env.sample") : null;
+  const sample = envSample ? parseEnvSample(envSample) : null;
+  const verdict: KindVerdict = forced
+    ? { kind: forced, signals: ["`kinds` in the config"] }
+    : classify({
+        files,
+        compose: [...parsed.values()].flatMap((p) => (p.cf ? [p.cf] : [])),
+        envSample: sample,
+        hasAbraSh: files.includes("abra.sh"),
       });
-    }
-    recipe.composeFiles.push(cf);
-    if (f === baseName) recipe.base = cf;
-    else recipe.overlays.push(cf);
+  recipe.kind = verdict.kind;
+  recipe.kindSignals = verdict.signals;
+
+  const [baseName, overlayNames] = stackFiles(
+    recipe.kind,
+    files.filter((f) => parsed.has(f)),
+  );
+  for (const f of [baseName, ...overlayNames]) {
+    if (!f) continue;
+    const p = parsed.get(f)!;
+    recipe.problems.push(...p.problems);
+    if (!p.cf) continue;
+    recipe.composeFiles.push(p.cf);
+    if (f === baseName) recipe.base = p.cf;
+    else recipe.overlays.push(p.cf);
   }
 
-  if (files.includes(".env.sample")) {
-    const src = read(".env.sample");
-    if (src) recipe.envSample = parseEnvSample(src);
-  }
-  if (files.includes("abra.sh")) {
-    const src = read("abra.sh");
-    if (src) recipe.abraSh = parseAbraSh(src);
+  // `.env.sample` and abra.sh are abra's: a compose project's `.env.sample` is no list of COMPOSE_FILE combinations.
+  if (recipe.kind === "abra-recipe") {
+    recipe.envSample = sample;
+    if (files.includes("abra.sh")) {
+      const src = read("abra.sh");
+      if (src) recipe.abraSh = parseAbraSh(src);
+    }
   }
   if (files.includes("README.md")) recipe.readme = read("README.md");
 
-  recipe.combinations = combinations(recipe);
+  recipe.combinations = combinations(recipe, read);
   recipe.fileRefs = fileReferences(recipe, read);
+  recipe.bindFiles = readOnlyBindFiles(recipe, read);
   // Most recipes of a large workspace are not clones: skip the failing stat of a missing `.git`.
   recipe.git = files.includes(".git") ? readGitInfo(dir) : null;
   return recipe;
@@ -216,7 +299,7 @@ function loadRecipe(dir: string, relDir: string, name: string, excluded: (p: str
  * `COMPOSE_FILE` named in `.env.sample` (commented lines too). Combinations holding a file that
  * did not parse are left out: judging them would report the parse error again as missing services.
  */
-function combinations(recipe: Recipe): StackCombination[] {
+function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): StackCombination[] {
   const usable = (f: ComposeFile) => f.problems.length === 0;
   const byName = new Map(recipe.composeFiles.map((f) => [f.name, f]));
   const out: StackCombination[] = [];
@@ -227,7 +310,9 @@ function combinations(recipe: Recipe): StackCombination[] {
     seen.add(id);
     out.push(mergeStack(files, origin));
   };
-  if (recipe.base) {
+  if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
+    for (const f of recipe.composeFiles) add([f], "base");
+  } else if (recipe.base) {
     add([recipe.base], "base");
     for (const o of recipe.overlays) add([recipe.base, o], "overlay");
   }
@@ -235,12 +320,15 @@ function combinations(recipe: Recipe): StackCombination[] {
     const files: ComposeFile[] = [];
     let complete = true;
     for (const name of c.files) {
-      const f = byName.get(name);
+      const f = byName.get(name) ?? subfolderOverlay(recipe, name, read);
       if (f) {
+        byName.set(name, f);
         files.push(f);
         continue;
       }
       complete = false;
+      // abra reads only uncommented lines: a commented COMPOSE_FILE is an example to copy, not a deploy.
+      if (c.variable.commented) continue;
       if (!recipe.problems.some((p) => p.key === `compose-file:${name}`)) {
         recipe.problems.push({
           kind: "bad-reference",
@@ -257,6 +345,98 @@ function combinations(recipe: Recipe): StackCombination[] {
     if (complete) add(files, "env-sample");
   }
   return out;
+}
+
+/**
+ * An overlay `COMPOSE_FILE` names in a sub-folder (`postgres/compose.tune.yml`): abra passes the path to
+ * compose as is, relative to the recipe. Read and parsed once, inside the recipe only.
+ */
+function subfolderOverlay(
+  recipe: Recipe,
+  name: string,
+  read: (f: string) => SourceFile | null,
+): ComposeFile | null {
+  if (!name.includes("/") || isAbsolute(name) || name.split("/").includes("..")) return null;
+  const rel = name.replace(/^\.\//, "");
+  if (!existsSync(join(recipe.dir, rel))) return null;
+  const src = read(rel);
+  if (!src) return null;
+  const cf = parseComposeFile(src, name);
+  for (const p of cf.problems) {
+    recipe.problems.push({
+      kind: "unparsable",
+      recipe: recipe.name,
+      root: "recipes",
+      file: src.path,
+      source: src,
+      range: p.range,
+      message: p.message,
+      key: `parse:${name}:${p.message}`,
+    });
+  }
+  recipe.composeFiles.push(cf);
+  recipe.overlays.push(cf);
+  return cf;
+}
+
+const BIND_FILE_MAX = 256 * 1024;
+const BIND_DIR_FILES = 32;
+
+/** The files behind read-only bind mounts from inside the recipe, for rules that judge their content. */
+function readOnlyBindFiles(recipe: Recipe, read: (f: string) => SourceFile | null): Map<string, SourceFile> {
+  const out = new Map<string, SourceFile>();
+  const take = (written: string, rel: string) => {
+    const abs = join(recipe.dir, rel);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      return;
+    }
+    if (!st.isFile() || st.size > BIND_FILE_MAX) return;
+    // Read for evidence only: a file that does not decode (an image in a mounted folder) is no finding.
+    const before = recipe.problems.length;
+    const src = read(rel);
+    recipe.problems.splice(before);
+    if (src) out.set(written, src);
+  };
+  for (const cf of recipe.composeFiles) {
+    for (const svc of cf.services) {
+      for (const m of svc.volumes) {
+        const s = m.source;
+        if (m.type !== "bind" || !m.readOnly || !s || s.includes("$") || isAbsolute(s) || s.startsWith("~"))
+          continue;
+        const rel = relative(recipe.dir, resolve(recipe.dir, s)).split(sep).join("/");
+        if (rel.startsWith("..") || rel === "" || out.has(s)) continue;
+        const abs = join(recipe.dir, rel);
+        let st;
+        try {
+          st = lstatSync(abs);
+        } catch {
+          continue;
+        }
+        if (st.isFile()) take(s, rel);
+        else if (st.isDirectory()) {
+          for (const f of safeList(abs).slice(0, BIND_DIR_FILES))
+            take(`${s.replace(/\/+$/, "")}/${f}`, `${rel}/${f}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a recipe path lies under a submodule path named in the recipe's `.gitmodules`. */
+function inSubmodule(dir: string, relPath: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ".gitmodules"), "utf8");
+  } catch {
+    return false;
+  }
+  return [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].some(
+    (m) => relPath === m[1] || relPath.startsWith(`${m[1]}/`),
+  );
 }
 
 function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null): FileReference[] {
@@ -290,6 +470,8 @@ function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null):
           continue;
         }
         if (!existsSync(abs)) {
+          // A file of a git submodule that is not checked out: present in a recursive clone.
+          if (inSubmodule(recipe.dir, relative(recipe.dir, abs).split(sep).join("/"))) continue;
           let dangling = false;
           try {
             dangling = lstatSync(abs).isSymbolicLink();
@@ -368,6 +550,35 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
     return r;
   }
   return readSource(abs, relPath);
+}
+
+/**
+ * The base file and overlays a kind reads: abra's `compose.yml` + `compose.*.yml`; a stack's
+ * stack-named file (or its compose file) + its overlays; a compose project's `compose.yml` or
+ * `docker-compose.yml` + the overlays named after it.
+ */
+function stackFiles(kind: FolderKind, files: string[]): [string | undefined, string[]] {
+  const pick = (bases: string[], overlay: RegExp): [string | undefined, string[]] => {
+    const base = bases.find((f) => files.includes(f));
+    return [base, base ? files.filter((f) => overlay.test(f) && f !== base).sort() : []];
+  };
+  if (kind === "abra-recipe") {
+    const r = pick(ABRA_BASE, ABRA_OVERLAY);
+    return r[0] ? r : pick(PLAIN_BASE, PLAIN_OVERLAY);
+  }
+  if (kind === "swarm-stack") {
+    const stacks = files
+      .filter((f) => STACK_FILE.test(f))
+      .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    // Several stack files side by side are several stacks (`stack-proxy.yml`, `stack-voting.yml`): each
+    // is read, and judged alone (see `combinations`), never merged as overlays of the first.
+    if (stacks.length > 0) return [stacks[0], stacks.slice(1)];
+  }
+  const abra = pick(ABRA_BASE, ABRA_OVERLAY);
+  if (abra[0]) return abra;
+  const plain = pick(PLAIN_BASE, PLAIN_OVERLAY);
+  if (plain[0]) return plain;
+  return [files.filter(isComposeName).sort()[0], []];
 }
 
 function safeList(dir: string): string[] {

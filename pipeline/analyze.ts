@@ -57,6 +57,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
   }
   const workspace = loadWorkspace(root, config);
+  if (workspace.recipes.length === 0 && workspace.problems.length === 0 && !harness) {
+    const seen = workspace.skipped
+      .slice(0, 8)
+      .map((s) => `${s.path} (${s.reason})`)
+      .join(", ");
+    throw new UsageError(
+      `nothing to analyze in ${opts.recipes}: no folder holds a compose file (compose.yml, docker-compose*.yml or *stack*.yml)` +
+        (seen ? `; skipped: ${seen}` : ""),
+    );
+  }
   if (harness) {
     // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
     const { loadHarness } = await import("../harness/load.js");
@@ -107,7 +117,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   );
   const repos: RunInfo["repos"] = workspace.recipes.map((r) => ({
     name: r.name,
-    kind: "recipe",
+    kind: r.kind,
     path: r.dir,
   }));
   if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
@@ -125,6 +135,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
         .map((r) => r.meta.id),
       repos,
+      skipped: workspace.skipped,
     },
   };
 }

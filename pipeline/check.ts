@@ -18,8 +18,10 @@ export function runRules(ws: Workspace, rules: readonly Rule[], only: string[] =
     if (wanted.length > 0 && !wanted.includes(rule.meta.id)) continue;
     const level = ruleLevel(ws.config, rule.meta.id, rule.meta.severity);
     if (level === "off") continue;
+    // A rule sees only the folders of the kinds it judges: abra's lint never reaches a compose project.
+    const recipes = ws.recipes.filter((r) => rule.meta.kinds.includes(r.kind));
     rule.check({
-      workspace: ws,
+      workspace: recipes.length === ws.recipes.length ? ws : { ...ws, recipes },
       report(p) {
         out.push({
           ...p,

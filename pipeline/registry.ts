@@ -19,6 +19,8 @@ import { rf111 } from "../analyzers/RF111-backup-label-names-unmounted-volume.js
 import { rf111Codemod } from "../codemods/RF111-backup-label-names-unmounted-volume.js";
 import { rf120 } from "../analyzers/RF120-bare-name-on-shared-network.js";
 import { rf120Codemod } from "../codemods/RF120-bare-name-on-shared-network.js";
+import { rf121 } from "../analyzers/RF121-template-reads-unset-env.js";
+import { rf121Codemod } from "../codemods/RF121-template-reads-unset-env.js";
 import { rf130 } from "../analyzers/RF130-read-only-config-written-at-runtime.js";
 import { rf130Codemod } from "../codemods/RF130-read-only-config-written-at-runtime.js";
 import { rf140 } from "../analyzers/RF140-config-version-not-bumped.js";
@@ -64,6 +66,7 @@ export const RULES: readonly RegisteredRule[] = [
   { ...rf110, fix: rf110Codemod },
   { ...rf111, fix: rf111Codemod },
   { ...rf120, fix: rf120Codemod },
+  { ...rf121, fix: rf121Codemod },
   { ...rf130, fix: rf130Codemod },
   { ...rf140, fix: rf140Codemod },
   { ...rf201, fix: rf201Codemod },

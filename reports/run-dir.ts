@@ -13,7 +13,8 @@ import { dirname, join } from "node:path";
 import { isInside } from "../core/paths.js";
 import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
-import type { PatchSeries, Repo } from "../core/patch.js";
+import type { FolderKind } from "../load/config.js";
+import type { PatchSeries } from "../core/patch.js";
 import { VERSION } from "../core/package.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
 import { sarifChunks } from "./sarif.js";
@@ -23,7 +24,10 @@ export interface RunInfo {
   roots: { recipes: string; harness: string | null };
   /** The rules that ran (after profile, config and --rule), so later steps re-check with the same set. */
   rules: string[];
-  repos: Repo[];
+  /** Every analyzed folder with its kind (docs/kinds.md), and the harness. */
+  repos: { name: string; kind: FolderKind | "harness"; path: string }[];
+  /** Folders under the recipes root that were not analyzed, with why. */
+  skipped?: { path: string; reason: string }[];
 }
 
 export function writeRunDir(

@@ -3,6 +3,8 @@ import type { Finding, Severity } from "../core/finding.js";
 
 export interface TextOptions {
   color: boolean;
+  /** The analyzed folders' kinds and the skipped folders' count, for the line under the summary. */
+  folders?: { kinds: readonly string[]; skipped: number };
 }
 
 const CODES = { red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1, green: 32 } as const;
@@ -45,7 +47,19 @@ export function renderText(findings: Finding[], opts: TextOptions): string {
         `in ${plural(groups.size, "recipe")}; ${plural(fixes, "patch", "patches")}` +
         (suppressed ? `; ${suppressed} suppressed` : "");
   lines.push(paint("bold", summary));
+  if (opts.folders) lines.push(foldersLine(opts.folders.kinds, opts.folders.skipped));
   return `${lines.join("\n")}\n`;
+}
+
+/** `analyzed 8 folders: 6 abra-recipe, 2 swarm-stack; skipped 1` — every folder, with findings or not. */
+export function foldersLine(kinds: readonly string[], skipped: number): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => `${n} ${k}`);
+  return (
+    `analyzed ${plural(kinds.length, "folder")}${parts.length ? `: ${parts.join(", ")}` : ""}` +
+    (skipped ? `; skipped ${skipped} (run.json lists why)` : "")
+  );
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

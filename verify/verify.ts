@@ -292,7 +292,7 @@ async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, tim
   const out: CheckResult[] = [];
   const repo = rd.run.repos.find((r) => r.name === fix.repo);
   let env: Record<string, string> = {};
-  if (repo?.kind === "recipe") {
+  if (repo && repo.kind !== "harness") {
     const recipe = loadWorkspace(repoDir, defaultConfig()).recipes[0];
     if (recipe) {
       env = recipeEnv(recipe);

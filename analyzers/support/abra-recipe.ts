@@ -9,7 +9,7 @@ import type { Recipe, Workspace } from "../../load/workspace.js";
 
 /** abra lints abra recipes (`compose.yml`), not plain docker-compose projects. */
 export function abraRecipes(ws: Workspace): Recipe[] {
-  return ws.recipes.filter((r) => r.kind === "abra" && r.base !== null);
+  return ws.recipes.filter((r) => r.kind === "abra-recipe" && r.base !== null);
 }
 
 /** "in every overlay combination" when all of them are named, otherwise "when deploying" the list. */

@@ -25,9 +25,11 @@ export interface KnownWriter {
   exempt?(svc: MergedService): string | null;
   writes: string;
   failure: string;
+  /** The path `failure` quotes: the message puts the path really mounted in its place. */
+  failurePath?: string;
   sources: string[];
-  /** Reads the mounted file's content for the write that is certain to happen. */
-  judge?(content: string): ContentVerdict;
+  /** Reads the mounted file's content (and the service) for the write that is certain to happen. */
+  judge?(content: string, svc: MergedService): ContentVerdict;
 }
 
 function env(svc: MergedService, name: string): string | undefined {
@@ -73,7 +75,7 @@ const GITEA_GENERATED: [section: string, key: string, uri: string | null][] = [
   ["server", "LFS_JWT_SECRET", null],
 ];
 
-function judgeGiteaIni(text: string): ContentVerdict {
+function judgeGiteaIni(text: string, svc: MergedService): ContentVerdict {
   const ini = iniKeys(text);
   const lock = ini.get("security")?.get("INSTALL_LOCK");
   if (!lock || !/^true$/i.test(lock.value)) {
@@ -87,7 +89,17 @@ function judgeGiteaIni(text: string): ContentVerdict {
     if (section === "server" && !/^true$/i.test(keys?.get("LFS_START_SERVER")?.value ?? "")) return false;
     return !keys?.get(key)?.value && !(uri && keys?.get(uri)?.value);
   }).map(([section, key]) => `[${section}] ${key}`);
-  if (missing.length === 0) return { reason: null, offset: lock.offset };
+  if (missing.length === 0) {
+    // The rootless image's entrypoint runs environment-to-ini, which saves `GITEA__*` variables into app.ini.
+    const vars = [...svc.environment.keys()].filter((k) => k.startsWith("GITEA__")).sort();
+    if (vars.length > 0 && isRootlessGitea(svc)) {
+      return {
+        reason: `every secret Gitea generates is set, but the rootless image's environment-to-ini saves ${vars.slice(0, 3).join(", ")}${vars.length > 3 ? ", …" : ""} into app.ini at every start`,
+        offset: lock.offset,
+      };
+    }
+    return { reason: null, offset: lock.offset, safe: true };
+  }
   return {
     reason: `INSTALL_LOCK = true without ${missing.join(", ")}: Gitea generates ${missing.length > 1 ? "them" : "it"} and saves app.ini at start`,
     offset: lock.offset,
@@ -108,6 +120,7 @@ export const KNOWN_WRITERS: KnownWriter[] = [
       "generated secrets when missing: `[oauth2] JWT_SECRET`, `[security] INTERNAL_TOKEN`, `[server] LFS_JWT_SECRET`; the rootless image's `environment-to-ini` writes `GITEA__*` variables at every start; the web installer writes the whole file",
     failure:
       'save oauth2.JWT_SECRET failed: failed to save "/etc/gitea/app.ini": open /etc/gitea/app.ini: read-only file system',
+    failurePath: "/etc/gitea/app.ini",
     sources: [
       "https://github.com/go-gitea/gitea/issues/31169",
       "https://github.com/go-gitea/gitea/issues/7263",
@@ -147,6 +160,7 @@ export const KNOWN_WRITERS: KnownWriter[] = [
       "the whole config.json: defaults and migrations at start (since 5.30), every System Console change",
     failure:
       "failed to load configuration: unable to load on store creation: failed to persist: failed to write file: open /mattermost/config/config.json: read-only file system",
+    failurePath: "/mattermost/config/config.json",
     sources: [
       "https://github.com/mattermost/mattermost/issues/16725",
       "https://github.com/mattermost/mattermost-helm/issues/203",
@@ -159,6 +173,7 @@ export const KNOWN_WRITERS: KnownWriter[] = [
     paths: () => ["/config/config.json"],
     writes: "config.json with defaults merged in, at every start",
     failure: "[ERROR] EROFS: read-only file system, open '/config/config.json'",
+    failurePath: "/config/config.json",
     sources: ["https://github.com/silverwind/droppy/issues/392"],
   },
 ];

@@ -78,7 +78,15 @@ export function register(program: Command): void {
           ),
         );
       else {
-        process.stdout.write(renderText(result.findings, { color: useColor(process.stdout) }));
+        process.stdout.write(
+          renderText(result.findings, {
+            color: useColor(process.stdout),
+            folders: {
+              kinds: result.workspace.recipes.map((r) => r.kind),
+              skipped: result.workspace.skipped.length,
+            },
+          }),
+        );
         for (const r of result.series.refused)
           process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
         process.stdout.write(`run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`);

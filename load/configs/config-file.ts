@@ -23,6 +23,7 @@ export function configFileKind(path: string, text: string): ConfigFileKind | und
     .toLowerCase();
   if (name.includes("caddyfile") || name.endsWith(".caddy")) return "caddyfile";
   if (/\.(ya?ml|toml)$/.test(name) && /loadbalancer/i.test(text) && /servers/i.test(text)) return "traefik";
+  if (/\.ya?ml$/.test(name) && /forwardauth/i.test(text) && /address/i.test(text)) return "traefik";
   if (name.includes("nginx")) return "nginx";
   if (name.endsWith(".conf") && /(^|[\s;{}])(server|location|upstream)\b[^;{}]*\{|\b\w+_pass\s/.test(text))
     return "nginx";

@@ -28,3 +28,14 @@ export function applyHostEdits(text: string, edits: HostEdit[]): string {
     edits.map((e) => ({ kind: "replace", file: "config", ...e })),
   );
 }
+
+/**
+ * The template text of a stack-qualified name at `at` in a config. Inside a double-quoted string the
+ * action uses a raw string (`{{ env \`STACK_NAME\` }}`), so the unrendered file stays well-formed. RF120's fix
+ * writes it; RF120's caddy check tries it before a fix is offered.
+ */
+export function qualifiedName(text: string, at: number, service: string): string {
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const quotes = (text.slice(lineStart, at).match(/(?<!\\)"/g) ?? []).length;
+  return quotes % 2 === 1 ? `{{ env \`STACK_NAME\` }}_${service}` : `{{ env "STACK_NAME" }}_${service}`;
+}

@@ -13,7 +13,7 @@ import { parseAddress, templateActionEnd, type UpstreamRef } from "./upstream.js
 
 /**
  * Traefik file-provider dynamic config: `url` of `http.services.*.loadBalancer.servers` and `address`
- * of `tcp`/`udp` services, in YAML and TOML. Traefik renders Go templates in these files before parsing,
+ * of `tcp`/`udp` services, in YAML and TOML; `address` of `http.middlewares.*.forwardAuth` in YAML. Traefik renders Go templates in these files before parsing,
  * so template actions are masked (same length) for the YAML parser and read back from the original text.
  */
 
@@ -123,6 +123,19 @@ export function traefikYamlUpstreams(text: string): TraefikUpstreams {
           if (ref) refs.push(ref);
         }
       }
+    }
+  }
+  // A forwardAuth middleware's `address` (`http://traefik-forward-auth:4181`) is a URL Traefik calls too.
+  const http = isMap(doc.contents) ? get(doc, doc.contents, "http") : undefined;
+  const middlewares = isMap(http) ? get(doc, http, "middlewares") : undefined;
+  if (isMap(middlewares)) {
+    for (const mw of middlewares.items as Pair<Node, Node>[]) {
+      const m = isAlias(mw.value) ? (mw.value.resolve(doc) as Node | undefined) : mw.value;
+      const fa = isMap(m) ? get(doc, m, "forwardauth") : undefined;
+      const ref = isMap(fa)
+        ? scalarRef(text, get(doc, fa, "address"), "traefik.forwardAuth.address", "url")
+        : undefined;
+      if (ref) refs.push(ref);
     }
   }
   // Services sharing one anchored server list would report the same bytes twice.

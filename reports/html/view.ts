@@ -127,7 +127,7 @@ export async function buildView(input: RunInputs): Promise<ReportView> {
     });
   });
   // Every analyzed recipe gets a row, a clean one too: the board is the maintainers' whole list.
-  const analyzed = [...input.repos].filter(([, r]) => r.kind === "recipe").map(([name]) => name);
+  const analyzed = [...input.repos].filter(([, r]) => r.kind !== "harness").map(([name]) => name);
   return {
     version: input.version,
     runDir: input.runDir,

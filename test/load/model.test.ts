@@ -119,7 +119,7 @@ test("plain compose projects: docker-compose.yml with its overlays", () => {
     const ws = loadWorkspace(root, defaultConfig());
     assert.equal(
       ws.recipes.map((r) => [r.name, r.kind, r.composeFiles.map((f) => f.name)]),
-      [["plain", "compose", ["docker-compose.yml", "docker-compose.prod.yml"]]],
+      [["plain", "compose-project", ["docker-compose.yml", "docker-compose.prod.yml"]]],
     );
   } finally {
     removeDir(root);

@@ -24,6 +24,15 @@ test("RF140: findings exactly where the fixtures' annotations say", async () => 
   assert.equal(Object.values(sev).sort(), ["error", "warning", "warning"]);
 });
 
+test("RF140: a version with a default in the name (`${X_VERSION:-v2}`) needs no export", async () => {
+  const root = join(FIXTURES, "rules", "RF140-fallback", "workspace");
+  const { findings } = await analyze({ recipes: root, rules: ["RF140"] });
+  assert.equal(compareExpectations(readExpectations(root), findings, "RF140"), {
+    missing: [],
+    unexpected: [],
+  });
+});
+
 test("RF140 codemod unversioned: patches apply, output matches, fixpoint, idempotent", async () => {
   const out = await runCodemodFixture(join(FIXTURES, "codemods", "RF140", "unversioned"), "RF140");
   try {

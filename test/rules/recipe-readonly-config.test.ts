@@ -28,6 +28,25 @@ test("RF130: findings exactly where the fixtures' annotations say", async () => 
   );
 });
 
+test("RF130: the mounted app.ini is read first: all secrets set, no finding; the message names the real mount and the missing keys", async () => {
+  const root = join(FIXTURES, "rules", "RF130", "workspace");
+  const { findings } = await analyze({ recipes: root, rules: ["RF130"] });
+  const complete = findings.filter((f) => f.recipe === "gitea-complete");
+  assert.is(complete.length, 1, "the service whose app.ini has every generated secret is not reported");
+  const m = complete[0]!.message;
+  assert.match(m, /without \[oauth2\] JWT_SECRET, \[server\] LFS_JWT_SECRET:/);
+  assert.not.match(m, /INTERNAL_TOKEN/);
+  assert.match(m, /failed to save "\/data\/gitea\/conf\/app\.ini"/);
+  assert.not.match(m, /\/etc\/gitea\/app\.ini/, "the root image's path, not the rootless default");
+  const bind = findings.filter((f) => f.recipe === "gitea-bind");
+  assert.equal(
+    bind.map((f) => f.line),
+    [13],
+    "a read-only bind of a folder whose app.ini has every secret (as *_URI) is fine; a half one is not",
+  );
+  assert.ok(bind[0]!.evidence.some((e) => e.file === "gitea-bind/conf-half/app.ini"));
+});
+
 test("RF130: the knowledge base has Gitea and at least three more writers, each with evidence and a source", () => {
   assert.ok(KNOWN_WRITERS.length >= 4);
   assert.ok(KNOWN_WRITERS.some((w) => w.id === "gitea"));

@@ -119,4 +119,21 @@ test("RF120: a message names five other stacks and counts the rest (a catalogue 
   }
 });
 
+test("RF120 across stacks: a bare name no stack of the recipe defines, judged on the shared network; no fix, with the reason", async () => {
+  const { items } = await analyze({ recipes: WORKSPACE, rules: ["RF120"] });
+  const gate = items.find((i) => i.finding.recipe === "gate")!;
+  assert.is(gate.finding.severity, "warning", "one stack answers: it works while it stays the only one");
+  assert.match(gate.finding.message, /forward-auth's `app` \(alias\) is the only one answering/);
+  assert.match(gate.finding.message, /no fix: /);
+  assert.is(gate.finding.fix, null);
+  const portal = items.filter((i) => i.finding.recipe === "portal");
+  assert.is(portal.length, 1, "an unknown host and a same-stack target on `internal` only are not judged");
+  assert.is(portal[0]!.finding.severity, "error", "two stacks answer to `pgshared`: swarm picks one");
+  assert.match(
+    portal[0]!.finding.message,
+    /2 stacks answer to it there \(forward-auth-2's `db` \(alias\), pg-other's `db` \(alias\)\)/,
+  );
+  assert.is(portal[0]!.finding.fix, null);
+});
+
 test.run();

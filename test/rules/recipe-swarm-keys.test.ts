@@ -22,6 +22,26 @@ test("RF102: findings exactly where the fixtures' annotations say, graded by wha
   assert.ok(by(5, "app/compose.dev.yml")?.fix, "the base file gives `api` its image: build can go");
 });
 
+test("RF102: what docker/cli's converter does: restart converted unless a policy is set, `no` falls to swarm's default, tmpfs dropped", async () => {
+  const root = join(FIXTURES, "rules", "RF102", "workspace");
+  const { findings } = await analyze({ recipes: root });
+  const at = (line: number) =>
+    findings.filter((f) => f.file === "worker/docker-stack.yml" && f.line === line && f.rule === "RF102");
+  assert.is(at(6)[0]?.severity, "info", "on-failure without a policy is converted");
+  assert.match(at(6)[0]!.message, /converts it/);
+  assert.is(at(10)[0]?.severity, "warning", "`no` becomes no policy: swarm's default restarts");
+  assert.match(at(10)[0]!.message, /condition: any/);
+  assert.is(at(15)[0]?.severity, "error", "tmpfs dropped on a read_only service");
+  assert.is(at(22)[0]?.severity, "warning", "restart beside restart_policy is ignored");
+  assert.match(at(22)[0]!.message, /is ignored: `deploy\.restart_policy` is set/);
+  const undefinedDep = findings.filter((f) => f.file === "worker/docker-stack.yml" && f.line === 18);
+  assert.equal(
+    undefinedDep.map((f) => f.rule),
+    ["RF101"],
+    "one finding per fact: an undefined depends_on target is RF101's only",
+  );
+});
+
 test("RF102: restart → restart_policy", () => {
   assert.equal(restartPolicy("always"), { condition: "any" });
   assert.equal(restartPolicy("unless-stopped"), { condition: "any" });
