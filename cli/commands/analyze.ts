@@ -82,8 +82,8 @@ export function register(program: Command): void {
           renderText(result.findings, {
             color: useColor(process.stdout),
             folders: {
-              kinds: result.workspace.recipes.map((r) => r.kind),
-              skipped: result.workspace.skipped.length,
+              kinds: result.run.repos.filter((r) => r.kind !== "harness").map((r) => r.kind),
+              skipped: result.run.skipped?.length ?? 0,
             },
           }),
         );
