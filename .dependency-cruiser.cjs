@@ -11,6 +11,7 @@ const LAYERS = [
   "codemods", // fixes: problems → edits
   "reports", // text, JSON, SARIF, HTML; the run directory
   "pipeline", // the rule registry and analyze: load → check → fix → series → write
+  "swarm", // a throwaway Docker Swarm, stacks deployed on it, stand-in images
   "verify", // redfix verify
   "apply", // redfix apply
   "cli", // argument parsing and printing

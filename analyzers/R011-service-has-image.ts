@@ -9,6 +9,7 @@ export interface R011Data {
 }
 
 export const r011: Rule = {
+  swarm: (d) => ({ kind: "deploy", files: [(d as R011Data).composeFile] }),
   meta: {
     id: "R011",
     name: "service-has-image",

@@ -10,6 +10,7 @@ export interface Rf101Data {
 }
 
 export const rf101: Rule = {
+  swarm: (d) => ({ kind: "deploy", files: [(d as { composeFile: string }).composeFile] }),
   meta: {
     id: "RF101",
     name: "depends-on-undefined-service",

@@ -164,6 +164,12 @@ function referencesOf(recipe: Recipe, combo: StackCombination, svc: MergedServic
 }
 
 export const rf120: Rule = {
+  swarm: (d) => {
+    const x = d as Rf120Data;
+    if (x.kind !== "config" || !x.config) return null;
+    const files = [x.config.composeFile];
+    return { kind: "resolve", service: x.service, host: x.host, config: x.config.name, files };
+  },
   replayTopics: /upstream|caddy|route|routing|proxy|promote/i,
   meta: {
     id: "RF120",

@@ -50,6 +50,10 @@ const TABLE = KNOWN_WRITERS.map(
 ).join("\n");
 
 export const rf130: Rule = {
+  swarm: (d) => {
+    const x = d as Rf130Data;
+    return { kind: "write", service: x.service, path: x.target, files: [x.composeFile] };
+  },
   replayTopics: /entrypoint|config|start|writ|secret|upgrade|advance/i,
   meta: {
     id: "RF130",

@@ -62,6 +62,10 @@ function relPath(recipe: Recipe, ref: FileReference): string | null {
 }
 
 export const rf140: Rule = {
+  swarm: (d) => {
+    const x = d as Rf140Data;
+    return x.tag ? { kind: "redeploy", tag: x.tag, files: [x.composeFile] } : null;
+  },
   meta: {
     id: "RF140",
     name: "config-version-not-bumped",

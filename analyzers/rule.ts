@@ -76,9 +76,30 @@ export interface Rule {
    * backup rule): `verify` replays the tests of the finding's recipe that match.
    */
   replayTopics?: RegExp;
+  /**
+   * What `verify` observes on a real swarm to show the defect (before the fix) and its absence
+   * (after), from a problem's data; null when the problem has nothing to deploy.
+   */
+  swarm?: (data: unknown) => SwarmProbe | null;
   /** Config keys the rule's fix reads, with their values and default. */
   options?: readonly ConfigOption[];
 }
+
+/**
+ * A swarm observation (`verify`'s deploy phase), the same before and after the fix. `files`: compose
+ * files deployed besides the `.env.sample`'s `COMPOSE_FILE` (the overlay the problem is in).
+ * - `deploy`: `docker stack deploy` itself succeeds;
+ * - `write`: a write to `path` from a task of `service` succeeds;
+ * - `resolve`: from a task of the service mounting `config` (or of `consumer`), the name the rendered
+ *   config uses for `service` resolves to exactly that service's address, with the workspace's other
+ *   stacks that have a `host` on the same network deployed beside it;
+ * - `redeploy`: deploying the release `tag`, then the head, under one stack name succeeds.
+ */
+export type SwarmProbe =
+  | { kind: "deploy"; files: string[] }
+  | { kind: "write"; service: string; path: string; files: string[] }
+  | { kind: "resolve"; service: string; host: string; config: string | null; files: string[] }
+  | { kind: "redeploy"; tag: string; files: string[] };
 
 /** A problem paired with the finding it became: codemods need the former, outputs the latter. */
 export interface Analyzed {

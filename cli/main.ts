@@ -10,6 +10,7 @@ import { register as registerReport } from "./commands/report.js";
 import { register as registerReview } from "./commands/review.js";
 import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
+import { register as registerSwarm } from "./commands/swarm.js";
 import { VERSION } from "../core/package.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
@@ -33,6 +34,7 @@ registerReport(program);
 registerReview(program);
 registerApply(program);
 registerRules(program);
+registerSwarm(program);
 
 try {
   await program.parseAsync(process.argv);

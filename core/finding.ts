@@ -44,12 +44,25 @@ export interface RunCounts {
   failed: number;
 }
 
+export type VerdictName =
+  "confirmed-fix" | "load-flake" | "defect" | "not-reproduced" | "inconclusive" | "skipped";
+
+/** What a real swarm showed of a recipe finding, unpatched and patched (`verify`'s deploy phase). */
+export interface SwarmVerification {
+  verdict: VerdictName;
+  before?: { ok: boolean; evidence: string };
+  after?: { ok: boolean; evidence: string };
+  /** Why the deploy phase could not run or decide. */
+  reason?: string;
+}
+
 export interface Verification {
-  verdict: "confirmed-fix" | "load-flake" | "defect" | "not-reproduced" | "inconclusive" | "skipped";
+  verdict: VerdictName;
   before?: RunCounts;
   after?: RunCounts;
   underLoad?: { before?: RunCounts; after?: RunCounts };
   checks: CheckResult[];
+  swarm?: SwarmVerification;
 }
 
 export interface Finding {

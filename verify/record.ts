@@ -3,7 +3,13 @@
  * documents (version 1, read by the HTML report), plus a few fields of the verifier's own.
  */
 import type { TestCase } from "./junit.js";
-import type { CheckResult, Classification, RunCounts, Verification } from "../core/finding.js";
+import type {
+  CheckResult,
+  Classification,
+  RunCounts,
+  SwarmVerification,
+  Verification,
+} from "../core/finding.js";
 
 export interface TestRun {
   phase: "before" | "after";
@@ -44,6 +50,8 @@ export interface VerifyRecord {
   classification: Classification;
   tests: string[];
   counts: { beforeAlone: RunCounts; afterAlone: RunCounts; beforeLoad?: RunCounts; afterLoad?: RunCounts };
+  /** What the deploy phase showed on a swarm (logs: swarm-before.log, swarm-after.log). */
+  swarm?: SwarmVerification;
   /** Why no test was replayed, when none was. */
   note?: string;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CheckResult, Finding, RunCounts } from "../core/finding.js";
+import type { CheckResult, Finding, RunCounts, SwarmVerification } from "../core/finding.js";
 import { analyze } from "../pipeline/analyze.js";
 import { defaultConfig, loadConfig } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
@@ -24,6 +24,8 @@ import { collectTests, targetedTests } from "./targeted-tests.js";
 import type { Collected } from "./targeted-tests.js";
 import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
 import { classificationAfter, verdictOf } from "./verdict.js";
+import { DeployPhase, removeOnInterrupt } from "./deploy.js";
+import type { DeployOptions } from "./deploy.js";
 
 export interface VerifyOptions {
   repeat: number;
@@ -35,6 +37,8 @@ export interface VerifyOptions {
   only?: { rules?: string[]; recipes?: string[]; findings?: string[] };
   /** Called as each finding finishes (progress output). */
   onProgress?: (done: number, total: number, record: VerifyRecord) => void;
+  /** Deploy recipe findings on a swarm before and after (verify/deploy.ts); absent: no deploy phase. */
+  deploy?: DeployOptions;
   /** Called before each finding starts. */
   onStart?: (finding: Finding) => void;
 }
@@ -64,6 +68,8 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
           }));
   const baseline = new Set(rd.doc.findings.map((f) => f.id));
   let done = 0;
+  const deploy = opts.deploy ? await DeployPhase.open(rd, before, opts.deploy) : null;
+  const keep = deploy ? removeOnInterrupt(deploy) : () => undefined;
   try {
     await pool(targets, opts.jobs, async (finding) => {
       opts.onStart?.(finding);
@@ -76,11 +82,14 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
         python,
         config.verify.tests,
         opts,
+        deploy,
       );
       done++;
       opts.onProgress?.(done, targets.length, record);
     });
   } finally {
+    await deploy?.dispose();
+    keep();
     before.dispose();
   }
   const rules = RULES.map((r) => r.meta).filter((m) => rd.run.rules.includes(m.id));
@@ -97,6 +106,7 @@ async function verifyFinding(
   python: string | null,
   overrides: Record<string, string[]>,
   opts: VerifyOptions,
+  deploy: DeployPhase | null = null,
 ): Promise<VerifyRecord> {
   const fix = finding.fix!;
   const dir = join(rd.dir, "verify", finding.id);
@@ -106,6 +116,7 @@ async function verifyFinding(
   const runs: TestRun[] = [];
   let tests: string[] = [];
   let note: string | undefined;
+  let swarm: SwarmVerification | undefined;
   try {
     const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding));
     checks.push(
@@ -141,6 +152,7 @@ async function verifyFinding(
           }
         }
       }
+      swarm = await deploy?.verify(finding, after, dir);
     }
   } finally {
     after.dispose();
@@ -159,6 +171,10 @@ async function verifyFinding(
   }
   const checkFailed = checks.some((c) => c.status === "failed");
   let verdict = verdictOf(counts);
+  // What the swarm showed decides when no test was replayed, and a patched stack that fails is a defect.
+  if (swarm && ((runs.length === 0 && swarm.verdict !== "skipped") || swarm.verdict === "defect")) {
+    verdict = swarm.verdict;
+  }
   if (checkFailed && verdict !== "defect") verdict = runs.length > 0 ? "inconclusive" : "defect";
   const classification = classificationAfter(verdict, finding.classification);
   finding.classification = classification;
@@ -168,6 +184,7 @@ async function verifyFinding(
     after: counts.afterAlone,
     ...(counts.beforeLoad ? { underLoad: { before: counts.beforeLoad, after: counts.afterLoad! } } : {}),
     checks,
+    ...(swarm ? { swarm } : {}),
   };
   const record: VerifyRecord = {
     version: 1,
@@ -184,6 +201,7 @@ async function verifyFinding(
     checks,
     counts,
     runs,
+    ...(swarm ? { swarm } : {}),
     ...(note ? { note } : {}),
   };
   writeFileSync(join(dir, "result.json"), `${JSON.stringify(record, null, 2)}\n`);

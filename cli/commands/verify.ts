@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { Option } from "commander";
 import type { Command } from "commander";
 import { countRuns } from "../../verify/record.js";
 import type { VerifyRecord } from "../../verify/record.js";
@@ -21,6 +22,10 @@ interface VerifyFlags {
   rule: string[];
   recipe: string[];
   finding: string[];
+  on: "local" | "swarm";
+  runnerImage?: string;
+  images: "standin" | "real";
+  deploy: boolean;
 }
 
 /**
@@ -77,7 +82,26 @@ export function register(program: Command): void {
     .option("--rule <id>", "verify only this rule's findings (repeatable)", collect, [])
     .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect, [])
     .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect, [])
+    .addOption(
+      new Option("--on <where>", "where replays run (swarm: not implemented yet)")
+        .choices(["local", "swarm"])
+        .default("local"),
+    )
+    .option("--runner-image <image>", "the image replays run in with --on swarm")
+    .addOption(
+      new Option(
+        "--images <which>",
+        "deploy phase: a local stand-in for every image (no registry needed), or the recipes' own",
+      )
+        .choices(["standin", "real"])
+        .default("standin"),
+    )
+    .option("--no-deploy", "no deploy phase on the swarm DOCKER_HOST reaches")
     .action(async (runDir: string, o: VerifyFlags) => {
+      if (o.on === "swarm") {
+        throw new UsageError("--on swarm: replays on a swarm are not implemented yet; use --on local");
+      }
+      if (o.runnerImage) throw new UsageError("--runner-image needs --on swarm");
       const tty = process.stderr.isTTY === true;
       const { verifyRun } = await import("../../verify/verify.js");
       const findings = await verifyRun(runDir, {
@@ -86,6 +110,7 @@ export function register(program: Command): void {
         jobs: o.jobs,
         timeoutMs: o.timeout * 1000,
         only: { rules: o.rule, recipes: o.recipe, findings: o.finding },
+        ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
         onStart: (f) => {
           if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
         },
@@ -99,6 +124,13 @@ export function register(program: Command): void {
             process.stdout.write(`    ${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}\n`);
           }
           if (r.note) process.stdout.write(`    note: ${r.note}\n`);
+          if (r.swarm) {
+            const s = r.swarm;
+            const why = s.reason ? ` — ${s.reason}` : "";
+            process.stdout.write(`    swarm: ${s.verdict}${why}\n`);
+            if (s.before) process.stdout.write(`      before: ${s.before.evidence}\n`);
+            if (s.after) process.stdout.write(`      after: ${s.after.evidence}\n`);
+          }
         },
       });
       const report = await afterRunDirWritten(runDir);

@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { UsageError } from "../../pipeline/analyze.js";
+import { SwarmError, swarmDirOf, swarmDirs, swarmDown, swarmUp } from "../../swarm/daemon.js";
+import { ensureStandin } from "../../swarm/image.js";
+
+export function register(program: Command): void {
+  const swarm = program
+    .command("swarm")
+    .description("a throwaway single-node Docker Swarm for `redfix verify` (needs root and dockerd)");
+  swarm
+    .command("up")
+    .description("start dockerd in a temporary folder and init a swarm; prints DOCKER_HOST=unix://…")
+    .action(async () => {
+      try {
+        const h = await swarmUp();
+        await ensureStandin(h.host);
+        process.stdout.write(`DOCKER_HOST=${h.host}\n`);
+        process.stderr.write(
+          `swarm up: dockerd pid ${h.pid}, folder ${h.dir}; stop it with \`redfix swarm down\`\n`,
+        );
+      } catch (e) {
+        if (e instanceof SwarmError) throw new UsageError(`swarm up: ${e.message}`);
+        throw e;
+      }
+    });
+  swarm
+    .command("down")
+    .description("stop the swarm `up` started and remove everything it made")
+    .argument("[dir]", "the swarm's folder (default: the one DOCKER_HOST points into, or the only one)")
+    .action(async (dir?: string) => {
+      const target = dir ?? swarmDirOf(process.env.DOCKER_HOST) ?? only();
+      try {
+        await swarmDown(target);
+      } catch (e) {
+        if (e instanceof SwarmError) throw new UsageError(`swarm down: ${e.message}`);
+        throw e;
+      }
+      process.stdout.write(`removed ${target}\n`);
+    });
+}
+
+function only(): string {
+  const dirs = swarmDirs();
+  if (dirs.length === 1) return dirs[0]!;
+  if (dirs.length === 0) throw new UsageError("swarm down: no redfix swarm is running");
+  throw new UsageError(`swarm down: several redfix swarms (${dirs.join(", ")}): name one`);
+}

@@ -1,0 +1,213 @@
+/**
+ * Recipes deployed as stacks on a swarm, the way `abra app deploy` does it: `docker stack config`
+ * merges the overlays and interpolates the app's environment, the external secrets and networks the
+ * stack needs are created, then `docker stack deploy`. With stand-in images every service that names
+ * an image runs the stand-in, kept alive by `sleep`; a service that names none stays without one
+ * (that is what `docker stack deploy` must reject). Every command, its exit status and its output is
+ * kept, and a session removes everything it made.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { ProcessResult } from "../core/process.js";
+import { asMap, loadStack } from "./compose.js";
+import type { Yaml } from "./compose.js";
+import { docker } from "./daemon.js";
+
+export interface CommandRecord {
+  command: string[];
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  output: string;
+}
+
+export interface StackSpec {
+  /** The recipe folder; compose file names are relative to it. */
+  dir: string;
+  files: string[];
+  env: Record<string, string>;
+  stack: string;
+}
+
+const obj = asMap;
+
+/** A literal `$` of the merged file survives the second interpolation of `docker stack deploy`. */
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === "string") return v.replace(/\$/g, "$$$$");
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v as Yaml).map(([k, x]) => [k, escapeDollars(x)]));
+  }
+  return v;
+}
+
+export class SwarmSession {
+  readonly prefix: string;
+  readonly log: CommandRecord[] = [];
+  private stacks: string[] = [];
+  private secrets = new Set<string>();
+  private networks = new Set<string>();
+  private readonly work: string;
+  private seq = 0;
+
+  constructor(
+    readonly host: string,
+    readonly image: string | null,
+    readonly timeoutMs = 120_000,
+  ) {
+    this.prefix = `rf${randomBytes(3).toString("hex")}`;
+    this.work = mkdtempSync(join(tmpdir(), "redfix-stacks-"));
+  }
+
+  /** A new stack name of this session (short: swarm names of configs stay under 64 characters). */
+  stackName(tag: string): string {
+    return `${this.prefix}_${++this.seq}${tag.replace(/[^a-z0-9]/gi, "").slice(0, 6)}`;
+  }
+
+  async run(args: string[], into: CommandRecord[], opts: { timeoutMs?: number; input?: string } = {}) {
+    const r: ProcessResult = await docker(this.host, args, opts.timeoutMs ?? this.timeoutMs, opts.input);
+    const rec: CommandRecord = {
+      command: ["docker", ...args],
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      durationMs: r.durationMs,
+      output: r.output,
+    };
+    into.push(rec);
+    this.log.push(rec);
+    return r;
+  }
+
+  /** Deploys the spec; the deploy command's record (exit status 0: deployed). */
+  async deploy(spec: StackSpec, into: CommandRecord[]): Promise<{ ok: boolean; stack: Yaml | null }> {
+    const merged = this.config(spec, into);
+    if (!merged) return { ok: false, stack: null };
+    const services = obj(merged.services);
+    if (this.image) {
+      for (const [, v] of Object.entries(services)) {
+        const s = obj(v);
+        if (typeof s.image !== "string") continue;
+        s.image = this.image;
+        s.entrypoint = ["sh", "-c", "exec sleep 86400"];
+        delete s.command;
+        s.healthcheck = { disable: true };
+      }
+    }
+    for (const [name, v] of Object.entries(obj(merged.secrets))) {
+      const s = obj(v);
+      if (s.external) await this.ensureSecret(typeof s.name === "string" ? s.name : name, into);
+    }
+    for (const [name, v] of Object.entries(obj(merged.networks))) {
+      const n = obj(v);
+      if (n.external) await this.ensureNetwork(typeof n.name === "string" ? n.name : name, into);
+    }
+    const file = join(this.work, `${spec.stack}.yml`);
+    writeFileSync(file, stringify(escapeDollars(merged), { version: "1.1" }));
+    this.stacks.push(spec.stack);
+    const r = await this.run(
+      ["stack", "deploy", "--resolve-image", "never", "--prune", "-c", file, spec.stack],
+      into,
+    );
+    return { ok: r.exitCode === 0, stack: merged };
+  }
+
+  /** The spec's files merged and interpolated (swarm/compose.ts); the result goes into the log. */
+  config(spec: StackSpec, into: CommandRecord[]): Yaml | null {
+    const started = Date.now();
+    let doc: Yaml | null = null;
+    let output: string;
+    try {
+      doc = loadStack(spec.dir, spec.files, spec.env);
+      output = stringify(doc, { version: "1.1" });
+    } catch (e) {
+      output = `${(e as Error).message}\n`;
+    }
+    const rec: CommandRecord = {
+      command: ["redfix", "merge", ...spec.files, `(STACK_NAME=${spec.stack})`],
+      exitCode: doc ? 0 : 1,
+      timedOut: false,
+      durationMs: Date.now() - started,
+      output,
+    };
+    into.push(rec);
+    this.log.push(rec);
+    return doc;
+  }
+
+  private async ensureSecret(name: string, into: CommandRecord[]): Promise<void> {
+    if (this.secrets.has(name)) return;
+    const has = await docker(this.host, ["secret", "inspect", name], 30_000);
+    if (has.exitCode === 0) return;
+    this.secrets.add(name);
+    await this.run(["secret", "create", name, "-"], into, { input: randomBytes(12).toString("hex") });
+  }
+
+  async ensureNetwork(name: string, into: CommandRecord[]): Promise<void> {
+    if (this.networks.has(name)) return;
+    const has = await docker(this.host, ["network", "inspect", name], 30_000);
+    if (has.exitCode === 0) return;
+    this.networks.add(name);
+    await this.run(["network", "create", "--driver", "overlay", "--attachable", name], into);
+  }
+
+  /** The id of a running container of `stack_service`, waiting up to `timeoutMs` for one. */
+  async task(
+    stack: string,
+    service: string,
+    into: CommandRecord[],
+    timeoutMs = 90_000,
+  ): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    const filter = `label=com.docker.swarm.service.name=${stack}_${service}`;
+    while (Date.now() < deadline) {
+      const r = await docker(
+        this.host,
+        ["ps", "-q", "--filter", filter, "--filter", "status=running"],
+        30_000,
+      );
+      const id = r.stdout.trim().split("\n")[0];
+      if (r.exitCode === 0 && id) return id;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    await this.run(["service", "ps", "--no-trunc", `${stack}_${service}`], into);
+    return null;
+  }
+
+  /** Removes a stack and waits for its containers to go; then its volumes. */
+  async removeStack(stack: string, into: CommandRecord[] = []): Promise<void> {
+    await this.run(["stack", "rm", stack], into);
+    const filter = `label=com.docker.stack.namespace=${stack}`;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const r = await docker(this.host, ["ps", "-aq", "--filter", filter], 30_000);
+      if (r.exitCode !== 0 || r.stdout.trim() === "") break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const vols = await docker(this.host, ["volume", "ls", "-q", "--filter", filter], 30_000);
+    const names = vols.stdout.split("\n").filter(Boolean);
+    if (names.length > 0) await this.run(["volume", "rm", "-f", ...names], into);
+    this.stacks = this.stacks.filter((s) => s !== stack);
+  }
+
+  /** Everything this session made: stacks (their services, networks, configs), volumes, secrets,
+   * external networks; then its work folder. */
+  async cleanup(): Promise<void> {
+    const into: CommandRecord[] = [];
+    for (const s of [...new Set(this.stacks)]) await this.removeStack(s, into);
+    // Networks go once the tasks that used them are gone; give the swarm a moment to release them.
+    for (const n of this.networks) {
+      for (let i = 0; i < 20; i++) {
+        const r = await docker(this.host, ["network", "rm", n], 30_000);
+        if (r.exitCode === 0 || /not found/i.test(r.output)) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    }
+    this.networks.clear();
+    for (const s of this.secrets) await docker(this.host, ["secret", "rm", s], 30_000);
+    this.secrets.clear();
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
