@@ -153,6 +153,18 @@ export function loadStack(dir: string, files: string[], env: Record<string, stri
       }
     }
   }
+  // A bare name in `environment` takes its value from the deploying shell: here, the app's env.
+  for (const svc of Object.values(asMap(merged.services))) {
+    const s = asMap(svc);
+    if (s.environment === undefined) continue;
+    const vars = toMap(s.environment);
+    for (const [k, v] of Object.entries(vars)) {
+      if (v !== null && v !== undefined) continue;
+      if (env[k] !== undefined) vars[k] = env[k];
+      else delete vars[k];
+    }
+    s.environment = vars;
+  }
   return merged;
 }
 

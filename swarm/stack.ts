@@ -91,7 +91,9 @@ export class SwarmSession {
         const s = obj(v);
         if (typeof s.image !== "string") continue;
         s.image = this.image;
-        s.entrypoint = ["sh", "-c", "exec sleep 86400"];
+        // Stays up, and stops at once when the stack is removed (PID 1 ignores an untrapped TERM).
+        s.entrypoint = ["sh", "-c", 'trap "exit 0" TERM; sleep 86400 & wait'];
+        s.stop_grace_period = "2s";
         delete s.command;
         s.healthcheck = { disable: true };
       }
@@ -176,27 +178,33 @@ export class SwarmSession {
     return null;
   }
 
-  /** Removes a stack and waits for its containers to go; then its volumes. */
-  async removeStack(stack: string, into: CommandRecord[] = []): Promise<void> {
-    await this.run(["stack", "rm", stack], into);
-    const filter = `label=com.docker.stack.namespace=${stack}`;
+  /** Removes stacks, waits for their containers to go, then removes their volumes. */
+  async removeStacks(stacks: string[], into: CommandRecord[] = []): Promise<void> {
+    if (stacks.length === 0) return;
+    for (const stack of stacks) await this.run(["stack", "rm", stack], into);
+    const filters = stacks.map((stack) => `label=com.docker.stack.namespace=${stack}`);
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const r = await docker(this.host, ["ps", "-aq", "--filter", filter], 30_000);
-      if (r.exitCode !== 0 || r.stdout.trim() === "") break;
+    const left = async (args: string[]) => {
+      const names: string[] = [];
+      for (const f of filters) {
+        const r = await docker(this.host, [...args, "--filter", f], 30_000);
+        names.push(...r.stdout.split("\n").filter(Boolean));
+      }
+      return names;
+    };
+    while (Date.now() < deadline && (await left(["ps", "-aq"])).length > 0) {
       await new Promise((res) => setTimeout(res, 500));
     }
-    const vols = await docker(this.host, ["volume", "ls", "-q", "--filter", filter], 30_000);
-    const names = vols.stdout.split("\n").filter(Boolean);
-    if (names.length > 0) await this.run(["volume", "rm", "-f", ...names], into);
-    this.stacks = this.stacks.filter((s) => s !== stack);
+    const vols = await left(["volume", "ls", "-q"]);
+    if (vols.length > 0) await this.run(["volume", "rm", "-f", ...vols], into);
+    this.stacks = this.stacks.filter((s) => !stacks.includes(s));
   }
 
   /** Everything this session made: stacks (their services, networks, configs), volumes, secrets,
    * external networks; then its work folder. */
   async cleanup(): Promise<void> {
     const into: CommandRecord[] = [];
-    for (const s of [...new Set(this.stacks)]) await this.removeStack(s, into);
+    await this.removeStacks([...new Set(this.stacks)], into);
     // Networks go once the tasks that used them are gone; give the swarm a moment to release them.
     for (const n of this.networks) {
       for (let i = 0; i < 20; i++) {

@@ -140,7 +140,7 @@ export class DeployPhase {
       } catch (e) {
         o = { ok: null, evidence: `the probe failed: ${(e as Error).message}` };
       } finally {
-        for (const s of stacks) await session.removeStack(s, log);
+        await session.removeStacks(stacks, log);
       }
       writeFileSync(join(dir, `swarm-${phase}.log`), renderLog(log, o));
       return o;
@@ -311,6 +311,7 @@ async function resolveProbe(
     .filter((n) => obj(netDefs[n]).external)
     .map((n) => (typeof obj(netDefs[n]).name === "string" ? (obj(netDefs[n]).name as string) : n));
   // The workspace's other recipes with a service named like the host on a shared network.
+  const named: (readonly [string, string])[] = [];
   for (const other of loadWorkspace(before.recipes, defaultConfig()).recipes) {
     if (other.name === repo) continue;
     const ns = session.stackName("n");
@@ -328,10 +329,22 @@ async function resolveProbe(
     });
     if (!names.some((n) => shared.includes(n))) continue;
     stacks.push(ns);
-    await session.deploy(spec, log);
+    if ((await session.deploy(spec, log)).ok) named.push([ns, probe.host]);
   }
   const id = await session.task(stack, consumer, log);
   if (!id) return { ok: null, evidence: `no task of ${consumer} came up` };
+  // Swarm's DNS answers for a service once its task is up on the network: wait for every stack's
+  // service of that name, so the answer below is complete.
+  for (const [owner, service] of [[stack, probe.service] as const, ...named]) {
+    const full = `${owner}_${service}`;
+    await session.task(owner, service, log, 60_000);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const r = await docker(session.host, ["exec", id, "nslookup", full], 20_000);
+      if (answerAddresses(r.stdout).length > 0) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
   const cat = await session.run(["exec", id, "cat", target], log);
   if (cat.exitCode !== 0) return { ok: null, evidence: `reading ${target} failed: ${lastLines(cat.output)}` };
   const qualified = `${stack}_${probe.service}`;
