@@ -15,6 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runProcess, which } from "../core/process.js";
@@ -126,12 +127,30 @@ export async function swarmUp(opts: { timeoutMs?: number } = {}): Promise<SwarmH
     await swarmDown(dir);
     throw new SwarmError(`dockerd did not come up within ${timeoutMs / 1000} s${why ? `: ${why}` : ""}`);
   }
-  const init = await docker(host, ["swarm", "init", "--advertise-addr", "127.0.0.1"], 60_000);
+  // A free port for the swarm's control plane: another swarm on this machine may hold 2377.
+  const port = await freePort();
+  const init = await docker(
+    host,
+    ["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${port}`],
+    60_000,
+  );
   if (init.exitCode !== 0) {
     await swarmDown(dir);
     throw new SwarmError(`docker swarm init failed: ${init.output.trim()}`);
   }
   return handle;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** The redfix swarm folder a DOCKER_HOST points into, if it is one. */
