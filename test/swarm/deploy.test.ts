@@ -12,7 +12,7 @@
  * Skipped, with the reason, where dockerd cannot run (not root, no dockerd, no cgroups) or busybox
  * is missing; where it can, a failing `swarm up` fails this suite.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -22,6 +22,7 @@ import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess, which } from "../../core/process.js";
 import { cannotStart, docker } from "../../swarm/daemon.js";
 import { layout, missing } from "../examples/support.js";
+import { FIXTURES, git } from "../support/workspace.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const reason =
@@ -127,6 +128,41 @@ it("RF101: the swarm accepts depends_on on an undefined service, and verify says
   const s = findings.find((f) => f.rule === "RF101")!.verification!.swarm!;
   assert.is(s.verdict, "not-reproduced");
   assert.is(s.before!.ok, true);
+});
+
+/**
+ * RF140 on the codemod fixture's recipe: its `release/` tree tagged 1.0.0+2.8.0, then `input/`
+ * committed over it (both configs changed, no version bumped). Deploying the release and then the
+ * head under one stack name is rejected before the fix, and rotates the configs after it.
+ */
+it("RF140: release then head is rejected before the version bump, accepted after", async () => {
+  assert.ok(host, "no swarm");
+  const caseDir = join(FIXTURES, "codemods", "RF140", "unbumped");
+  const ws = join(root, "rf140");
+  const recipe = join(ws, "web");
+  mkdirSync(recipe, { recursive: true });
+  cpSync(join(caseDir, "release"), recipe, { recursive: true });
+  git(recipe, "init", "-q", "-b", "main");
+  git(recipe, "add", "-A");
+  git(recipe, "commit", "-q", "-m", "release");
+  git(recipe, "tag", "-a", "-m", "release", "1.0.0+2.8.0");
+  cpSync(join(caseDir, "input"), recipe, { recursive: true });
+  git(recipe, "commit", "-q", "-am", "change configs");
+  const run = join(root, "rf140-run");
+  const a = await cli(["analyze", ws, "--rule", "RF140", "--out", run]);
+  assert.is(a.exitCode, 1, a.output);
+  const v = await cli(["verify", run, "--repeat", "1", "--load", "0"], { DOCKER_HOST: host }, 300_000);
+  assert.ok(v.exitCode === 0 || v.exitCode === 1, v.output);
+  const doc = JSON.parse(readFileSync(join(run, "findings.json"), "utf8")) as FindingsDocument;
+  const fs = doc.findings.filter((f) => f.rule === "RF140" && f.fix);
+  assert.is(fs.length, 2, v.output);
+  for (const f of fs) {
+    const s = f.verification?.swarm;
+    assert.ok(s, v.output);
+    assert.is(s.verdict, "confirmed-fix", JSON.stringify(s));
+    assert.match(s.before!.evidence, /only updates to Labels are allowed/);
+    assert.match(s.after!.evidence, /updated/);
+  }
 });
 
 it("nothing verify deployed is left on the swarm", async () => {
