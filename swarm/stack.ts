@@ -192,8 +192,13 @@ export class SwarmSession {
       }
       return names;
     };
-    while (Date.now() < deadline && (await left(["ps", "-aq"])).length > 0) {
-      await new Promise((res) => setTimeout(res, 500));
+    // Gone means: no service left, and no container, twice in a row (a task the swarm had already
+    // scheduled may still create its container after the service is removed).
+    let quiet = 0;
+    while (Date.now() < deadline && quiet < 2) {
+      const busy = (await left(["service", "ls", "-q"])).length + (await left(["ps", "-aq"])).length;
+      quiet = busy === 0 ? quiet + 1 : 0;
+      if (quiet < 2) await new Promise((res) => setTimeout(res, 500));
     }
     const vols = await left(["volume", "ls", "-q"]);
     if (vols.length > 0) await this.run(["volume", "rm", "-f", ...vols], into);
@@ -205,6 +210,10 @@ export class SwarmSession {
   async cleanup(): Promise<void> {
     const into: CommandRecord[] = [];
     await this.removeStacks([...new Set(this.stacks)], into);
+    // Containers of this session's stacks that outlived their services.
+    const stray = await docker(this.host, ["ps", "-aq", "--filter", `name=${this.prefix}_`], 30_000);
+    const ids = stray.stdout.split("\n").filter(Boolean);
+    if (ids.length > 0) await docker(this.host, ["rm", "-f", "-v", ...ids], 60_000);
     // Networks go once the tasks that used them are gone; give the swarm a moment to release them.
     for (const n of this.networks) {
       for (let i = 0; i < 20; i++) {
