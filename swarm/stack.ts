@@ -51,6 +51,9 @@ export class SwarmSession {
   private secrets = new Set<string>();
   private networks = new Set<string>();
   private readonly work: string;
+  private closing = false;
+  private cleaning: Promise<void> | null = null;
+  private readonly inflight = new Set<Promise<ProcessResult>>();
   private seq = 0;
 
   constructor(
@@ -67,8 +70,24 @@ export class SwarmSession {
     return `${this.prefix}_${++this.seq}${tag.replace(/[^a-z0-9]/gi, "").slice(0, 6)}`;
   }
 
-  async run(args: string[], into: CommandRecord[], opts: { timeoutMs?: number; input?: string } = {}) {
-    const r: ProcessResult = await docker(this.host, args, opts.timeoutMs ?? this.timeoutMs, opts.input);
+  /**
+   * A docker command, kept in `into` and the session's log. Once `cleanup` has begun, only removals
+   * run: whatever else is still under way (an interrupted verify) stops with an error.
+   */
+  async run(
+    args: string[],
+    into: CommandRecord[],
+    opts: { timeoutMs?: number; input?: string; removal?: boolean } = {},
+  ) {
+    if (this.closing && !opts.removal) throw new Error("the swarm session is being removed");
+    const pending = docker(this.host, args, opts.timeoutMs ?? this.timeoutMs, opts.input);
+    this.inflight.add(pending);
+    let r: ProcessResult;
+    try {
+      r = await pending;
+    } finally {
+      this.inflight.delete(pending);
+    }
     const rec: CommandRecord = {
       command: ["docker", ...args],
       exitCode: r.exitCode,
@@ -181,7 +200,7 @@ export class SwarmSession {
   /** Removes stacks, waits for their containers to go, then removes their volumes. */
   async removeStacks(stacks: string[], into: CommandRecord[] = []): Promise<void> {
     if (stacks.length === 0) return;
-    for (const stack of stacks) await this.run(["stack", "rm", stack], into);
+    for (const stack of stacks) await this.run(["stack", "rm", stack], into, { removal: true });
     const filters = stacks.map((stack) => `label=com.docker.stack.namespace=${stack}`);
     const deadline = Date.now() + 60_000;
     const left = async (args: string[]) => {
@@ -201,13 +220,21 @@ export class SwarmSession {
       if (quiet < 2) await new Promise((res) => setTimeout(res, 500));
     }
     const vols = await left(["volume", "ls", "-q"]);
-    if (vols.length > 0) await this.run(["volume", "rm", "-f", ...vols], into);
+    if (vols.length > 0) await this.run(["volume", "rm", "-f", ...vols], into, { removal: true });
     this.stacks = this.stacks.filter((s) => !stacks.includes(s));
   }
 
   /** Everything this session made: stacks (their services, networks, configs), volumes, secrets,
    * external networks; then its work folder. */
-  async cleanup(): Promise<void> {
+  cleanup(): Promise<void> {
+    this.cleaning ??= this.removeAll();
+    return this.cleaning;
+  }
+
+  private async removeAll(): Promise<void> {
+    this.closing = true;
+    // A deploy under way finishes first, so that what it creates is removed too.
+    await Promise.allSettled([...this.inflight]);
     const into: CommandRecord[] = [];
     await this.removeStacks([...new Set(this.stacks)], into);
     // Containers of this session's stacks that outlived their services.

@@ -13,6 +13,7 @@
  * is missing; where it can, a failing `swarm up` fails this suite.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -163,6 +164,35 @@ it("RF140: release then head is rejected before the version bump, accepted after
     assert.match(s.before!.evidence, /only updates to Labels are allowed/);
     assert.match(s.after!.evidence, /updated/);
   }
+});
+
+it("Ctrl-C during the deploy phase removes what it deployed", async () => {
+  assert.ok(host, "no swarm");
+  const run = join(root, "run");
+  const child = spawn(
+    process.execPath,
+    [CLI, "verify", run, "--rule", "RF120", "--repeat", "1", "--load", "0"],
+    {
+      env: { ...process.env, DOCKER_HOST: host },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+  // Interrupted once the workspace's stacks are being deployed beside bluesky-pds.
+  const deadline = Date.now() + 120_000;
+  let services = 0;
+  while (Date.now() < deadline && services < 5) {
+    services = (await docker(host, ["service", "ls", "-q"], 30_000)).stdout
+      .split("\n")
+      .filter(Boolean).length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.ok(services >= 5, `only ${services} services came up`);
+  child.kill("SIGINT");
+  assert.is(await exited, 130, err);
+  assert.match(err, /SIGINT: removing the stacks/);
 });
 
 it("nothing verify deployed is left on the swarm", async () => {
