@@ -42,17 +42,19 @@ const obj = (v: unknown): Yaml => (v && typeof v === "object" && !Array.isArray(
 /** The swarm DOCKER_HOST (or the default socket) reaches, or why none. */
 export async function reachSwarm(): Promise<{ host: string } | { reason: string }> {
   const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
+  // `docker version` first: with no daemon, `docker info --format` of a 20.10 client prints only a
+  // template error.
+  const v = await docker(host, ["version", "--format", "{{.Server.Version}}"], 20_000);
+  if (v.missing) return { reason: "the docker client is not installed (Debian: docker.io)" };
+  if (v.exitCode !== 0) {
+    const why = firstLine(v.output.trim().split("\n").filter(Boolean).at(-1) ?? "");
+    return { reason: `no docker daemon at ${host} (start one with \`redfix swarm up\`): ${why}` };
+  }
   const r = await docker(
     host,
     ["info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"],
     20_000,
   );
-  if (r.missing) return { reason: "the docker client is not installed (Debian: docker.io)" };
-  if (r.exitCode !== 0) {
-    return {
-      reason: `no docker daemon at ${host} (start one with \`redfix swarm up\`): ${firstLine(r.output)}`,
-    };
-  }
   const [state, manager] = r.stdout.trim().split(" ");
   if (state !== "active") return { reason: `the docker daemon at ${host} is not in a swarm (${state})` };
   if (manager !== "true") return { reason: `the docker daemon at ${host} is not a swarm manager` };

@@ -38,11 +38,20 @@ export async function composeChecks(
   if (combos.length === 0) return [];
   const docker = which("docker");
   const compose = docker ? null : which("docker-compose");
+  // Debian's docker.io client (20.10) has no `docker stack config` (Docker 23 added it).
+  const noStackConfig =
+    docker && !(await hasStackConfig(docker, timeoutMs))
+      ? `${docker} has no \`docker stack config\` (a Docker 23+ client has)`
+      : null;
   const out: CheckResult[] = [];
   for (const c of combos) {
     const name = `${docker ? "docker stack config" : "docker-compose config"} ${c.id}`;
     if (!docker && !compose) {
       out.push({ name, status: "skipped", reason: "neither docker nor docker-compose is installed" });
+      continue;
+    }
+    if (noStackConfig) {
+      out.push({ name, status: "skipped", reason: noStackConfig });
       continue;
     }
     const args = docker
@@ -60,6 +69,11 @@ export async function composeChecks(
     );
   }
   return out;
+}
+
+async function hasStackConfig(docker: string, timeoutMs: number): Promise<boolean> {
+  const r = await runProcess(docker, ["stack", "config", "--help"], { timeoutMs });
+  return /Usage:\s+docker stack config/.test(r.output);
 }
 
 export async function fileChecks(
