@@ -117,7 +117,7 @@ export class DeployPhase {
   async verify(finding: Finding, after: WorkspaceCopy, dir: string): Promise<SwarmVerification | undefined> {
     const fix = finding.fix;
     const repo = this.rd.run.repos.find((r) => r.name === fix?.repo);
-    if (!fix || repo?.kind !== "recipe") return undefined;
+    if (!fix || !repo || repo.kind === "harness") return undefined;
     const rule = findRule(finding.rule);
     if (!rule?.swarm) return undefined;
     if (!this.session) return { verdict: "skipped", reason: this.unavailable ?? "no swarm" };
