@@ -1,28 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  chmodSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { caddyAdapt, caddyAdaptTemplate, caddyUpstreams, parseCaddyfile } from "../../load/configs/index.js";
 import { fixture, fixtureNames } from "./fixture.js";
+import { needs } from "../support/tools.js";
 
-const caddyInstalled = (process.env.PATH ?? "").split(delimiter).some((dir) => {
-  try {
-    accessSync(join(dir, "caddy"), constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const withCaddy = needs("caddy");
 
 const SAMPLES = { env: { DOMAIN: "pds.example.org", ON_DEMAND: "1", MAINTENANCE: "" } };
 const valid = fixtureNames(/Caddyfile/).filter((f) => !f.startsWith("error-"));
@@ -38,18 +23,10 @@ test("the fixture list is the one these checks are about", () => {
 });
 
 for (const name of valid) {
-  test(`${name}: parses clean and passes caddy adapt after rendering`, async () => {
+  withCaddy(`${name}: parses clean and passes caddy adapt after rendering`, async () => {
     const text = fixture(name);
     assert.equal(parseCaddyfile(text).errors, []);
     const result = await caddyAdaptTemplate(text, SAMPLES, { env: { STATIC_UPSTREAM: "static:80" } });
-    if (!caddyInstalled) {
-      assert.equal(result, {
-        status: "skipped",
-        reason: "caddy is not installed (not found on PATH)",
-        rendered: result.rendered,
-      });
-      return;
-    }
     assert.is(result.status, "passed", result.reason);
     const json = JSON.parse(result.output ?? "") as { apps?: unknown };
     assert.ok(json.apps);
@@ -71,8 +48,7 @@ function caddyTargets(json: unknown, out: string[] = []): string[] {
   return out;
 }
 
-test("the extracted upstreams are exactly the ones caddy's own parser finds", async () => {
-  if (!caddyInstalled) return;
+withCaddy("the extracted upstreams are exactly the ones caddy's own parser finds", async () => {
   for (const name of valid) {
     // No environment: caddy falls back to each `{$VAR:default}` default, as the expectation below does.
     const result = await caddyAdaptTemplate(fixture(name), SAMPLES);
@@ -101,8 +77,7 @@ function bodies(json: unknown, out: string[] = []): string[] {
   return out;
 }
 
-test("token values are what caddy's own lexer reads", async () => {
-  if (!caddyInstalled) return;
+withCaddy("token values are what caddy's own lexer reads", async () => {
   const values = [
     '"a \\"b\\" c"',
     '"back\\slash \\n kept"',
@@ -126,8 +101,7 @@ test("token values are what caddy's own lexer reads", async () => {
   assert.is(ours.length, values.length);
 });
 
-test("the conditional template adapts in both branches", async () => {
-  if (!caddyInstalled) return;
+withCaddy("the conditional template adapts in both branches", async () => {
   const text = fixture("conditional.Caddyfile.tmpl");
   for (const env of [
     { DOMAIN: "a.example", ON_DEMAND: "0", MAINTENANCE: "yes" },
@@ -139,8 +113,7 @@ test("the conditional template adapts in both branches", async () => {
   }
 });
 
-test("caddy's error line is mapped back through the template to the source line", async () => {
-  if (!caddyInstalled) return;
+withCaddy("caddy's error line is mapped back through the template to the source line", async () => {
   const template =
     '{{/* header */}}\n{{ if env "X" }}\n\n\n{{ end }}\n{{ env "DOMAIN" }} {\n\tbogus_directive on\n}\n';
   const result = await caddyAdaptTemplate(template, { env: { X: "", DOMAIN: "a.example" } });
@@ -151,8 +124,7 @@ test("caddy's error line is mapped back through the template to the source line"
   assert.is(rendered.split("\n")[3], "\tbogus_directive on");
 });
 
-test("a plain failure names caddy's line and no temporary path", async () => {
-  if (!caddyInstalled) return;
+withCaddy("a plain failure names caddy's line and no temporary path", async () => {
   const result = await caddyAdapt(
     "a.example {\n\treverse_proxy app:3000 {\n\t\tnot_a_subdirective\n\t}\n}\n",
   );
@@ -180,6 +152,21 @@ test("no caddy binary: skipped with a reason, never passed", async () => {
   const result = await caddyAdapt("a.example {\n}\n", { caddyPath: "/nonexistent/bin/caddy" });
   assert.is(result.status, "skipped");
   assert.match(result.reason ?? "", /could not be started/);
+});
+
+test("caddy not on PATH: skipped with the reason, never passed", async () => {
+  const path = process.env.PATH;
+  process.env.PATH = "/nonexistent";
+  try {
+    const result = await caddyAdaptTemplate(fixture(valid[0]!), SAMPLES);
+    assert.equal(result, {
+      status: "skipped",
+      reason: "caddy is not installed (not found on PATH)",
+      rendered: result.rendered,
+    });
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test("a hung caddy is killed with its whole process tree at the timeout", async () => {

@@ -1,17 +1,17 @@
 /** The example harness's own pytest tests, and its tests that carry the harness defects (RF201, RF204). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { pytestMissing, pytest, workspace } from "./support.js";
+import { pytest, workspace } from "./support.js";
+import { needs } from "../support/tools.js";
 import type { Workspace } from "./support.js";
 
-const it = pytestMissing ? test.skip : test;
-if (pytestMissing) console.log(`examples harness tests skipped: ${pytestMissing}`);
+const it = needs("pytest");
 
 let ws: Workspace;
 let patched: Workspace;
 
 test.before(async () => {
-  if (pytestMissing) return;
+  if (it.missing) return;
   ws = await workspace();
   patched = await workspace(["cc-ci"]);
 });

@@ -6,22 +6,21 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { missing, pytest, workspace } from "./support.js";
+import { pytest, workspace } from "./support.js";
+import { needs } from "../support/tools.js";
 import type { PytestRun, Workspace } from "./support.js";
 
 const HANDSHAKE = "tests/mumble/custom/test_protocol_handshake.py::test_handshake_completes_with_channel_presence";
 const KEY = "test_protocol_handshake::test_handshake_completes_with_channel_presence";
 const LOAD = 6;
 
-const reason = missing("/usr/sbin/murmurd");
-if (reason) console.log(`examples mumble tests skipped: ${reason}`);
-const it = reason ? test.skip : test;
+const it = needs("pytest", "murmurd");
 
 let bundled: Workspace;
 let patched: Workspace;
 
 test.before(async () => {
-  if (reason) return;
+  if (it.missing) return;
   bundled = await workspace();
   patched = await workspace(["cc-ci"]);
 });

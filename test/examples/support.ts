@@ -4,8 +4,7 @@
  * `test/fixtures/examples-patched/` laid over them, and pytest runs whose outcome per test comes
  * from pytest's own JUnit XML.
  */
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../core/package.js";
@@ -17,18 +16,6 @@ export const LAYOUT_SCRIPT = join(PACKAGE_ROOT, "scripts", "layout-examples.mjs"
 export const PATCHED = join(PACKAGE_ROOT, "test", "fixtures", "examples-patched");
 
 export const PYTHON = which("python3");
-
-/** Why the harness's pytest cannot run here, or null when it can (decided once, at load time, so
- * that a suite can choose between `test` and `test.skip`). */
-export const pytestMissing: string | null = (() => {
-  if (!PYTHON) return "python3 is not installed";
-  try {
-    execFileSync(PYTHON, ["-c", "import pytest, yaml"], { timeout: 30_000, stdio: "ignore" });
-    return null;
-  } catch {
-    return "python3 lacks pytest or PyYAML (Debian: python3-pytest, python3-yaml)";
-  }
-})();
 
 export async function layout(dest: string): Promise<ProcessResult> {
   return runProcess(process.execPath, [LAYOUT_SCRIPT, dest], { timeoutMs: 60_000 });
@@ -88,11 +75,4 @@ export async function pytest(
 /** Outcomes keyed by `module::name` (`test_restore::test_restore_returns_state`). */
 export function junitOutcomes(xml: string): Map<string, Outcome> {
   return new Map(junitCases(xml).map((c) => [c.id.replace(/^(?:.*\/)?([^/]+)\.py::/, "$1::"), c.outcome]));
-}
-
-/** What a program-dependent test needs, or null when everything is installed. */
-export function missing(...programs: string[]): string | null {
-  if (pytestMissing) return pytestMissing;
-  const absent = programs.filter((p) => (p.startsWith("/") ? !existsSync(p) : !which(p)));
-  return absent.length > 0 ? `not installed: ${absent.join(", ")}` : null;
 }

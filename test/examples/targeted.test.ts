@@ -2,31 +2,19 @@
  * The targeted tests of the backlog's recipe defects, against real local services: red on the
  * recipes as bundled, green on the hand-patched copies of `test/fixtures/examples-patched/`.
  */
-import { existsSync, readdirSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { missing, pytest, workspace } from "./support.js";
+import { pytest, workspace } from "./support.js";
+import { needs } from "../support/tools.js";
 import type { Workspace } from "./support.js";
 
 const RESTORE = "tests/mattermost-lts/test_restore.py::test_restore_returns_state";
 const ENTRYPOINT = "tests/gitea/custom/test_entrypoint.py";
 const ROUTING = "tests/bluesky-pds/test_routing.py";
 
-function postgresBin(): string {
-  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [];
-  const found = versions.map((v) => `/usr/lib/postgresql/${v}/bin/postgres`).filter((p) => existsSync(p));
-  return found[0] ?? "postgres";
-}
-
-const needs = {
-  postgres: missing(postgresBin(), "bash", "gzip"),
-  gitea: missing("bash", "sed"),
-  caddy: missing("caddy"),
-};
-for (const [what, reason] of Object.entries(needs)) {
-  if (reason) console.log(`examples ${what} tests skipped: ${reason}`);
-}
-const when = (reason: string | null) => (reason ? test.skip : test);
+const withPostgres = needs("pytest", "postgres");
+const withPytest = needs("pytest");
+const withCaddy = needs("pytest", "caddy");
 
 let bundled: Workspace;
 let patched: Workspace;
@@ -40,32 +28,32 @@ test.after(() => {
   patched?.dispose();
 });
 
-when(needs.postgres)("RF110 mattermost-lts: the restore loses the data on the bundled recipe", async () => {
+withPostgres("RF110 mattermost-lts: the restore loses the data on the bundled recipe", async () => {
   const r = await pytest(bundled, [RESTORE]);
   assert.is(r.outcomes.get("test_restore::test_restore_returns_state"), "failed", r.output);
   assert.match(r.output, "the restore did not bring back the state the backup was taken of");
 });
 
-when(needs.postgres)("RF110 mattermost-lts: dump pre-hook and restore post-hook bring the data back", async () => {
+withPostgres("RF110 mattermost-lts: dump pre-hook and restore post-hook bring the data back", async () => {
   const r = await pytest(patched, [RESTORE]);
   assert.is(r.outcomes.get("test_restore::test_restore_returns_state"), "passed", r.output);
   assert.is(r.exitCode, 0, r.output);
 });
 
-when(needs.gitea)("RF130 gitea: start-up cannot save the JWT secret into the read-only app.ini", async () => {
+withPytest("RF130 gitea: start-up cannot save the JWT secret into the read-only app.ini", async () => {
   const r = await pytest(bundled, [ENTRYPOINT]);
   assert.is(r.outcomes.get("test_entrypoint::test_first_start_saves_jwt_secret"), "failed", r.output);
   assert.is(r.outcomes.get("test_entrypoint::test_restart_keeps_saved_secrets"), "failed", r.output);
   assert.match(r.output, "save oauth2.JWT_SECRET failed");
 });
 
-when(needs.gitea)("RF130 gitea: app.ini rendered into the writable volume keeps its secrets", async () => {
+withPytest("RF130 gitea: app.ini rendered into the writable volume keeps its secrets", async () => {
   const r = await pytest(patched, [ENTRYPOINT]);
   assert.is(r.exitCode, 0, r.output);
   assert.equal([...r.outcomes.values()], ["passed", "passed"]);
 });
 
-when(needs.caddy)("RF120 bluesky-pds: the Caddyfile adapts, and bare `app` reaches every stack", async () => {
+withCaddy("RF120 bluesky-pds: the Caddyfile adapts, and bare `app` reaches every stack", async () => {
   const r = await pytest(bundled, [ROUTING]);
   assert.is(r.outcomes.get("test_routing::test_caddyfile_adapts"), "passed", r.output);
   assert.is(r.outcomes.get("test_routing::test_every_upstream_resolves_to_one_service"), "failed", r.output);
@@ -73,7 +61,7 @@ when(needs.caddy)("RF120 bluesky-pds: the Caddyfile adapts, and bare `app` reach
   assert.match(r.output, "mumble_example_com_app");
 });
 
-when(needs.caddy)("RF120 bluesky-pds: the stack-qualified name resolves to the PDS alone", async () => {
+withCaddy("RF120 bluesky-pds: the stack-qualified name resolves to the PDS alone", async () => {
   const r = await pytest(patched, [ROUTING]);
   assert.is(r.exitCode, 0, r.output);
   assert.equal([...r.outcomes.values()], ["passed", "passed"]);

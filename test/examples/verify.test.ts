@@ -18,7 +18,8 @@ import type { Finding, FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
 import type { VerifyRecord } from "../../verify/record.js";
-import { missing, workspace } from "./support.js";
+import { workspace } from "./support.js";
+import { needs } from "../support/tools.js";
 import type { Workspace } from "./support.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
@@ -26,14 +27,7 @@ const REPEAT = 2;
 const LOAD = 12;
 const ABSENT = "shellcheck";
 
-function postgresBin(): string {
-  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [];
-  return versions.map((v) => `/usr/lib/postgresql/${v}/bin/postgres`).find(existsSync) ?? "postgres";
-}
-
-const reason = missing("/usr/sbin/murmurd", postgresBin(), "git", "bash", "sed", "gzip");
-if (reason) console.log(`examples verify test skipped: ${reason}`);
-const it = reason ? test.skip : test;
+const it = needs("pytest", "murmurd", "postgres");
 
 /** A PATH with every program of this one but `absent`: symlinks, first match of each name wins. */
 function pathWithout(absent: string, dir: string): string {
@@ -60,7 +54,7 @@ const mumbleVerdict = () =>
   findings.find((f) => f.rule === "RF203" && f.recipe === "mumble")?.verification?.verdict;
 
 test.before(async () => {
-  if (reason) return;
+  if (it.missing) return;
   ws = await workspace();
   run = join(ws.root, "run");
   const analyzed = await runProcess(

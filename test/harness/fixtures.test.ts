@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadHarness } from "../../harness/load.js";
 import { pythonFixture, typescriptFixture } from "./support.js";
+import { needs } from "../support/tools.js";
 
 // The fixtures stand for real harnesses: CPython and tsc must agree with the adapters about
 // which files are broken, and the fixtures' own unit tests must pass.
@@ -12,29 +13,32 @@ import { pythonFixture, typescriptFixture } from "./support.js";
 const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
 const noBytecode = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
 
-test("CPython compiles exactly the Python files the adapter parses without problems", async () => {
-  const model = await loadHarness(pythonFixture);
-  const broken = new Set(model.problems.map((p) => p.file));
-  for (const m of model.modules) {
-    const r = await execa(
-      "python3",
-      [
-        "-c",
-        "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
-        join(pythonFixture, m.source.path),
-      ],
-      {
-        reject: false,
-        timeout: 30_000,
-        env: noBytecode,
-      },
-    );
-    assert.is(r.exitCode === 0, !broken.has(m.source.path), m.source.path);
-  }
-  assert.equal([...broken], ["tests/broken/test_syntax_error.py"]);
-});
+needs("python3")(
+  "CPython compiles exactly the Python files the adapter parses without problems",
+  async () => {
+    const model = await loadHarness(pythonFixture);
+    const broken = new Set(model.problems.map((p) => p.file));
+    for (const m of model.modules) {
+      const r = await execa(
+        "python3",
+        [
+          "-c",
+          "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
+          join(pythonFixture, m.source.path),
+        ],
+        {
+          reject: false,
+          timeout: 30_000,
+          env: noBytecode,
+        },
+      );
+      assert.is(r.exitCode === 0, !broken.has(m.source.path), m.source.path);
+    }
+    assert.equal([...broken], ["tests/broken/test_syntax_error.py"]);
+  },
+);
 
-test("the Python fixture's own pytest unit tests pass", async () => {
+needs("pytest")("the Python fixture's own pytest unit tests pass", async () => {
   const r = await execa("python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider"], {
     cwd: pythonFixture,
     reject: false,

@@ -10,14 +10,13 @@ import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { chromiumMissing, launchChromium, type Browser } from "../../reports/html/browser.js";
+import { launchChromium, type Browser } from "../../reports/html/browser.js";
+import { needs } from "../support/tools.js";
 import { writeReport } from "../../reports/html/render.js";
 import { screenshotReport } from "../../reports/html/screenshot.js";
 import { exampleRun, type ExampleRun } from "./fixture.js";
 
-const missing = chromiumMissing();
-if (missing) console.log(`skipping the browser tests: ${missing}`);
-const it = missing ? test.skip : test;
+const it = needs("chromium");
 
 let run: ExampleRun;
 let url: string;
@@ -45,7 +44,7 @@ async function openReport(): Promise<Page> {
 }
 
 test.before(async () => {
-  if (missing) return;
+  if (it.missing) return;
   run = exampleRun();
   url = pathToFileURL(await writeReport(run.dir)).href;
   browser = await launchChromium();
@@ -53,7 +52,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  if (missing) return;
+  if (it.missing) return;
   await browser.close();
   run.cleanup();
 });

@@ -31,6 +31,10 @@ import {
 } from "../../codemods/RF202-harness-stale-service-reference.js";
 import { liveWarmDomains } from "../../analyzers/RF201-canonical-domain-is-live-warm-domain.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
+import { needs } from "../support/tools.js";
+
+/** The harness's own pytest tests judge these fixes. */
+const withPytest = needs("pytest");
 
 const FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF20-harness");
 const CODEMOD_FIXTURES = join(PACKAGE_ROOT, "test", "fixtures", "codemods");
@@ -256,32 +260,35 @@ test("RF201: every warm provider whose canonical domain is live, with the evalua
   }
 });
 
-test("RF201 fix: a namespace for the colliding recipes only, re-enrolment, harness tests green", async () => {
-  const run = await checkPythonCodemod("RF201");
-  try {
-    const before = canonicalDomains(run.before.workspace);
-    const after = canonicalDomains(run.after.workspace);
-    const live = new Set(liveWarmDomains(run.before.workspace.harness!).map((w) => w.domain));
-    assert.ok(before.size >= 6);
-    for (const [recipe, domain] of before) {
-      assert.ok(
-        domain !== null && after.get(recipe) !== null,
-        `${recipe} evaluates statically before and after`,
-      );
-      if (live.has(domain!)) {
-        assert.is.not(after.get(recipe), domain, `${recipe} moves`);
-        assert.not.ok(live.has(after.get(recipe)!), `${recipe}'s new domain is no live domain`);
-        assert.is(after.get(recipe), `warm-canon-${recipe}.ci.example.org`);
-      } else assert.is(after.get(recipe), domain, `${recipe} does not move`);
+withPytest(
+  "RF201 fix: a namespace for the colliding recipes only, re-enrolment, harness tests green",
+  async () => {
+    const run = await checkPythonCodemod("RF201");
+    try {
+      const before = canonicalDomains(run.before.workspace);
+      const after = canonicalDomains(run.after.workspace);
+      const live = new Set(liveWarmDomains(run.before.workspace.harness!).map((w) => w.domain));
+      assert.ok(before.size >= 6);
+      for (const [recipe, domain] of before) {
+        assert.ok(
+          domain !== null && after.get(recipe) !== null,
+          `${recipe} evaluates statically before and after`,
+        );
+        if (live.has(domain!)) {
+          assert.is.not(after.get(recipe), domain, `${recipe} moves`);
+          assert.not.ok(live.has(after.get(recipe)!), `${recipe}'s new domain is no live domain`);
+          assert.is(after.get(recipe), `warm-canon-${recipe}.ci.example.org`);
+        } else assert.is(after.get(recipe), domain, `${recipe} does not move`);
+      }
+      const values = [...after.values()];
+      assert.is(new Set(values).size, values.length, "canonical domains stay distinct");
+    } finally {
+      run.layout.dispose();
     }
-    const values = [...after.values()];
-    assert.is(new Set(values).size, values.length, "canonical domains stay distinct");
-  } finally {
-    run.layout.dispose();
-  }
-});
+  },
+);
 
-test("RF202 fix: the real service, chosen from the recipe's stack", async () => {
+withPytest("RF202 fix: the real service, chosen from the recipe's stack", async () => {
   const run = await checkPythonCodemod("RF202");
   try {
     const msgs = run.before.findings.filter((f) => f.rule === "RF202").map((f) => f.message);
@@ -303,27 +310,30 @@ test("RF202 fix: the real service, chosen from the recipe's stack", async () => 
   }
 });
 
-test("RF203 fix: READY_PROBE in the conventions of the other recipes' probes, a retry budget that covers HTTP_TIMEOUT", async () => {
-  const run = await checkPythonCodemod("RF203");
-  try {
-    const [f] = run.before.findings.filter((x) => x.rule === "RF203");
-    assert.match(f!.message, "opens TLS port 64738");
-    assert.ok(
-      f!.evidence.some(
-        (e) => e.file === "runner/harness/voice.py" && /login_with_retries → login/.test(e.note),
-      ),
-    );
-    assert.match(f!.fix!.summary, "login_with_retries's attempts default 4 → 40");
-    // The fixture's lifecycle reads no TLS key: the probe says what it checks, and sets no key nothing reads.
-    assert.match(f!.fix!.summary, "the harness's probe can only check TCP connects");
-    const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
-    assert.match(meta, 'READY_PROBE = {"tcp_port": 64738, "successes": 2}\n');
-    assert.match(meta, "checks TCP connects only, not the TLS handshake");
-    assert.not.match(meta, /"tls"|"handshake"|TLS handshakes in a row/);
-  } finally {
-    run.layout.dispose();
-  }
-});
+withPytest(
+  "RF203 fix: READY_PROBE in the conventions of the other recipes' probes, a retry budget that covers HTTP_TIMEOUT",
+  async () => {
+    const run = await checkPythonCodemod("RF203");
+    try {
+      const [f] = run.before.findings.filter((x) => x.rule === "RF203");
+      assert.match(f!.message, "opens TLS port 64738");
+      assert.ok(
+        f!.evidence.some(
+          (e) => e.file === "runner/harness/voice.py" && /login_with_retries → login/.test(e.note),
+        ),
+      );
+      assert.match(f!.fix!.summary, "login_with_retries's attempts default 4 → 40");
+      // The fixture's lifecycle reads no TLS key: the probe says what it checks, and sets no key nothing reads.
+      assert.match(f!.fix!.summary, "the harness's probe can only check TCP connects");
+      const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
+      assert.match(meta, 'READY_PROBE = {"tcp_port": 64738, "successes": 2}\n');
+      assert.match(meta, "checks TCP connects only, not the TLS handshake");
+      assert.not.match(meta, /"tls"|"handshake"|TLS handshakes in a row/);
+    } finally {
+      run.layout.dispose();
+    }
+  },
+);
 
 /** A copy of the Python fixture's harness with some files edited (or created: an edit of ""). */
 function harnessVariant(files: Record<string, (text: string) => string>): { dir: string; dispose(): void } {
@@ -379,60 +389,63 @@ def login_with_retries(host, port, budget=LOGIN_BUDGET, delay=0.25):
 `,
   );
 
-test("RF203 fix on a TLS port: the machinery's TLS key set to True beside another recipe's conventions; a time budget raised to HTTP_TIMEOUT", async () => {
-  const variant = harnessVariant({
-    "runner/harness/lifecycle.py": readsHandshake,
-    "runner/harness/voice.py": timeBudget("2.5"),
-    "tests/mumble/recipe_meta.py": (t) => t.replace("HTTP_TIMEOUT = 10", "HTTP_TIMEOUT = 15"),
-    // A TCP-only port: its probe gets no TLS key, though the machinery reads one.
-    "tests/bluesky-pds/test_relay.py": () =>
-      [
-        "import socket",
-        "",
-        "",
-        "def test_relay_port_accepts(deployed_app):",
-        "    with socket.create_connection((deployed_app.host, 4242), timeout=5):",
-        "        pass",
-        "",
-      ].join("\n"),
-  });
-  const run = await patchWith("RF203", variant.dir);
-  try {
-    const h = run.layout.harness;
-    const rf203 = run.before.findings.filter((f) => f.rule === "RF203");
-    assert.equal(
-      rf203.map((f) => `${f.recipe} ${f.file}`),
-      ["bluesky-pds tests/bluesky-pds/test_relay.py", "mumble tests/mumble/custom/test_voice.py"],
-    );
-    const mumble = readFileSync(join(h, "tests", "mumble", "recipe_meta.py"), "utf8");
-    assert.match(mumble, 'READY_PROBE = {"tcp_port": 64738, "handshake": True, "successes": 2}\n');
-    assert.match(mumble, "# Port 64738 is ready when it completes 2 TLS handshakes in a row");
-    assert.not.match(mumble, "TCP connections");
-    const voice = readFileSync(join(h, "runner", "harness", "voice.py"), "utf8");
-    assert.match(voice, "LOGIN_BUDGET = 15\n");
-    const summary = rf203.find((f) => f.recipe === "mumble")!.fix!.summary;
-    assert.match(summary, "2 consecutive TLS handshakes");
-    assert.match(summary, "time budget LOGIN_BUDGET (login_with_retries's budget) 2.5 → 15 s");
-    const pds = readFileSync(join(h, "tests", "bluesky-pds", "recipe_meta.py"), "utf8");
-    assert.is(
-      pds,
-      "# Port 4242 is ready when it accepts 2 TCP connections in a row: the HTTP health path says nothing about it.\n" +
-        'READY_PROBE = {"tcp_port": 4242, "successes": 2}\n',
-    );
-    assert.equal(
-      run.after.findings.filter((f) => f.rule === "RF203").map((f) => f.message),
-      [],
-      "fixpoint",
-    );
-    assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
-    pyCompile(h, run.touched);
-    const unit = pytest(h, run.layout.recipes, ["tests/harness"]);
-    assert.is(unit.status, 0, unit.output);
-  } finally {
-    run.layout.dispose();
-    variant.dispose();
-  }
-});
+withPytest(
+  "RF203 fix on a TLS port: the machinery's TLS key set to True beside another recipe's conventions; a time budget raised to HTTP_TIMEOUT",
+  async () => {
+    const variant = harnessVariant({
+      "runner/harness/lifecycle.py": readsHandshake,
+      "runner/harness/voice.py": timeBudget("2.5"),
+      "tests/mumble/recipe_meta.py": (t) => t.replace("HTTP_TIMEOUT = 10", "HTTP_TIMEOUT = 15"),
+      // A TCP-only port: its probe gets no TLS key, though the machinery reads one.
+      "tests/bluesky-pds/test_relay.py": () =>
+        [
+          "import socket",
+          "",
+          "",
+          "def test_relay_port_accepts(deployed_app):",
+          "    with socket.create_connection((deployed_app.host, 4242), timeout=5):",
+          "        pass",
+          "",
+        ].join("\n"),
+    });
+    const run = await patchWith("RF203", variant.dir);
+    try {
+      const h = run.layout.harness;
+      const rf203 = run.before.findings.filter((f) => f.rule === "RF203");
+      assert.equal(
+        rf203.map((f) => `${f.recipe} ${f.file}`),
+        ["bluesky-pds tests/bluesky-pds/test_relay.py", "mumble tests/mumble/custom/test_voice.py"],
+      );
+      const mumble = readFileSync(join(h, "tests", "mumble", "recipe_meta.py"), "utf8");
+      assert.match(mumble, 'READY_PROBE = {"tcp_port": 64738, "handshake": True, "successes": 2}\n');
+      assert.match(mumble, "# Port 64738 is ready when it completes 2 TLS handshakes in a row");
+      assert.not.match(mumble, "TCP connections");
+      const voice = readFileSync(join(h, "runner", "harness", "voice.py"), "utf8");
+      assert.match(voice, "LOGIN_BUDGET = 15\n");
+      const summary = rf203.find((f) => f.recipe === "mumble")!.fix!.summary;
+      assert.match(summary, "2 consecutive TLS handshakes");
+      assert.match(summary, "time budget LOGIN_BUDGET (login_with_retries's budget) 2.5 → 15 s");
+      const pds = readFileSync(join(h, "tests", "bluesky-pds", "recipe_meta.py"), "utf8");
+      assert.is(
+        pds,
+        "# Port 4242 is ready when it accepts 2 TCP connections in a row: the HTTP health path says nothing about it.\n" +
+          'READY_PROBE = {"tcp_port": 4242, "successes": 2}\n',
+      );
+      assert.equal(
+        run.after.findings.filter((f) => f.rule === "RF203").map((f) => f.message),
+        [],
+        "fixpoint",
+      );
+      assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
+      pyCompile(h, run.touched);
+      const unit = pytest(h, run.layout.recipes, ["tests/harness"]);
+      assert.is(unit.status, 0, unit.output);
+    } finally {
+      run.layout.dispose();
+      variant.dispose();
+    }
+  },
+);
 
 for (const [probe, patched] of [
   ['{"tcp_port": 64738, "successes": 2}', '{"tcp_port": 64738, "handshake": True, "successes": 2}'],
@@ -441,34 +454,42 @@ for (const [probe, patched] of [
     '{"tcp_port": 64738, "handshake": True, "successes": 2}',
   ],
 ]) {
-  test(`RF203: a TLS port whose READY_PROBE checks TCP connects only (${probe}) gets the TLS switch turned on`, async () => {
-    const variant = harnessVariant({
-      "runner/harness/lifecycle.py": readsHandshake,
-      "tests/mumble/recipe_meta.py": (t) =>
-        t.replace('HEALTH_PATH = "/"\n', `HEALTH_PATH = "/"\nREADY_PROBE = ${probe}\n`),
-    });
-    const run = await patchWith("RF203", variant.dir);
-    try {
-      const [f, ...more] = run.before.findings.filter((x) => x.rule === "RF203");
-      assert.equal(more, []);
-      assert.match(f!.message, "speaks TLS on port 64738, but mumble's READY_PROBE checks TCP connects only");
-      assert.ok(
-        f!.evidence.some((e) => e.file === "tests/mumble/recipe_meta.py" && /TCP connects only/.test(e.note)),
-      );
-      const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
-      assert.match(meta, `READY_PROBE = ${patched}\n`);
-      assert.equal(
-        run.after.findings.filter((x) => x.rule === "RF203").map((x) => x.message),
-        [],
-        "fixpoint",
-      );
-      assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
-      pyCompile(run.layout.harness, run.touched);
-    } finally {
-      run.layout.dispose();
-      variant.dispose();
-    }
-  });
+  withPytest(
+    `RF203: a TLS port whose READY_PROBE checks TCP connects only (${probe}) gets the TLS switch turned on`,
+    async () => {
+      const variant = harnessVariant({
+        "runner/harness/lifecycle.py": readsHandshake,
+        "tests/mumble/recipe_meta.py": (t) =>
+          t.replace('HEALTH_PATH = "/"\n', `HEALTH_PATH = "/"\nREADY_PROBE = ${probe}\n`),
+      });
+      const run = await patchWith("RF203", variant.dir);
+      try {
+        const [f, ...more] = run.before.findings.filter((x) => x.rule === "RF203");
+        assert.equal(more, []);
+        assert.match(
+          f!.message,
+          "speaks TLS on port 64738, but mumble's READY_PROBE checks TCP connects only",
+        );
+        assert.ok(
+          f!.evidence.some(
+            (e) => e.file === "tests/mumble/recipe_meta.py" && /TCP connects only/.test(e.note),
+          ),
+        );
+        const meta = readFileSync(join(run.layout.harness, "tests", "mumble", "recipe_meta.py"), "utf8");
+        assert.match(meta, `READY_PROBE = ${patched}\n`);
+        assert.equal(
+          run.after.findings.filter((x) => x.rule === "RF203").map((x) => x.message),
+          [],
+          "fixpoint",
+        );
+        assert.is(run.after.series.patches.length, 0, "idempotence: no second patch");
+        pyCompile(run.layout.harness, run.touched);
+      } finally {
+        run.layout.dispose();
+        variant.dispose();
+      }
+    },
+  );
 }
 
 test("RF203: a TCP-only READY_PROBE on a TLS port is all a lifecycle without a TLS switch can do: no finding", async () => {
@@ -552,58 +573,64 @@ test("RF203 fix on the TypeScript harness: `tls: true` in its probe, the patched
   }
 });
 
-test("RF204 fix: the assertion is skipped while the head has what every release has, and fails again once it changes", async () => {
-  const run = await checkPythonCodemod("RF204");
-  const { layout: l } = run;
-  try {
-    const node = "tests/discourse/test_upgrade.py::test_upgrade_moves_to_official_image";
-    const patched = pytest(l.harness, l.recipes, ["-p", "no:randomly", node]);
-    assert.is(patched.status, 0, patched.output);
-    assert.match(patched.output, /1 skipped/);
-    assert.match(patched.output, "not applicable until discourse makes this change");
-    // The head migrates, but to the wrong image: the scoped assertion still fails (not a weakening).
-    const compose = join(l.recipes, "discourse", "compose.yml");
-    writeFileSync(
-      compose,
-      readFileSync(compose, "utf8").replace(
-        /bitnamilegacy\/discourse:3\.4\.6/,
-        "ghcr.io/elsewhere/discourse:3.5.0",
-      ),
-    );
-    const wrong = pytest(l.harness, l.recipes, [node]);
-    assert.is(wrong.status, 1, wrong.output);
-    writeFileSync(
-      compose,
-      readFileSync(compose, "utf8").replace("ghcr.io/elsewhere/discourse:3.5.0", "discourse/discourse:3.5.0"),
-    );
-    const right = pytest(l.harness, l.recipes, [node]);
-    assert.is(right.status, 0, right.output);
-    assert.match(right.output, /1 passed/);
+withPytest(
+  "RF204 fix: the assertion is skipped while the head has what every release has, and fails again once it changes",
+  async () => {
+    const run = await checkPythonCodemod("RF204");
+    const { layout: l } = run;
+    try {
+      const node = "tests/discourse/test_upgrade.py::test_upgrade_moves_to_official_image";
+      const patched = pytest(l.harness, l.recipes, ["-p", "no:randomly", node]);
+      assert.is(patched.status, 0, patched.output);
+      assert.match(patched.output, /1 skipped/);
+      assert.match(patched.output, "not applicable until discourse makes this change");
+      // The head migrates, but to the wrong image: the scoped assertion still fails (not a weakening).
+      const compose = join(l.recipes, "discourse", "compose.yml");
+      writeFileSync(
+        compose,
+        readFileSync(compose, "utf8").replace(
+          /bitnamilegacy\/discourse:3\.4\.6/,
+          "ghcr.io/elsewhere/discourse:3.5.0",
+        ),
+      );
+      const wrong = pytest(l.harness, l.recipes, [node]);
+      assert.is(wrong.status, 1, wrong.output);
+      writeFileSync(
+        compose,
+        readFileSync(compose, "utf8").replace(
+          "ghcr.io/elsewhere/discourse:3.5.0",
+          "discourse/discourse:3.5.0",
+        ),
+      );
+      const right = pytest(l.harness, l.recipes, [node]);
+      assert.is(right.status, 0, right.output);
+      assert.match(right.output, /1 passed/);
 
-    const item = run.before.items.find((i) => i.finding.rule === "RF204")!;
-    assert.equal(
-      item.finding.evidence.map((e) => `${e.root}:${e.file}:${e.line}`),
-      ["recipes:discourse/compose.yml:4"],
-      "evidence: the image the assertion reads",
-    );
-    assert.match(item.finding.evidence[0]!.note, '0.3.0+3.4.4 "bitnamilegacy/discourse"');
-    const issue = upstreamIssue(item.problem, run.before.workspace)!;
-    assert.is(issue.path, "upstream/discourse/RF204-test_upgrade_moves_to_official_image.md");
-    for (const s of [
-      "0.3.0+3.4.4",
-      "0.3.1+3.4.6",
-      '"bitnamilegacy/discourse"',
-      '"discourse/discourse"',
-      node,
-    ]) {
-      assert.ok(issue.text.includes(s), `issue mentions ${s}:\n${issue.text}`);
+      const item = run.before.items.find((i) => i.finding.rule === "RF204")!;
+      assert.equal(
+        item.finding.evidence.map((e) => `${e.root}:${e.file}:${e.line}`),
+        ["recipes:discourse/compose.yml:4"],
+        "evidence: the image the assertion reads",
+      );
+      assert.match(item.finding.evidence[0]!.note, '0.3.0+3.4.4 "bitnamilegacy/discourse"');
+      const issue = upstreamIssue(item.problem, run.before.workspace)!;
+      assert.is(issue.path, "upstream/discourse/RF204-test_upgrade_moves_to_official_image.md");
+      for (const s of [
+        "0.3.0+3.4.4",
+        "0.3.1+3.4.6",
+        '"bitnamilegacy/discourse"',
+        '"discourse/discourse"',
+        node,
+      ]) {
+        assert.ok(issue.text.includes(s), `issue mentions ${s}:\n${issue.text}`);
+      }
+    } finally {
+      l.dispose();
     }
-  } finally {
-    l.dispose();
-  }
-});
+  },
+);
 
-test("RF204: before the fix the same test fails (the fixture reproduces the defect)", async () => {
+withPytest("RF204: before the fix the same test fails (the fixture reproduces the defect)", async () => {
   const l = layout();
   try {
     const r = pytest(l.harness, l.recipes, ["tests/discourse/test_upgrade.py"]);
@@ -718,64 +745,71 @@ test("RF202 linking: a recipe patch that renames the service to the harness's na
   }
 });
 
-test("examples: RF201 keycloak, RF202 bluesky-pds, RF203 mumble, RF204 discourse; the patched cc-ci compiles and its tests pass", async () => {
-  const root = mkdtempSync(join(tmpdir(), "redfix-harness-examples-"));
-  try {
-    execFileSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "layout-examples.mjs"), join(root, "ws")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const recipes = join(root, "ws", "recipes");
-    const harness = join(root, "ws", "cc-ci");
-    const red = pytest(harness, recipes, [
-      "tests/keycloak/test_warm_canonical.py",
-      "tests/discourse/test_upgrade.py",
-    ]);
-    assert.is(red.status, 1, red.output);
-    const r = await analyze({ recipes, harness, rules: HARNESS_RULES });
-    assert.equal(r.findings.map((f) => `${f.rule} ${f.recipe}`).sort(), [
-      "RF201 keycloak",
-      "RF202 bluesky-pds",
-      "RF203 mumble",
-      "RF204 discourse",
-    ]);
-    assert.ok(
-      r.findings.every((f) => f.fix !== null),
-      "every finding has a patch",
-    );
-    const mumble = r.series.patches.find((p) => p.name.endsWith("-RF203-mumble.patch"))!;
-    assert.match(
-      mumble.content,
-      '+READY_PROBE = {"port": 64738, "tls": True, "consecutive": 3, "interval": 0.5}\n',
-    );
-    assert.match(mumble.content, "+# Port 64738 is ready when it completes 3 TLS handshakes in a row");
-    assert.match(mumble.content, "-HANDSHAKE_BUDGET = 3.5\n+HANDSHAKE_BUDGET = 10\n");
-    const touched: string[] = [];
-    for (const p of r.series.patches) {
-      const file = join(root, p.name);
-      writeFileSync(file, p.content);
-      git(harness, ["apply", "--check", file]);
-      git(harness, ["apply", file]);
-      for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.push(m[1]!);
+withPytest(
+  "examples: RF201 keycloak, RF202 bluesky-pds, RF203 mumble, RF204 discourse; the patched cc-ci compiles and its tests pass",
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), "redfix-harness-examples-"));
+    try {
+      execFileSync(
+        process.execPath,
+        [join(PACKAGE_ROOT, "scripts", "layout-examples.mjs"), join(root, "ws")],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      const recipes = join(root, "ws", "recipes");
+      const harness = join(root, "ws", "cc-ci");
+      const red = pytest(harness, recipes, [
+        "tests/keycloak/test_warm_canonical.py",
+        "tests/discourse/test_upgrade.py",
+      ]);
+      assert.is(red.status, 1, red.output);
+      const r = await analyze({ recipes, harness, rules: HARNESS_RULES });
+      assert.equal(r.findings.map((f) => `${f.rule} ${f.recipe}`).sort(), [
+        "RF201 keycloak",
+        "RF202 bluesky-pds",
+        "RF203 mumble",
+        "RF204 discourse",
+      ]);
+      assert.ok(
+        r.findings.every((f) => f.fix !== null),
+        "every finding has a patch",
+      );
+      const mumble = r.series.patches.find((p) => p.name.endsWith("-RF203-mumble.patch"))!;
+      assert.match(
+        mumble.content,
+        '+READY_PROBE = {"port": 64738, "tls": True, "consecutive": 3, "interval": 0.5}\n',
+      );
+      assert.match(mumble.content, "+# Port 64738 is ready when it completes 3 TLS handshakes in a row");
+      assert.match(mumble.content, "-HANDSHAKE_BUDGET = 3.5\n+HANDSHAKE_BUDGET = 10\n");
+      const touched: string[] = [];
+      for (const p of r.series.patches) {
+        const file = join(root, p.name);
+        writeFileSync(file, p.content);
+        git(harness, ["apply", "--check", file]);
+        git(harness, ["apply", file]);
+        for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.push(m[1]!);
+      }
+      pyCompile(harness, touched);
+      const green = pytest(harness, recipes, [
+        "tests/harness",
+        "tests/keycloak",
+        "tests/discourse/test_upgrade.py",
+        "tests/mumble",
+        "tests/bluesky-pds/test_health.py",
+      ]);
+      assert.is(green.status, 0, green.output);
+      const again = await analyze({ recipes, harness, rules: HARNESS_RULES });
+      assert.equal(
+        again.findings.map((f) => f.rule),
+        [],
+        "fixpoint on the examples",
+      );
+      assert.is(again.series.patches.length, 0, "idempotence on the examples: no second patch");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
-    pyCompile(harness, touched);
-    const green = pytest(harness, recipes, [
-      "tests/harness",
-      "tests/keycloak",
-      "tests/discourse/test_upgrade.py",
-      "tests/mumble",
-      "tests/bluesky-pds/test_health.py",
-    ]);
-    assert.is(green.status, 0, green.output);
-    const again = await analyze({ recipes, harness, rules: HARNESS_RULES });
-    assert.equal(
-      again.findings.map((f) => f.rule),
-      [],
-      "fixpoint on the examples",
-    );
-    assert.is(again.series.patches.length, 0, "idempotence on the examples: no second patch");
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test.run();

@@ -11,6 +11,7 @@ import type { HookParams } from "../../codemods/support/backup-hooks.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, removeDir } from "../support/workspace.js";
+import { needs } from "../support/tools.js";
 
 for (const rule of ["RF110", "RF111"]) {
   test(`${rule}: findings exactly where the fixtures' annotations say`, async () => {
@@ -64,14 +65,7 @@ for (const [rule, name] of [
   });
 }
 
-function hasShellcheck(): boolean {
-  try {
-    execFileSync("shellcheck", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const withShellcheck = needs("shellcheck");
 
 /** Every variable combination the renderer can produce, for both kinds. */
 const PARAMS: [kind: "postgres" | "mysql", HookParams][] = [
@@ -119,11 +113,7 @@ const PARAMS: [kind: "postgres" | "mysql", HookParams][] = [
   ],
 ];
 
-test("RF110: generated hook scripts and inline hooks pass shellcheck (POSIX sh)", () => {
-  if (!hasShellcheck()) {
-    console.log("  skipped: shellcheck is not installed");
-    return;
-  }
+withShellcheck("RF110: generated hook scripts and inline hooks pass shellcheck (POSIX sh)", () => {
   const dir = mkdtempSync(join(tmpdir(), "redfix-hooks-"));
   try {
     PARAMS.forEach(([kind, p], i) => {
@@ -151,45 +141,46 @@ test("RF110: generated hook scripts and inline hooks pass shellcheck (POSIX sh)"
   }
 });
 
-test("RF110: inline hooks in the patched compose file, as compose hands them to the container, pass shellcheck", () => {
-  if (!hasShellcheck()) {
-    console.log("  skipped: shellcheck is not installed");
-    return;
-  }
-  const file = join(
-    FIXTURES,
-    "codemods",
-    "RF110",
-    "mariadb-inline-list",
-    "output",
-    "wordpress",
-    "compose.yml",
-  );
-  const compose = parse(readFileSync(file, "utf8")) as { services: { db: { deploy: { labels: string[] } } } };
-  const hooks = compose.services.db.deploy.labels.filter((l) =>
-    /^backupbot\.(backup\.pre|restore\.post)-hook=/.test(l),
-  );
-  assert.is(hooks.length, 2);
-  const dir = mkdtempSync(join(tmpdir(), "redfix-inline-"));
-  try {
-    for (const [i, label] of hooks.entries()) {
-      // Compose interpolation turns `$$` into `$`; a lone `$` would have been interpolated away.
-      const body = label.slice(label.indexOf("=") + 1);
-      assert.not.match(body.replace(/\$\$/g, ""), /\$/, "every `$` is escaped for compose");
-      const script = join(dir, `hook-${i}.sh`);
-      writeFileSync(script, `#!/bin/sh\n${body.replace(/\$\$/g, "$")}\n`);
-      try {
-        execFileSync("shellcheck", ["--shell=sh", script], { encoding: "utf8" });
-      } catch (e) {
-        assert.unreachable(
-          `${label.split("=")[0]} fails shellcheck:\n${(e as { stdout?: string }).stdout ?? String(e)}`,
-        );
+withShellcheck(
+  "RF110: inline hooks in the patched compose file, as compose hands them to the container, pass shellcheck",
+  () => {
+    const file = join(
+      FIXTURES,
+      "codemods",
+      "RF110",
+      "mariadb-inline-list",
+      "output",
+      "wordpress",
+      "compose.yml",
+    );
+    const compose = parse(readFileSync(file, "utf8")) as {
+      services: { db: { deploy: { labels: string[] } } };
+    };
+    const hooks = compose.services.db.deploy.labels.filter((l) =>
+      /^backupbot\.(backup\.pre|restore\.post)-hook=/.test(l),
+    );
+    assert.is(hooks.length, 2);
+    const dir = mkdtempSync(join(tmpdir(), "redfix-inline-"));
+    try {
+      for (const [i, label] of hooks.entries()) {
+        // Compose interpolation turns `$$` into `$`; a lone `$` would have been interpolated away.
+        const body = label.slice(label.indexOf("=") + 1);
+        assert.not.match(body.replace(/\$\$/g, ""), /\$/, "every `$` is escaped for compose");
+        const script = join(dir, `hook-${i}.sh`);
+        writeFileSync(script, `#!/bin/sh\n${body.replace(/\$\$/g, "$")}\n`);
+        try {
+          execFileSync("shellcheck", ["--shell=sh", script], { encoding: "utf8" });
+        } catch (e) {
+          assert.unreachable(
+            `${label.split("=")[0]} fails shellcheck:\n${(e as { stdout?: string }).stdout ?? String(e)}`,
+          );
+        }
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test("RF110: the hooks hold no credential, only the names of the service's variables", () => {
   const [kind, p] = PARAMS[3]!;

@@ -11,6 +11,7 @@ import { RENDER_ENTRYPOINT, STAGING_PATH } from "../../codemods/RF130-read-only-
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, removeDir } from "../support/workspace.js";
+import { needs } from "../support/tools.js";
 
 test("RF130: findings exactly where the fixtures' annotations say", async () => {
   const root = join(FIXTURES, "rules", "RF130", "workspace");
@@ -78,20 +79,7 @@ for (const name of ["gitea-new-entrypoint", "gitea-own-setup"]) {
   });
 }
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync(cmd, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test("RF130: the generated entrypoint and the patched docker-setup.sh pass shellcheck", () => {
-  if (!has("shellcheck")) {
-    console.log("  skipped: shellcheck is not installed");
-    return;
-  }
+needs("shellcheck")("RF130: the generated entrypoint and the patched docker-setup.sh pass shellcheck", () => {
   const dir = mkdtempSync(join(tmpdir(), "redfix-rf130-"));
   try {
     writeFileSync(join(dir, "render.sh"), RENDER_ENTRYPOINT);

@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { junitCases } from "../../verify/junit.js";
 import { which } from "../../core/process.js";
 import { removeDir, tempDir } from "../support/workspace.js";
+import { needs } from "../support/tools.js";
 
 const python = which("python3");
 
@@ -26,17 +27,7 @@ test("junitCases: outcome and node id of each test, entities decoded", () => {
   assert.equal(junitCases("<testsuites/>"), []);
 });
 
-test("junitCases: what pytest itself writes", () => {
-  if (!python) {
-    console.log("  (skipped: python3 is not installed)");
-    return;
-  }
-  try {
-    execFileSync(python, ["-c", "import pytest"], { stdio: "ignore" });
-  } catch {
-    console.log("  (skipped: python3 lacks pytest)");
-    return;
-  }
+needs("pytest")("junitCases: what pytest itself writes", () => {
   const dir = tempDir();
   try {
     mkdirSync(join(dir, "tests", "demo"), { recursive: true });
@@ -55,7 +46,7 @@ test("junitCases: what pytest itself writes", () => {
     );
     const xml = join(dir, "report.xml");
     try {
-      execFileSync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml}`, "tests"], {
+      execFileSync(python!, ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml}`, "tests"], {
         cwd: dir,
         stdio: "ignore",
         env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },

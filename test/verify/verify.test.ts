@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -11,18 +10,9 @@ import { verdictOf } from "../../verify/verdict.js";
 import { verifyRun } from "../../verify/verify.js";
 import { parseVerifyRecord } from "../../reports/html/verify-record.js";
 import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
+import { needs } from "../support/tools.js";
 
 const python = which("python3");
-const hasYaml =
-  python !== null &&
-  (() => {
-    try {
-      execFileSync(python, ["-c", "import pytest, yaml"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
 test("verdicts come from counts", () => {
   const c = (passed: number, failed: number) => ({ passed, failed });
@@ -46,8 +36,7 @@ test("verdicts come from counts", () => {
   assert.is(verdictOf({ beforeAlone: c(0, 0), afterAlone: c(0, 0) }), "skipped");
 });
 
-test("a timeout kills the whole process tree", async () => {
-  if (!python) return;
+needs("python3")("a timeout kills the whole process tree", async () => {
   const dir = tempDir();
   try {
     const pidFile = join(dir, "child.pid");
@@ -55,7 +44,7 @@ test("a timeout kills the whole process tree", async () => {
 p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 open(${JSON.stringify(pidFile)}, "w").write(str(p.pid))
 time.sleep(60)`;
-    const r = await runProcess(python, ["-c", script], { timeoutMs: 1500 });
+    const r = await runProcess(python!, ["-c", script], { timeoutMs: 1500 });
     assert.ok(r.timedOut);
     await new Promise((res) => setTimeout(res, 300));
     const pid = Number(readFileSync(pidFile, "utf8"));
@@ -73,86 +62,87 @@ test("a missing program is reported, not run", async () => {
   assert.ok(r.missing);
 });
 
-test("verify: red→green replay confirms the fix; a test red only under load is a load flake", async () => {
-  if (!hasYaml) {
-    console.log("  (skipped: python3 with pytest and yaml is needed)");
-    return;
-  }
-  const recipes = repoFrom(join(FIXTURES, "verify", "recipes"));
-  const harness = repoFrom(join(FIXTURES, "verify", "harness"));
-  const out = tempDir();
-  try {
-    writeFileSync(
-      join(recipes, "redfix.config.yaml"),
-      [
-        "verify:",
-        "  tests:",
-        "    RF101:sidekiq:",
-        "      - tests/sidekiq/test_render.py::test_stack_renders",
-        "      - tests/sidekiq/test_exclusive.py::test_exclusive_port",
-        "",
-      ].join("\n"),
-    );
-    const r = await analyze({ recipes, harness, rules: ["RF101"] });
-    writeRunDir(
-      out,
-      r.findings,
-      r.rules.map((x) => x.meta),
-      r.series,
-      r.run,
-    );
-    const findings = await verifyRun(out, { repeat: 1, load: 2, jobs: 1, timeoutMs: 60_000 });
-    const f = findings.find((x) => x.rule === "RF101")!;
-    assert.ok(f.verification);
-    const record = JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")) as {
-      runs: {
-        phase: string;
-        mode: string;
-        outcome: string;
-        log: string;
-        junit: string;
-        cases: { id: string; outcome: string }[];
-      }[];
-      checks: { name: string; status: string }[];
-    };
-    // Both mapped tests replay in one pytest process per run; its JUnit XML tells them apart.
-    const outcomes = (test: string, phase: string, mode: string) =>
-      record.runs
-        .filter((x) => x.phase === phase && x.mode === mode)
-        .flatMap((x) => x.cases.filter((c) => c.id.endsWith(`::${test}`)).map((c) => c.outcome));
-    assert.equal(outcomes("test_stack_renders", "before", "alone"), ["failed"]);
-    assert.equal(outcomes("test_stack_renders", "after", "alone"), ["passed"]);
-    assert.equal(outcomes("test_exclusive_port", "before", "alone"), ["passed"]);
-    assert.ok(
-      outcomes("test_exclusive_port", "before", "load").includes("failed"),
-      "concurrent copies collide",
-    );
-    assert.ok(
-      record.runs.every((x) => existsSync(join(out, x.log)) && existsSync(join(out, x.junit))),
-      "every replay has its log and its JUnit XML",
-    );
-    assert.equal(
-      record.runs.filter((x) => x.phase === "before" && x.mode === "alone").map((x) => x.outcome),
-      ["failed"],
-      "a run fails when one of its tests fails",
-    );
-    const parsed = parseVerifyRecord(
-      JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")),
-    );
-    assert.ok("record" in parsed, "the HTML report reads the record");
-    assert.ok(record.checks.some((c) => c.name === "static re-check: finding gone" && c.status === "passed"));
-    assert.ok(
-      record.checks.some(
-        (c) => c.name.startsWith("docker stack config") || c.name.startsWith("docker-compose"),
-      ),
-    );
-    const doc = JSON.parse(readFileSync(join(out, "findings.json"), "utf8")) as FindingsDocument;
-    assert.equal(doc.findings.find((x) => x.id === f.id)?.verification, f.verification);
-  } finally {
-    removeDir(recipes);
-    removeDir(harness);
-    removeDir(out);
-  }
-});
+needs("pytest")(
+  "verify: red→green replay confirms the fix; a test red only under load is a load flake",
+  async () => {
+    const recipes = repoFrom(join(FIXTURES, "verify", "recipes"));
+    const harness = repoFrom(join(FIXTURES, "verify", "harness"));
+    const out = tempDir();
+    try {
+      writeFileSync(
+        join(recipes, "redfix.config.yaml"),
+        [
+          "verify:",
+          "  tests:",
+          "    RF101:sidekiq:",
+          "      - tests/sidekiq/test_render.py::test_stack_renders",
+          "      - tests/sidekiq/test_exclusive.py::test_exclusive_port",
+          "",
+        ].join("\n"),
+      );
+      const r = await analyze({ recipes, harness, rules: ["RF101"] });
+      writeRunDir(
+        out,
+        r.findings,
+        r.rules.map((x) => x.meta),
+        r.series,
+        r.run,
+      );
+      const findings = await verifyRun(out, { repeat: 1, load: 2, jobs: 1, timeoutMs: 60_000 });
+      const f = findings.find((x) => x.rule === "RF101")!;
+      assert.ok(f.verification);
+      const record = JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")) as {
+        runs: {
+          phase: string;
+          mode: string;
+          outcome: string;
+          log: string;
+          junit: string;
+          cases: { id: string; outcome: string }[];
+        }[];
+        checks: { name: string; status: string }[];
+      };
+      // Both mapped tests replay in one pytest process per run; its JUnit XML tells them apart.
+      const outcomes = (test: string, phase: string, mode: string) =>
+        record.runs
+          .filter((x) => x.phase === phase && x.mode === mode)
+          .flatMap((x) => x.cases.filter((c) => c.id.endsWith(`::${test}`)).map((c) => c.outcome));
+      assert.equal(outcomes("test_stack_renders", "before", "alone"), ["failed"]);
+      assert.equal(outcomes("test_stack_renders", "after", "alone"), ["passed"]);
+      assert.equal(outcomes("test_exclusive_port", "before", "alone"), ["passed"]);
+      assert.ok(
+        outcomes("test_exclusive_port", "before", "load").includes("failed"),
+        "concurrent copies collide",
+      );
+      assert.ok(
+        record.runs.every((x) => existsSync(join(out, x.log)) && existsSync(join(out, x.junit))),
+        "every replay has its log and its JUnit XML",
+      );
+      assert.equal(
+        record.runs.filter((x) => x.phase === "before" && x.mode === "alone").map((x) => x.outcome),
+        ["failed"],
+        "a run fails when one of its tests fails",
+      );
+      const parsed = parseVerifyRecord(
+        JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")),
+      );
+      assert.ok("record" in parsed, "the HTML report reads the record");
+      assert.ok(
+        record.checks.some((c) => c.name === "static re-check: finding gone" && c.status === "passed"),
+      );
+      assert.ok(
+        record.checks.some(
+          (c) => c.name.startsWith("docker stack config") || c.name.startsWith("docker-compose"),
+        ),
+      );
+      const doc = JSON.parse(readFileSync(join(out, "findings.json"), "utf8")) as FindingsDocument;
+      assert.equal(doc.findings.find((x) => x.id === f.id)?.verification, f.verification);
+    } finally {
+      removeDir(recipes);
+      removeDir(harness);
+      removeDir(out);
+    }
+  },
+);
 
 test.run();
