@@ -42,6 +42,8 @@ export interface CheckResult {
 export interface RunCounts {
   passed: number;
   failed: number;
+  /** Runs killed at verify's --timeout: neither passed nor failed (absent when none). */
+  timedOut?: number;
 }
 
 export type VerdictName =

@@ -57,16 +57,17 @@ export interface VerifyRecord {
 }
 
 /**
- * The runs of one phase and mode: passed, failed, and those whose tests all skipped themselves (they
- * need a swarm), which are neither.
+ * The runs of one phase and mode: passed, failed, those killed at the timeout, and those whose tests
+ * all skipped themselves (they need a swarm). A run that timed out has not failed: it says nothing.
  */
 export function countRuns(
   runs: TestRun[],
   phase: TestRun["phase"],
   mode: TestRun["mode"],
-): RunCounts & { skipped: number } {
+): RunCounts & { skipped: number; timedOut: number } {
   const group = runs.filter((r) => r.phase === phase && r.mode === mode);
   const passed = group.filter((r) => r.passed).length;
-  const failed = group.filter((r) => r.outcome === "failed").length;
-  return { passed, failed, skipped: group.length - passed - failed };
+  const timedOut = group.filter((r) => !r.passed && r.timedOut).length;
+  const failed = group.filter((r) => r.outcome === "failed" && !r.timedOut).length;
+  return { passed, failed, timedOut, skipped: group.length - passed - failed - timedOut };
 }

@@ -1,7 +1,8 @@
 /**
  * Verdicts from counts, never from one run (the harness maintainers' own method): red in isolation
  * is a defect; green in isolation and red under load is a load flake; red before and green after,
- * every time, alone and under load, confirms the fix.
+ * every time, alone and under load, confirms the fix. A run killed at the timeout proves nothing: it
+ * makes the verdict inconclusive, never a defect.
  */
 import type { Classification, RunCounts, Verification } from "../core/finding.js";
 
@@ -15,10 +16,16 @@ export interface ReplayCounts {
 const red = (c?: RunCounts) => !!c && c.failed > 0;
 const green = (c?: RunCounts) => !!c && c.passed > 0 && c.failed === 0;
 
+/** Runs killed at the timeout, over all phases and modes. */
+export function timeouts(c: ReplayCounts): number {
+  return [c.beforeAlone, c.afterAlone, c.beforeLoad, c.afterLoad].reduce((n, x) => n + (x?.timedOut ?? 0), 0);
+}
+
 export function verdictOf(c: ReplayCounts): Verification["verdict"] {
   const total = c.beforeAlone.passed + c.beforeAlone.failed + c.afterAlone.passed + c.afterAlone.failed;
-  if (total === 0) return "skipped";
+  if (total === 0) return timeouts(c) > 0 ? "inconclusive" : "skipped";
   if (red(c.afterAlone)) return "defect";
+  if (timeouts(c) > 0) return "inconclusive";
   const afterOk = green(c.afterAlone) && (c.afterLoad === undefined || green(c.afterLoad));
   if (red(c.beforeAlone) && afterOk) return "confirmed-fix";
   if (green(c.beforeAlone) && red(c.beforeLoad) && afterOk) return "load-flake";

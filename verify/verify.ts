@@ -158,8 +158,8 @@ async function verifyFinding(
     after.dispose();
   }
   const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => {
-    const { passed, failed } = countRuns(runs, phase, mode);
-    return { passed, failed };
+    const { passed, failed, timedOut } = countRuns(runs, phase, mode);
+    return timedOut > 0 ? { passed, failed, timedOut } : { passed, failed };
   };
   const counts: VerifyRecord["counts"] = {
     beforeAlone: count("before", "alone"),

@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
-import { Option } from "commander";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { countRuns } from "../../verify/record.js";
 import type { VerifyRecord } from "../../verify/record.js";
 import { UsageError } from "../../pipeline/analyze.js";
@@ -19,9 +18,9 @@ interface VerifyFlags {
   load: number;
   jobs: number;
   timeout: number;
-  rule: string[];
-  recipe: string[];
-  finding: string[];
+  rule?: string[];
+  recipe?: string[];
+  finding?: string[];
   on: "local" | "swarm";
   runnerImage?: string;
   images: "standin" | "real";
@@ -35,7 +34,10 @@ interface VerifyFlags {
  */
 const LOAD_PER_CORE = 6;
 
-/** `  before 0/3  after 3/3  under load before 4/12 after 12/12`: passed/runs, runs that skipped themselves apart. */
+/**
+ * `  before 0/3  after 3/3  under load before 4/12 after 12/12`: passed/runs, runs that skipped
+ * themselves or were killed at the timeout apart.
+ */
 function rates(r: VerifyRecord): string {
   let out = "";
   for (const [label, phase, mode] of [
@@ -44,14 +46,17 @@ function rates(r: VerifyRecord): string {
     ["  under load before", "before", "load"],
     [" after", "after", "load"],
   ] as const) {
-    const { passed, failed, skipped } = countRuns(r.runs, phase, mode);
-    if (passed + failed + skipped === 0) continue;
-    out += `${label} ${passed}/${passed + failed}${skipped ? ` (${skipped} skipped)` : ""}`;
+    const { passed, failed, skipped, timedOut } = countRuns(r.runs, phase, mode);
+    if (passed + failed + skipped + timedOut === 0) continue;
+    const apart = [skipped ? `${skipped} skipped` : "", timedOut ? `${timedOut} timed out` : ""].filter(
+      Boolean,
+    );
+    out += `${label} ${passed}/${passed + failed}${apart.length > 0 ? ` (${apart.join(", ")})` : ""}`;
   }
   return out;
 }
 
-const collect = (v: string, previous: string[]): string[] => [...previous, v];
+const collect = (v: string, previous: string[] | undefined): string[] => [...(previous ?? []), v];
 
 /** Text from a recipe or a container, shown on a terminal: control characters made visible. */
 const visible = (s: string): string =>
@@ -71,11 +76,13 @@ export function register(program: Command): void {
       positiveInt("--repeat", 1),
       3,
     )
-    .option(
-      "--load <k>",
-      `concurrent copies of each test under load (0: no load runs; default: ${LOAD_PER_CORE} per CPU core)`,
-      positiveInt("--load", 0),
-      LOAD_PER_CORE * availableParallelism(),
+    .addOption(
+      new Option("--load <k>", "concurrent copies of each test under load (0: no load runs)")
+        .argParser(positiveInt("--load", 0))
+        .default(
+          LOAD_PER_CORE * availableParallelism(),
+          `${LOAD_PER_CORE} per CPU core, ${LOAD_PER_CORE * availableParallelism()} here`,
+        ),
     )
     .option("--jobs <j>", "findings verified at once", positiveInt("--jobs", 1), 1)
     .option(
@@ -84,9 +91,9 @@ export function register(program: Command): void {
       positiveInt("--timeout", 1),
       300,
     )
-    .option("--rule <id>", "verify only this rule's findings (repeatable)", collect, [])
-    .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect, [])
-    .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect, [])
+    .option("--rule <id>", "verify only this rule's findings (repeatable)", collect)
+    .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect)
+    .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect)
     .addOption(
       new Option("--on <where>", "where replays run (swarm: not implemented yet)")
         .choices(["local", "swarm"])
@@ -109,20 +116,26 @@ export function register(program: Command): void {
       if (o.runnerImage) throw new UsageError("--runner-image needs --on swarm");
       const tty = process.stderr.isTTY === true;
       const { verifyRun } = await import("../../verify/verify.js");
-      const findings = await verifyRun(runDir, {
+      // The findings verified by this run (the run directory keeps earlier runs' verdicts too).
+      const thisRun: VerifyRecord[] = [];
+      await verifyRun(runDir, {
         repeat: o.repeat,
         load: o.load,
         jobs: o.jobs,
         timeoutMs: o.timeout * 1000,
-        only: { rules: o.rule, recipes: o.recipe, findings: o.finding },
+        only: { rules: o.rule ?? [], recipes: o.recipe ?? [], findings: o.finding ?? [] },
         ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
         onStart: (f) => {
+          // A log (CI) gets a line per finding as it starts; a terminal, one line rewritten in place.
           if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
+          else process.stderr.write(`verifying ${f.rule} ${f.recipe} (${f.id})…\n`);
         },
         onProgress: (done, total, r) => {
+          thisRun.push(r);
           const width = 20;
           const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
-          const line = `${r.rule} ${r.recipe}: ${r.verdict}${rates(r)}`;
+          const timedOut = r.runs.some((x) => x.timedOut && !x.passed) ? " (timed out)" : "";
+          const line = `${r.rule} ${r.recipe}: ${r.verdict}${timedOut}${rates(r)}`;
           if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
           process.stdout.write(`${line}\n`);
           for (const ch of r.checks.filter((x) => x.status !== "passed")) {
@@ -139,9 +152,11 @@ export function register(program: Command): void {
         },
       });
       const report = await afterRunDirWritten(runDir);
-      const verified = findings.filter((f) => f.verification);
-      process.stdout.write(`${verified.length} findings verified; records in ${runDir}/verify/\n`);
+      const n = thisRun.length;
+      process.stdout.write(
+        `${n} ${n === 1 ? "finding" : "findings"} verified; records in ${runDir}/verify/\n`,
+      );
       if (report) process.stdout.write(`report: ${shown(report)}\n`);
-      process.exitCode = verified.some((f) => f.verification?.verdict === "defect") ? 1 : 0;
+      process.exitCode = thisRun.some((r) => r.verdict === "defect") ? 1 : 0;
     });
 }
