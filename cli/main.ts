@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The redfix binary. Exit codes: 0 nothing at or above the failure threshold, 1 findings,
- * 2 usage, config or internal error (one line; the stack only with --debug).
+ * 2 usage, config or internal error (one line, a config error whole; the stack only with --debug).
  */
 import { Command, CommanderError } from "commander";
 import { register as registerAnalyze } from "./commands/analyze.js";
@@ -12,6 +12,7 @@ import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
 import { register as registerSwarm } from "./commands/swarm.js";
 import { VERSION } from "../core/package.js";
+import { ConfigError } from "../load/config.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -44,7 +45,9 @@ try {
   } else {
     const debug = process.argv.includes("--debug");
     const err = e as Error;
-    process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : err.message.split("\n")[0]}\n`);
+    // A config error is shown whole (yaml's excerpt of the line, the caret under the column).
+    const message = err instanceof ConfigError ? err.message : err.message.split("\n")[0];
+    process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : message}\n`);
     process.exitCode = 2;
   }
 }

@@ -1,12 +1,14 @@
 /**
- * `redfix.config.yaml`: rule levels, profiles and excluded paths. Looked up in the analyzed folder
- * unless `--config` names one. A broken config is a usage error (exit 2), not a finding: the user
- * asked for it explicitly.
+ * `redfix.config.yaml`: rule levels, profiles and excluded paths. `--config` names one; else the first
+ * found in the current folder or a folder above it (the CLI passes `cwd`), else the analyzed folder's.
+ * A broken config is a usage error (exit 2), not a finding, shown whole with its file, line and
+ * column; so is a rule id no rule has. A config inside a recipe folder is the recipe's, not the
+ * user's: it cannot choose what verify runs nor lower the exit threshold.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import picomatch from "picomatch";
-import { parse } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Severity } from "../core/finding.js";
 
 export type RuleLevel = Severity | "off";
@@ -44,6 +46,10 @@ export interface RedfixConfig {
   kinds: Record<string, FolderKind | "skip">;
   /** Where the config came from, for messages. */
   path: string | null;
+  /** false for a config found inside a recipe folder (see loadConfig). */
+  trusted: boolean;
+  /** What of the config was ignored and why, `file:line:column: …`, for the CLI to print. */
+  ignored: string[];
 }
 
 /** What a folder under the analyzed root is (docs/kinds.md): each rule says which kinds it judges. */
@@ -80,44 +86,125 @@ export function defaultConfig(): RedfixConfig {
     options: {},
     kinds: {},
     path: null,
+    trusted: true,
+    ignored: [],
   };
 }
+
+export interface LoadConfigOptions {
+  /** Every rule id there is (the pipeline passes its registry's): an id outside it is an error. */
+  knownRules?: readonly string[];
+  /** Where the command runs: a config there or in a folder above it comes first. */
+  cwd?: string;
+}
+
+/**
+ * Which config applies, without `--config`: the first `redfix.config.yaml` in `cwd` or a folder above
+ * it, else the analyzed folder's own; null when there is none.
+ */
+export function findConfig(dir: string, cwd?: string): string | null {
+  if (cwd) {
+    for (let d = resolve(cwd); ; d = dirname(d)) {
+      if (existsSync(join(d, CONFIG_FILE))) return join(d, CONFIG_FILE);
+      if (dirname(d) === d) break;
+    }
+  }
+  const own = join(resolve(dir), CONFIG_FILE);
+  return existsSync(own) ? own : null;
+}
+
+/** A folder is a recipe's when it holds a base compose file (the workspace loader's rule). */
+function recipeFolder(dir: string): boolean {
+  return ["compose.yml", "compose.yaml", "docker-compose.yml", "docker-compose.yaml"].some((f) =>
+    existsSync(join(dir, f)),
+  );
+}
+
+/** The recipe folder a file lies in (its own folder or one above), or null. */
+function insideRecipe(file: string): string | null {
+  for (let d = dirname(resolve(file)); ; d = dirname(d)) {
+    if (recipeFolder(d)) return d;
+    if (dirname(d) === d) return null;
+  }
+}
+
+const FAIL_RANK: Record<RedfixConfig["failOn"], number> = { info: 0, warning: 1, error: 2, never: 3 };
 
 export function loadConfig(
   dir: string,
   explicit?: string,
   declared: readonly ConfigOption[] = [],
+  opts: LoadConfigOptions = {},
 ): RedfixConfig {
-  const path = explicit ?? join(dir, CONFIG_FILE);
   const cfg = defaultConfig();
   for (const o of declared) cfg.options[o.key] = o.default;
-  if (!existsSync(path)) {
-    if (explicit) throw new ConfigError(`config file ${explicit} does not exist`);
-    return cfg;
+  if (explicit && !existsSync(explicit)) throw new ConfigError(`config file ${explicit} does not exist`);
+  const path = explicit ?? findConfig(dir, opts.cwd);
+  if (!path) return cfg;
+  const text = readFileSync(path, "utf8");
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const at = (offset: number): string => {
+    const { line, col } = lines.linePos(offset);
+    return `${path}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    // The whole message: yaml's own text with the line, the column and the line itself under it.
+    throw new ConfigError(doc.errors.map((e) => `${at(e.pos[0])}: ${e.message}`).join("\n"));
   }
   let raw: unknown;
   try {
-    raw = parse(readFileSync(path, "utf8"), { maxAliasCount: 50 });
+    raw = doc.toJS({ maxAliasCount: 50 });
   } catch (e) {
-    throw new ConfigError(`${path}: ${(e as Error).message.split("\n")[0]}`);
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
   }
+  /** Where the node at `keys` starts (its key, when `key`), as `file:line:column`. */
+  const where = (keys: (string | number)[], key = true): string => {
+    let node: unknown = doc.contents;
+    let offset = 0;
+    for (const [i, k] of keys.entries()) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(k));
+        if (!pair) break;
+        const target = key && i === keys.length - 1 ? pair.key : pair.value;
+        offset = (target as { range?: [number] } | null)?.range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const item = node.items[Number(k)];
+        if (!item) break;
+        offset = (item as { range?: [number] }).range?.[0] ?? offset;
+        node = item;
+      } else break;
+    }
+    return at(offset);
+  };
+  const fail = (keys: (string | number)[], message: string): never => {
+    throw new ConfigError(`${where(keys)}: ${message}`);
+  };
   cfg.path = path;
   if (raw === null || raw === undefined) return cfg;
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${path}: must be a mapping`);
+  if (typeof raw !== "object" || Array.isArray(raw)) fail([], "must be a mapping");
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
     if (
       !["profile", "rules", "profiles", "exclude", "failOn", "suppress", "verify", "kinds"].includes(key) &&
       !declared.some((o) => o.key === key)
     ) {
-      throw new ConfigError(`${path}: unknown key \`${key}\``);
+      fail([key], `unknown key \`${key}\``);
     }
   }
+  const known = opts.knownRules ? new Set(opts.knownRules) : null;
+  const checkId = (keys: (string | number)[], id: string, pattern = false): void => {
+    if (!known) return;
+    const ok =
+      pattern && id.endsWith("*") ? [...known].some((k) => k.startsWith(id.slice(0, -1))) : known.has(id);
+    if (!ok) fail(keys, `unknown rule id \`${id}\`${suggest(id, known)}`);
+  };
   if (r.profile !== undefined) cfg.profile = String(r.profile);
-  if (r.rules !== undefined) cfg.rules = levels(path, "rules", r.rules);
+  if (r.rules !== undefined) cfg.rules = levels(["rules"], r.rules, fail, checkId);
   if (r.exclude !== undefined) {
-    if (!Array.isArray(r.exclude)) throw new ConfigError(`${path}: \`exclude\` must be a list of globs`);
-    cfg.exclude = r.exclude.map(String);
+    if (!Array.isArray(r.exclude)) fail(["exclude"], "`exclude` must be a list of globs");
+    cfg.exclude = (r.exclude as unknown[]).map(String);
   }
   if (r.kinds !== undefined) {
     if (typeof r.kinds !== "object" || r.kinds === null || Array.isArray(r.kinds)) {
@@ -134,68 +221,120 @@ export function loadConfig(
   if (r.failOn !== undefined) {
     const f = String(r.failOn);
     if (!["error", "warning", "info", "never"].includes(f)) {
-      throw new ConfigError(`${path}: \`failOn\` must be error, warning, info or never`);
+      fail(["failOn"], "`failOn` must be error, warning, info or never");
     }
     cfg.failOn = f as RedfixConfig["failOn"];
   }
   if (r.suppress !== undefined) {
-    if (!Array.isArray(r.suppress)) throw new ConfigError(`${path}: \`suppress\` must be a list`);
-    cfg.suppress = r.suppress.map((item, i) => {
+    if (!Array.isArray(r.suppress)) fail(["suppress"], "`suppress` must be a list");
+    cfg.suppress = (r.suppress as unknown[]).map((item, i) => {
       const it = (item ?? {}) as Record<string, unknown>;
       if (typeof it.rule !== "string" || typeof it.reason !== "string" || !it.reason.trim()) {
-        throw new ConfigError(`${path}: suppress[${i}] needs \`rule\` and a non-empty \`reason\``);
+        fail(["suppress", i], `suppress[${i}] needs \`rule\` and a non-empty \`reason\``);
       }
-      return { rule: it.rule, path: typeof it.path === "string" ? it.path : "**", reason: it.reason.trim() };
+      checkId(["suppress", i, "rule"], it.rule as string);
+      return {
+        rule: it.rule as string,
+        path: typeof it.path === "string" ? it.path : "**",
+        reason: (it.reason as string).trim(),
+      };
     });
   }
   if (r.verify !== undefined) {
     const tests = (r.verify as Record<string, unknown> | null)?.tests;
     if (typeof tests !== "object" || tests === null || Array.isArray(tests)) {
-      throw new ConfigError(
-        `${path}: \`verify.tests\` must map RULE or RULE:recipe to lists of pytest node ids`,
-      );
+      fail(["verify"], "`verify.tests` must map RULE or RULE:recipe to lists of pytest node ids");
     }
     for (const [k, v] of Object.entries(tests as Record<string, unknown>)) {
-      if (!Array.isArray(v)) throw new ConfigError(`${path}: verify.tests.${k} must be a list of node ids`);
-      cfg.verify.tests[k] = v.map(String);
+      if (!Array.isArray(v)) fail(["verify", "tests", k], `verify.tests.${k} must be a list of node ids`);
+      checkId(["verify", "tests", k], k.split(":")[0]!);
+      cfg.verify.tests[k] = (v as unknown[]).map(String);
     }
   }
   for (const o of declared) {
     if (r[o.key] === undefined) continue;
     const v = String(r[o.key]);
     if (!o.values.includes(v)) {
-      throw new ConfigError(
-        `${path}: \`${o.key}\` must be ${o.values.slice(0, -1).join(", ")} or ${o.values.at(-1)}`,
-      );
+      fail([o.key], `\`${o.key}\` must be ${o.values.slice(0, -1).join(", ")} or ${o.values.at(-1)}`);
     }
     cfg.options[o.key] = v;
   }
   if (r.profiles !== undefined) {
-    if (typeof r.profiles !== "object" || r.profiles === null) {
-      throw new ConfigError(`${path}: \`profiles\` must be a mapping`);
-    }
+    if (typeof r.profiles !== "object" || r.profiles === null)
+      fail(["profiles"], "`profiles` must be a mapping");
     for (const [name, p] of Object.entries(r.profiles as Record<string, unknown>)) {
       const prof: Profile = {};
       const pp = (p ?? {}) as Record<string, unknown>;
       if (pp.only !== undefined) {
-        if (!Array.isArray(pp.only)) throw new ConfigError(`${path}: profiles.${name}.only must be a list`);
-        prof.only = pp.only.map(String);
+        if (!Array.isArray(pp.only)) fail(["profiles", name, "only"], `profiles.${name}.only must be a list`);
+        prof.only = (pp.only as unknown[]).map(String);
+        prof.only.forEach((id, i) => checkId(["profiles", name, "only", i], id, true));
       }
-      if (pp.rules !== undefined) prof.rules = levels(path, `profiles.${name}.rules`, pp.rules);
+      if (pp.rules !== undefined) prof.rules = levels(["profiles", name, "rules"], pp.rules, fail, checkId);
       cfg.profiles[name] = prof;
+    }
+  }
+  // A config inside a recipe folder comes with the recipe (a stranger's pull request): it may tune
+  // findings, but not name what verify runs nor make the exit status more lenient.
+  const recipe = explicit ? null : insideRecipe(path);
+  if (recipe) {
+    cfg.trusted = false;
+    if (Object.keys(cfg.verify.tests).length > 0) {
+      cfg.verify.tests = {};
+      cfg.ignored.push(
+        `${where(["verify"])}: \`verify.tests\` ignored: a config inside a recipe folder does not choose what runs (use the workspace's config or --config)`,
+      );
+    }
+    if (FAIL_RANK[cfg.failOn] > FAIL_RANK.warning) {
+      cfg.ignored.push(
+        `${where(["failOn"])}: \`failOn: ${cfg.failOn}\` ignored: a config inside a recipe folder does not lower the exit threshold (use the workspace's config, --config or --fail-on)`,
+      );
+      cfg.failOn = defaultConfig().failOn;
     }
   }
   return cfg;
 }
 
-function levels(path: string, where: string, v: unknown): Record<string, RuleLevel> {
+/** ` (did you mean RF120?)` for an id one or two edits from a known one. */
+function suggest(id: string, known: Set<string>): string {
+  let best: string | null = null;
+  let bestD = 3;
+  for (const k of [...known].sort()) {
+    const d = distance(id.toUpperCase(), k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best ? ` (did you mean ${best}?)` : "";
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function levels(
+  keys: (string | number)[],
+  v: unknown,
+  fail: (keys: (string | number)[], message: string) => never,
+  checkId: (keys: (string | number)[], id: string) => void,
+): Record<string, RuleLevel> {
+  const name = keys.join(".");
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new ConfigError(`${path}: \`${where}\` must map rule ids to error, warning, info or off`);
+    fail(keys, `\`${name}\` must map rule ids to error, warning, info or off`);
   }
   const out: Record<string, RuleLevel> = {};
   for (const [id, level] of Object.entries(v as Record<string, unknown>)) {
     const l = String(level);
-    if (!LEVELS.has(l)) throw new ConfigError(`${path}: ${where}.${id} must be error, warning, info or off`);
+    checkId([...keys, id], id);
+    if (!LEVELS.has(l)) fail([...keys, id], `${name}.${id} must be error, warning, info or off`);
     out[id] = l as RuleLevel;
   }
   return out;

@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   recipes: string;
   harness?: string;
   config?: string;
+  /** The folder the command runs in: a config there or above comes before the analyzed folder's. */
+  cwd?: string;
   rules?: string[];
   profile?: string;
   /** Values for the config options the rules declare (`--backup-hooks`), over the config file's. */
@@ -142,7 +144,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 
 /** The config a run of `opts` uses: the file's, then the command line's profile and options. */
 export function analysisConfig(opts: AnalyzeOptions): RedfixConfig {
-  const config = loadConfig(resolve(opts.recipes), opts.config, CONFIG_OPTIONS);
+  const config = loadConfig(resolve(opts.recipes), opts.config, CONFIG_OPTIONS, {
+    knownRules: RULES.map((r) => r.meta.id),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   if (opts.profile) config.profile = opts.profile;
   Object.assign(config.options, opts.options ?? {});
   resolveProfile(config);

@@ -22,7 +22,10 @@ export function register(program: Command): void {
     )
     .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
     .option("--profile <name>", "rule profile: default, abra, or one from redfix.config.yaml")
-    .option("--config <file>", "config file (default: <recipes-dir>/redfix.config.yaml)")
+    .option(
+      "--config <file>",
+      "config file (default: the first redfix.config.yaml in the current folder or above, else <recipes-dir>'s)",
+    )
     .addOption(
       new Option("--fail-on <severity>", "lowest severity that makes the exit status 1").choices([
         "error",
@@ -42,6 +45,7 @@ export function register(program: Command): void {
     .action(async (dir: string, o: Record<string, unknown>) => {
       const opts = {
         recipes: dir,
+        cwd: process.cwd(),
         ...(o.harness ? { harness: String(o.harness) } : {}),
         ...(o.config ? { config: String(o.config) } : {}),
         ...(o.profile ? { profile: String(o.profile) } : {}),
@@ -53,6 +57,8 @@ export function register(program: Command): void {
         ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
         : null;
       const result = cached ? cached.outcome : outcomeOf(await analyze(opts));
+      // (?? []: a cache entry written before the field existed.)
+      for (const line of result.config.ignored ?? []) process.stderr.write(`warning: ${line}\n`);
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));
       // A cached result already written to this run directory, untouched since: nothing to write.
