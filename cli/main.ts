@@ -13,6 +13,7 @@ import { register as registerVerify } from "./commands/verify.js";
 import { register as registerSwarm } from "./commands/swarm.js";
 import { VERSION } from "../core/package.js";
 import { ConfigError } from "../load/config.js";
+import { UsageError } from "../pipeline/analyze.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -45,8 +46,9 @@ try {
   } else {
     const debug = process.argv.includes("--debug");
     const err = e as Error;
-    // A config error is shown whole (yaml's excerpt of the line, the caret under the column).
-    const message = err instanceof ConfigError ? err.message : err.message.split("\n")[0];
+    // Config and usage errors are shown whole (yaml's excerpt of the line, every unknown rule id).
+    const whole = err instanceof ConfigError || err instanceof UsageError;
+    const message = whole ? err.message : err.message.split("\n")[0];
     process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : message}\n`);
     process.exitCode = 2;
   }

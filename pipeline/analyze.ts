@@ -7,7 +7,7 @@ import { basename, resolve } from "node:path";
 import { CONFIG_OPTIONS, RULES, findRule } from "./registry.js";
 import type { RegisteredRule } from "./registry.js";
 import type { Draft } from "../codemods/codemod.js";
-import { toFindings, runRules } from "./check.js";
+import { scanDirectives, toFindings, runRules, unknownDirectiveIds, unusedDirectives } from "./check.js";
 import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
 import { SEVERITY_RANK } from "../core/finding.js";
@@ -39,6 +39,8 @@ export interface AnalyzeResult {
   items: Analyzed[];
   findings: Finding[];
   series: PatchSeries;
+  /** `file:line: …` for each inline directive that suppressed nothing (`--report-unused-directives`). */
+  unusedDirectives: string[];
   /** Upstream issue texts drafted for findings whose fix belongs upstream (RF204), for the run directory. */
   upstream: Draft[];
   rules: RegisteredRule[];
@@ -99,6 +101,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
     for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
   }
+  const directives = scanDirectives(
+    new Map([
+      ...sources,
+      ...(workspace.harness?.modules ?? []).map((m) => [m.source.absPath, m.source.text] as const),
+    ]),
+  );
+  const unknown = unknownDirectiveIds(
+    directives,
+    RULES.map((r) => r.meta.id),
+  );
+  if (unknown.length > 0) throw new UsageError(unknown.join("\n"));
   const textOf = (p: string) => sources.get(p) ?? readOrNull(p);
   let series = buildSeries(items, workspace, config, RULES, textOf);
   // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
@@ -123,19 +136,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     path: r.dir,
   }));
   if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
+  const ran = rules
+    .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
+    .map((r) => r.meta.id);
   return {
     workspace,
     config,
     items,
+    unusedDirectives: unusedDirectives(directives, items, ran),
     findings: items.map((i) => i.finding),
     series,
     upstream,
     rules: [...rules],
     run: {
       roots: { recipes: root, harness },
-      rules: rules
-        .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
-        .map((r) => r.meta.id),
+      rules: ran,
       repos,
       skipped: workspace.skipped,
     },

@@ -150,3 +150,60 @@ function configSuppressions(config: RedfixConfig): (f: Finding) => Suppression |
     return null;
   };
 }
+
+/** A `redfix-disable-next-line` directive as written: its file, its line, the ids it names. */
+export interface Directive {
+  /** Absolute path of the file. */
+  file: string;
+  line: number;
+  ids: string[];
+}
+
+/** Every directive in these texts (absolute path → text), in file then line order. */
+export function scanDirectives(texts: Map<string, string>): Directive[] {
+  const out: Directive[] = [];
+  for (const file of [...texts.keys()].sort()) {
+    const text = texts.get(file)!;
+    if (!text.includes("redfix-disable-next-line")) continue;
+    text.split(/\r\n|\n|\r/).forEach((raw, i) => {
+      const m = DISABLE.exec(raw.trim());
+      if (m) out.push({ file, line: i + 1, ids: (m[1] ?? "").split(/[\s,]+/).filter(Boolean) });
+    });
+  }
+  return out;
+}
+
+/** `file:line: …` for each id no rule has (a typo silences nothing, so it is an error). */
+export function unknownDirectiveIds(directives: Directive[], known: readonly string[]): string[] {
+  const ids = new Set(known);
+  return directives.flatMap((d) =>
+    d.ids
+      .filter((id) => !ids.has(id))
+      .map((id) => `${d.file}:${d.line}: redfix-disable-next-line names \`${id}\`, which is no rule id`),
+  );
+}
+
+/**
+ * `file:line: …` for each id of a directive that suppressed nothing, among the rules that ran (a
+ * directive for a rule left out by --rule or switched off says nothing about its use).
+ */
+export function unusedDirectives(
+  directives: Directive[],
+  items: Analyzed[],
+  ran: readonly string[],
+): string[] {
+  const used = new Set<string>();
+  for (const it of items) {
+    if (it.finding.suppressed?.kind !== "inline" || typeof it.problem.file === "string") continue;
+    used.add(`${it.problem.file.absPath}\0${it.finding.line - 1}\0${it.finding.rule}`);
+  }
+  const running = new Set(ran);
+  return directives.flatMap((d) =>
+    d.ids
+      .filter((id) => running.has(id) && !used.has(`${d.file}\0${d.line}\0${id}`))
+      .map(
+        (id) =>
+          `${d.file}:${d.line}: unused redfix-disable-next-line ${id} (no ${id} finding on the next line)`,
+      ),
+  );
+}

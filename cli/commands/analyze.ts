@@ -34,6 +34,10 @@ export function register(program: Command): void {
         "never",
       ]),
     )
+    .option(
+      "--report-unused-directives",
+      "report redfix-disable-next-line comments that suppress nothing (exit status 1)",
+    )
     .addOption(
       new Option(
         "--backup-hooks <style>",
@@ -100,6 +104,8 @@ export function register(program: Command): void {
           process.stdout.write(`upstream issue draft: ${shown(join(out, u.path))}\n`);
         process.stdout.write(`report: ${shown(report)}\n`);
       }
-      process.exitCode = failed(result.findings, result.config.failOn) ? 1 : 0;
+      const unused = o.reportUnusedDirectives ? result.unusedDirectives : [];
+      for (const line of unused) process.stderr.write(`${line}\n`);
+      process.exitCode = failed(result.findings, result.config.failOn) || unused.length > 0 ? 1 : 0;
     });
 }
