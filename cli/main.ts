@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { register as registerAnalyze } from "./commands/analyze.js";
 import { register as registerApply } from "./commands/apply.js";
+import { register as registerBaseline } from "./commands/baseline.js";
 import { register as registerReport } from "./commands/report.js";
 import { register as registerReview } from "./commands/review.js";
 import { register as registerRules } from "./commands/rules.js";
@@ -35,6 +36,7 @@ registerVerify(program);
 registerReport(program);
 registerReview(program);
 registerApply(program);
+registerBaseline(program);
 registerRules(program);
 registerSwarm(program);
 

@@ -29,7 +29,7 @@ export interface FixRef {
 }
 
 export interface Suppression {
-  kind: "inline" | "config";
+  kind: "inline" | "config" | "baseline";
   reason: string;
 }
 

@@ -41,6 +41,7 @@ export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
   return {
     config: r.config,
     findings: r.findings,
+    unusedDirectives: r.unusedDirectives,
     series: r.series,
     upstream: r.upstream,
     rules: r.rules,
@@ -56,6 +57,8 @@ const MAX_ENTRIES = 16;
 
 interface Stored {
   findings: Finding[];
+  /** Absent in an entry written before directives were checked. */
+  unusedDirectives?: string[];
   series: PatchSeries;
   upstream: Draft[];
   rules: string[];
@@ -124,6 +127,7 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
       key,
       result: {
         findings: r.findings,
+        unusedDirectives: r.unusedDirectives,
         series: r.series,
         upstream: r.upstream,
         rules: r.rules.map((x) => x.meta.id),
@@ -140,7 +144,12 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
     .map((id) => RULES.find((x) => x.meta.id === id))
     .filter((x): x is RegisteredRule => x !== undefined);
   // The caller may set the command line's --fail-on on the config: not on the stored one.
-  const outcome: AnalyzeOutcome = { ...entry.result, config: structuredClone(entry.result.config), rules };
+  const outcome: AnalyzeOutcome = {
+    ...entry.result,
+    unusedDirectives: entry.result.unusedDirectives ?? [],
+    config: structuredClone(entry.result.config),
+    rules,
+  };
   if (!hit) saveCache(file, cache);
   return {
     outcome,

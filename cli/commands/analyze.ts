@@ -1,10 +1,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { analyze, failed } from "../../pipeline/analyze.js";
 import { analyzeCached, cacheFile, outcomeOf } from "../../pipeline/cache.js";
+import { applyBaseline, readBaseline } from "../../reports/baseline.js";
+import { renderGitlab } from "../../reports/gitlab.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
+import { renderJunit } from "../../reports/junit.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif } from "../../reports/sarif.js";
 import { renderText, useColor } from "../../reports/text.js";
@@ -18,8 +22,13 @@ export function register(program: Command): void {
     .option("--harness <dir>", "the CI harness to analyze with the recipes")
     .option("--out <dir>", "the run directory to write", ".redfix/run")
     .addOption(
-      new Option("--format <format>", "what to print").choices(["text", "json", "sarif"]).default("text"),
+      new Option("-f, --format <format>", "what to print")
+        .choices(["text", "json", "sarif", "junit", "gitlab"])
+        .default("text"),
     )
+    .option("-o, --output-file <file>", "write what --format prints to this file instead of stdout")
+    .option("--quiet", "print errors only (the run directory still has every finding)")
+    .option("--baseline <file>", "findings recorded by `redfix baseline` are suppressed: only new ones count")
     .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
     .option("--profile <name>", "rule profile: default, abra, or one from redfix.config.yaml")
     .option(
@@ -63,11 +72,14 @@ export function register(program: Command): void {
       const result = cached ? cached.outcome : outcomeOf(await analyze(opts));
       // (?? []: a cache entry written before the field existed.)
       for (const line of result.config.ignored ?? []) process.stderr.write(`warning: ${line}\n`);
+      const baselined = typeof o.baseline === "string";
+      if (baselined) applyBaseline(result.findings, readBaseline(o.baseline as string));
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));
-      // A cached result already written to this run directory, untouched since: nothing to write.
+      // A cached result already written to this run directory, untouched since: nothing to write
+      // (unless a baseline marks some of its findings).
       const report = join(out, REPORT_FILE);
-      if (!cached?.written(out)) {
+      if (baselined || !cached?.written(out)) {
         writeRunDir(
           out,
           result.findings,
@@ -77,33 +89,34 @@ export function register(program: Command): void {
           result.upstream,
         );
         await afterRunDirWritten(out);
-        cached?.wrote(out);
+        if (!baselined) cached?.wrote(out);
       }
-      if (o.format === "json") process.stdout.write(renderJson(findingsDocument(result.findings)));
+      const file = typeof o.outputFile === "string" ? o.outputFile : null;
+      const shownFindings = o.quiet ? result.findings.filter((f) => f.severity === "error") : result.findings;
+      let text: string;
+      if (o.format === "json") text = renderJson(findingsDocument(shownFindings));
       else if (o.format === "sarif")
-        process.stdout.write(
-          renderSarif(
-            result.findings,
-            result.rules.map((r) => r.meta),
-          ),
+        text = renderSarif(
+          shownFindings,
+          result.rules.map((r) => r.meta),
         );
+      else if (o.format === "junit") text = renderJunit(shownFindings, result.config.failOn);
+      else if (o.format === "gitlab") text = renderGitlab(shownFindings, result.run.roots, process.cwd());
       else {
-        process.stdout.write(
-          renderText(result.findings, {
-            color: useColor(process.stdout),
-            folders: {
-              kinds: result.run.repos.filter((r) => r.kind !== "harness").map((r) => r.kind),
-              skipped: result.run.skipped?.length ?? 0,
-            },
-          }),
-        );
-        for (const r of result.series.refused)
-          process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
-        process.stdout.write(`run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`);
-        for (const u of result.upstream)
-          process.stdout.write(`upstream issue draft: ${shown(join(out, u.path))}\n`);
-        process.stdout.write(`report: ${shown(report)}\n`);
+        text = renderText(shownFindings, {
+          color: !file && useColor(process.stdout),
+          folders: {
+            kinds: result.run.repos.filter((r) => r.kind !== "harness").map((r) => r.kind),
+            skipped: result.run.skipped?.length ?? 0,
+          },
+        });
+        for (const r of result.series.refused) text += `fix refused for ${r.findingId}: ${r.reason}\n`;
+        text += `run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`;
+        for (const u of result.upstream) text += `upstream issue draft: ${shown(join(out, u.path))}\n`;
+        text += `report: ${shown(report)}\n`;
       }
+      if (file) writeFileSync(file, text);
+      else process.stdout.write(text);
       const unused = o.reportUnusedDirectives ? result.unusedDirectives : [];
       for (const line of unused) process.stderr.write(`${line}\n`);
       process.exitCode = failed(result.findings, result.config.failOn) || unused.length > 0 ? 1 : 0;
