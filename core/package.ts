@@ -17,6 +17,17 @@ export const PACKAGE_ROOT = (() => {
   throw new Error("redfix: cannot find its package.json");
 })();
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
-).version;
+const PACKAGE = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as {
+  version: string;
+  homepage: string;
+};
+
+export const VERSION: string = PACKAGE.version;
+
+/** Where redfix lives (package.json `homepage`): SARIF's `informationUri`. */
+export const HOMEPAGE: string = PACKAGE.homepage;
+
+/** A rule's docs page (docs/rules/<ID>.md) on the homepage's forge: SARIF's `helpUri`. */
+export function ruleDocsUrl(id: string): string {
+  return `${HOMEPAGE}/src/branch/main/docs/rules/${encodeURIComponent(id)}.md`;
+}

@@ -4,6 +4,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -17,7 +18,7 @@ import type { FolderKind } from "../load/config.js";
 import type { PatchSeries } from "../core/patch.js";
 import { VERSION } from "../core/package.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
-import { sarifChunks } from "./sarif.js";
+import { sarifChunks, type SarifRoots } from "./sarif.js";
 
 export interface RunInfo {
   tool: { name: "redfix"; version: string };
@@ -48,16 +49,35 @@ export function writeRunDir(
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, u.text);
   }
-  writeFindings(out, findings, rules);
+  writeFindings(out, findings, rules, run.roots);
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
   writeIfChanged(join(out, "run.json"), () => [`${JSON.stringify(info, null, 2)}\n`]);
   writePatches(join(out, "patches"), series);
 }
 
-/** `findings.json` and `redfix.sarif`: analyze writes them, verify rewrites them with its verdicts. */
-export function writeFindings(out: string, findings: Finding[], rules: RuleMeta[]): void {
+/**
+ * `findings.json` and `redfix.sarif`: analyze writes them, verify rewrites them with its verdicts.
+ * The SARIF's base URIs are the run's roots: given, or read back from the run's `run.json`.
+ */
+export function writeFindings(
+  out: string,
+  findings: Finding[],
+  rules: RuleMeta[],
+  roots: SarifRoots | undefined = runRoots(out),
+): void {
   writeIfChanged(join(out, "findings.json"), () => findingsJsonChunks(findingsDocument(findings)));
-  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules));
+  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules, roots));
+}
+
+function runRoots(out: string): SarifRoots | undefined {
+  try {
+    const roots = (JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as Partial<RunInfo>).roots;
+    return typeof roots?.recipes === "string"
+      ? { recipes: roots.recipes, harness: roots.harness ?? null }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { analyze, failed } from "../../pipeline/analyze.js";
 import { analyzeCached, cacheFile, outcomeOf } from "../../pipeline/cache.js";
@@ -10,7 +10,7 @@ import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
 import { renderJunit } from "../../reports/junit.js";
 import { writeRunDir } from "../../reports/run-dir.js";
-import { renderSarif } from "../../reports/sarif.js";
+import { renderSarif, sarifPerRepo } from "../../reports/sarif.js";
 import { renderText, useColor } from "../../reports/text.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
 
@@ -27,6 +27,10 @@ export function register(program: Command): void {
         .default("text"),
     )
     .option("-o, --output-file <file>", "write what --format prints to this file instead of stdout")
+    .option(
+      "--sarif-per-repo <dir>",
+      "also write one SARIF log per repository into <dir> (for code scanning)",
+    )
     .option("--quiet", "print errors only (the run directory still has every finding)")
     .option("--baseline <file>", "findings recorded by `redfix baseline` are suppressed: only new ones count")
     .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
@@ -99,6 +103,7 @@ export function register(program: Command): void {
         text = renderSarif(
           shownFindings,
           result.rules.map((r) => r.meta),
+          result.run.roots,
         );
       else if (o.format === "junit") text = renderJunit(shownFindings, result.config.failOn);
       else if (o.format === "gitlab") text = renderGitlab(shownFindings, result.run.roots, process.cwd());
@@ -114,6 +119,16 @@ export function register(program: Command): void {
         text += `run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`;
         for (const u of result.upstream) text += `upstream issue draft: ${shown(join(out, u.path))}\n`;
         text += `report: ${shown(report)}\n`;
+      }
+      if (typeof o.sarifPerRepo === "string") {
+        mkdirSync(o.sarifPerRepo, { recursive: true });
+        const logs = sarifPerRepo(
+          result.findings,
+          result.rules.map((r) => r.meta),
+          result.run.roots,
+          result.run.repos,
+        );
+        for (const [name, log] of logs) writeFileSync(join(o.sarifPerRepo, name), log);
       }
       if (file) writeFileSync(file, text);
       else process.stdout.write(text);
