@@ -31,6 +31,10 @@ export function register(program: Command): void {
       "--sarif-per-repo <dir>",
       "also write one SARIF log per repository into <dir> (for code scanning)",
     )
+    .option(
+      "--fix",
+      "write the patches into the working trees (git repositories only; a file with uncommitted changes is left alone)",
+    )
     .option("--quiet", "print errors only (the run directory still has every finding)")
     .option("--baseline <file>", "findings recorded by `redfix baseline` are suppressed: only new ones count")
     .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
@@ -134,6 +138,16 @@ export function register(program: Command): void {
       else process.stdout.write(text);
       const unused = o.reportUnusedDirectives ? result.unusedDirectives : [];
       for (const line of unused) process.stderr.write(`${line}\n`);
-      process.exitCode = failed(result.findings, result.config.failOn) || unused.length > 0 ? 1 : 0;
+      // With --fix, the findings whose patch was written no longer count (as after ESLint's --fix).
+      const fixed = new Set<string>();
+      if (o.fix) {
+        const { fixWorkingTrees } = await import("../../apply/fix-worktree.js");
+        for (const r of await fixWorkingTrees(result.series.patches)) {
+          if (r.written) r.findingIds.forEach((id) => fixed.add(id));
+          process.stderr.write(r.written ? `fixed: ${r.patch}\n` : `not fixed: ${r.patch}: ${r.reason}\n`);
+        }
+      }
+      const remaining = result.findings.filter((f) => !fixed.has(f.id));
+      process.exitCode = failed(remaining, result.config.failOn) || unused.length > 0 ? 1 : 0;
     });
 }
