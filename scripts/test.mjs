@@ -12,7 +12,8 @@ const steps =
   process.env.REDFIX_TEST_SUITES_ONLY === "1"
     ? []
     : [
-        ["typecheck and build (tsc)", "npx", ["tsc", "-p", "tsconfig.json"]],
+        // npm run build: tsc, and the binary made executable (for `npx redfix` in a checkout).
+        ["typecheck and build (tsc)", "npm", ["run", "--silent", "build"]],
         ["lint (eslint)", "npx", ["eslint", "."]],
         ["layers (dependency-cruiser: imports run one way, no cycles)", "npm", ["run", "--silent", "layers"]],
         ["format (prettier --check)", "npx", ["prettier", "--check", "."]],
