@@ -8,14 +8,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { chromiumMissing, launchChromium } from "../../reports/html/browser.js";
+import { launchChromium } from "../../reports/html/browser.js";
+import { needs } from "../support/tools.js";
 import { renderReport, writeReport } from "../../reports/html/render.js";
 import { patchDigest, readReview, validateReview } from "../../reports/review.js";
 import { exampleRun } from "../report/fixture.js";
 
-const missing = chromiumMissing();
-if (missing) console.log(`skipping the browser test of review decisions: ${missing}`);
-const it = missing ? test.skip : test;
+const it = needs("chromium");
 
 const GITEA = "patches/gitea/0001-RF130-gitea.patch";
 const DISCOURSE = "patches/discourse/0001-RF101-discourse.patch";
