@@ -4,6 +4,7 @@
  * Runs scripts/test.mjs on one small suite (test/support/skip-demo.suite.ts) with caddy hidden.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -51,6 +52,30 @@ needs("caddy")("with the tool installed, the test runs and passes", () => {
   const r = run({});
   assert.is(r.last, "2 passed, 0 failed, 0 skipped", r.out);
   assert.is(r.status, 0);
+});
+
+/** Every test source under test/, as path → text. */
+function testSources(dir = join(PACKAGE_ROOT, "test"), out = new Map<string, string>()): Map<string, string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "fixtures") continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) testSources(p, out);
+    else if (e.name.endsWith(".ts")) out.set(p.slice(PACKAGE_ROOT.length + 1), readFileSync(p, "utf8"));
+  }
+  return out;
+}
+
+test("one skip mechanism: no test skips itself or passes early for a missing tool outside test/support/tools.ts", () => {
+  const offenders: string[] = [];
+  for (const [path, text] of testSources()) {
+    if (path === "test/support/tools.ts" || path === "test/cli/test-command.test.ts") continue;
+    if (/\btest\.skip\b|\bsuite\.skip\b/.test(text)) offenders.push(`${path}: test.skip`);
+    if (/chromiumMissing\(|pytestMissing|postgresBin\(\)\s*\?\?/.test(text))
+      offenders.push(`${path}: its own tool probe`);
+    for (const m of text.matchAll(/console\.log\([^\n]*skipp(?:ed|ing)[^\n]*\)/g))
+      offenders.push(`${path}: ${m[0]}`);
+  }
+  assert.equal(offenders, [], "route them through needs(...) from test/support/tools.ts");
 });
 
 test.run();
