@@ -37,7 +37,7 @@ export function register(program: Command): void {
     )
     .option("--quiet", "print errors only (the run directory still has every finding)")
     .option("--baseline <file>", "findings recorded by `redfix baseline` are suppressed: only new ones count")
-    .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
+    .option("--rule <id>", "run only this rule (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
     .option("--profile <name>", "rule profile: default, abra, or one from redfix.config.yaml")
     .option(
       "--config <file>",
@@ -70,7 +70,7 @@ export function register(program: Command): void {
         ...(o.harness ? { harness: String(o.harness) } : {}),
         ...(o.config ? { config: String(o.config) } : {}),
         ...(o.profile ? { profile: String(o.profile) } : {}),
-        rules: o.rule as string[],
+        rules: (o.rule as string[] | undefined) ?? [],
         ...(typeof o.backupHooks === "string" ? { options: { backupHooks: o.backupHooks } } : {}),
       };
       // As in ESLint, --cache-location alone does not turn the cache on.

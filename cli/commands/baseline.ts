@@ -13,18 +13,17 @@ export function register(program: Command): void {
     .option(
       "--rule <id>",
       "record only this rule's findings (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [],
+      (v: string, acc: string[] = []) => [...acc, v],
     )
     .option("-o, --output-file <file>", "where to write it", "redfix-baseline.json")
     .action(
-      async (dir: string, o: { harness?: string; config?: string; rule: string[]; outputFile: string }) => {
+      async (dir: string, o: { harness?: string; config?: string; rule?: string[]; outputFile: string }) => {
         const result = await analyze({
           recipes: dir,
           cwd: process.cwd(),
           ...(o.harness ? { harness: o.harness } : {}),
           ...(o.config ? { config: o.config } : {}),
-          rules: o.rule,
+          rules: o.rule ?? [],
         });
         const text = renderBaseline(result.findings);
         writeFileSync(o.outputFile, text);
