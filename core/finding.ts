@@ -37,6 +37,8 @@ export interface CheckResult {
   name: string;
   status: "passed" | "failed" | "skipped";
   reason?: string;
+  /** Killed at verify's --timeout: counted as failed, but it proves nothing either way. */
+  timedOut?: boolean;
 }
 
 export interface RunCounts {

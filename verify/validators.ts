@@ -63,9 +63,11 @@ export async function composeChecks(
       timeoutMs,
     });
     out.push(
-      r.exitCode === 0
-        ? { name, status: "passed" }
-        : { name, status: "failed", reason: firstLine(r.output) || `exit ${r.exitCode ?? "killed"}` },
+      r.timedOut
+        ? { name, status: "failed", reason: `timed out after ${timeoutMs} ms`, timedOut: true }
+        : r.exitCode === 0
+          ? { name, status: "passed" }
+          : { name, status: "failed", reason: firstLine(r.output) || `exit ${r.exitCode ?? "killed"}` },
     );
   }
   return out;
@@ -92,6 +94,10 @@ export async function fileChecks(
         name: `caddy adapt ${rel}`,
         status: r.status,
         ...(r.reason ? { reason: r.line ? `line ${r.line}: ${r.reason}` : r.reason } : {}),
+        // caddy-adapt's own words for a caddy killed at the timeout.
+        ...(r.status === "failed" && /^caddy adapt timed out after \d+ ms$/.test(r.reason ?? "")
+          ? { timedOut: true }
+          : {}),
       });
     } else if (rel.endsWith(".py")) {
       out.push(
@@ -116,7 +122,8 @@ async function tool(
 ): Promise<CheckResult> {
   if (!which(program)) return { name, status: "skipped", reason: `${program} is not installed` };
   const r = await runProcess(program, args, { cwd, timeoutMs });
-  if (r.timedOut) return { name, status: "failed", reason: `timed out after ${timeoutMs} ms` };
+  if (r.timedOut)
+    return { name, status: "failed", reason: `timed out after ${timeoutMs} ms`, timedOut: true };
   return r.exitCode === 0
     ? { name, status: "passed" }
     : { name, status: "failed", reason: firstLine(r.output) };

@@ -4,7 +4,7 @@
  * every time, alone and under load, confirms the fix. A run killed at the timeout proves nothing: it
  * makes the verdict inconclusive, never a defect.
  */
-import type { Classification, RunCounts, Verification } from "../core/finding.js";
+import type { CheckResult, Classification, RunCounts, Verification } from "../core/finding.js";
 
 export interface ReplayCounts {
   beforeAlone: RunCounts;
@@ -32,6 +32,22 @@ export function verdictOf(c: ReplayCounts): Verification["verdict"] {
   if (green(c.beforeAlone) && (c.beforeLoad === undefined || green(c.beforeLoad)) && afterOk)
     return "not-reproduced";
   return "inconclusive";
+}
+
+/**
+ * The verdict once the validators' checks are in: a failed check makes a verdict that the runs did not
+ * already call a defect inconclusive when tests were replayed, a defect when none were; a check that
+ * only timed out proves nothing, so it makes it inconclusive, never a defect.
+ */
+export function verdictWithChecks(
+  verdict: Verification["verdict"],
+  checks: CheckResult[],
+  replayed: boolean,
+): Verification["verdict"] {
+  if (verdict === "defect") return verdict;
+  const failed = checks.filter((c) => c.status === "failed");
+  if (failed.some((c) => !c.timedOut)) return replayed ? "inconclusive" : "defect";
+  return failed.length > 0 ? "inconclusive" : verdict;
 }
 
 /** The classification a verdict implies; other verdicts keep what the analysis said. */

@@ -23,7 +23,7 @@ import type { RunDir } from "../reports/read-run-dir.js";
 import { collectTests, targetedTests } from "./targeted-tests.js";
 import type { Collected } from "./targeted-tests.js";
 import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
-import { classificationAfter, verdictOf } from "./verdict.js";
+import { classificationAfter, verdictOf, verdictWithChecks } from "./verdict.js";
 import { DeployPhase, removeOnInterrupt } from "./deploy.js";
 import type { DeployOptions } from "./deploy.js";
 
@@ -169,13 +169,12 @@ async function verifyFinding(
     counts.beforeLoad = count("before", "load");
     counts.afterLoad = count("after", "load");
   }
-  const checkFailed = checks.some((c) => c.status === "failed");
   let verdict = verdictOf(counts);
   // What the swarm showed decides when no test was replayed, and a patched stack that fails is a defect.
   if (swarm && ((runs.length === 0 && swarm.verdict !== "skipped") || swarm.verdict === "defect")) {
     verdict = swarm.verdict;
   }
-  if (checkFailed && verdict !== "defect") verdict = runs.length > 0 ? "inconclusive" : "defect";
+  verdict = verdictWithChecks(verdict, checks, runs.length > 0);
   const classification = classificationAfter(verdict, finding.classification);
   finding.classification = classification;
   finding.verification = {

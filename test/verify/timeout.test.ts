@@ -12,7 +12,8 @@ import { runProcess } from "../../core/process.js";
 import { analyze } from "../../pipeline/analyze.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import type { VerifyRecord } from "../../verify/record.js";
-import { verdictOf } from "../../verify/verdict.js";
+import { verdictOf, verdictWithChecks } from "../../verify/verdict.js";
+import { fileChecks } from "../../verify/validators.js";
 import { verifyRun } from "../../verify/verify.js";
 import { needs } from "../support/tools.js";
 import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
@@ -82,6 +83,39 @@ needs("pytest")(
       removeDir(recipes);
       removeDir(harness);
       removeDir(out);
+    }
+  },
+);
+
+test("checks: a failed one decides, one that only timed out makes the verdict inconclusive", () => {
+  const failed = { name: "shellcheck hook.sh", status: "failed" as const, reason: "SC2086" };
+  const timedOut = {
+    name: "shellcheck hook.sh",
+    status: "failed" as const,
+    reason: "timed out",
+    timedOut: true,
+  };
+  assert.is(verdictWithChecks("skipped", [failed], false), "defect");
+  assert.is(verdictWithChecks("confirmed-fix", [failed], true), "inconclusive");
+  assert.is(verdictWithChecks("skipped", [timedOut], false), "inconclusive");
+  assert.is(verdictWithChecks("confirmed-fix", [timedOut], true), "inconclusive");
+  assert.is(verdictWithChecks("confirmed-fix", [{ name: "x", status: "passed" }], true), "confirmed-fix");
+  assert.is(verdictWithChecks("defect", [timedOut], true), "defect");
+});
+
+needs("shellcheck")(
+  "a real validator killed at the timeout is marked timedOut, so it is no defect",
+  async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, "hook.sh"), "#!/bin/sh\necho ok\n");
+      const checks = await fileChecks(dir, ["hook.sh"], {}, 1);
+      assert.equal(checks, [
+        { name: "shellcheck hook.sh", status: "failed", reason: "timed out after 1 ms", timedOut: true },
+      ]);
+      assert.is(verdictWithChecks("skipped", checks, false), "inconclusive");
+    } finally {
+      removeDir(dir);
     }
   },
 );
