@@ -41,6 +41,9 @@ export interface VerifyOptions {
   deploy?: DeployOptions;
   /** Called before each finding starts. */
   onStart?: (finding: Finding) => void;
+  /** The config (`--config`); else found from `cwd` upward, else the recipes root's (see loadConfig). */
+  config?: string;
+  cwd?: string;
 }
 
 /** A filter that selects no fixed finding: a usage mistake, not an empty success. */
@@ -48,7 +51,7 @@ export class NothingSelectedError extends Error {}
 
 export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Finding[]> {
   const rd = readRunDir(runDir);
-  const config = loadConfig(rd.run.roots.recipes);
+  const config = loadConfig(rd.run.roots.recipes, opts.config, [], opts.cwd ? { cwd: opts.cwd } : {});
   const targets = rd.doc.findings.filter((f) => f.fix && !f.suppressed && selected(f, opts.only));
   const filtered = Object.values(opts.only ?? {}).some((l) => l.length > 0);
   if (filtered && targets.length === 0) {

@@ -25,6 +25,7 @@ interface VerifyFlags {
   runnerImage?: string;
   images: "standin" | "real";
   deploy: boolean;
+  config?: string;
 }
 
 /**
@@ -91,6 +92,10 @@ export function register(program: Command): void {
       positiveInt("--timeout", 1),
       300,
     )
+    .option(
+      "--config <file>",
+      "config file with verify.tests; without it, the first redfix.config.yaml in the current folder or above, else the recipes folder's",
+    )
     .option("--rule <id>", "verify only this rule's findings (repeatable)", collect)
     .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect)
     .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect)
@@ -125,6 +130,8 @@ export function register(program: Command): void {
         timeoutMs: o.timeout * 1000,
         only: { rules: o.rule ?? [], recipes: o.recipe ?? [], findings: o.finding ?? [] },
         ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
+        ...(o.config ? { config: o.config } : {}),
+        cwd: process.cwd(),
         onStart: (f) => {
           // A log (CI) gets a line per finding as it starts; a terminal, one line rewritten in place.
           if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);

@@ -144,6 +144,43 @@ needs("pytest")(
   },
 );
 
+needs("pytest")(
+  "the same single-recipe run verifies with the user's own --config: its test is replayed",
+  async () => {
+    const recipe = repoFrom(join(FIXTURES, "verify", "recipes", "sidekiq"));
+    const harness = repoFrom(join(FIXTURES, "verify", "harness"));
+    const out = tempDir();
+    const mine = join(tempDir("redfix-own-config-"), "redfix.config.yaml");
+    try {
+      writeFileSync(
+        mine,
+        "verify:\n  tests:\n    RF101: [tests/sidekiq/test_render.py::test_stack_renders]\n",
+      );
+      const r = await analyze({ recipes: recipe, harness, rules: ["RF101"] });
+      writeRunDir(
+        out,
+        r.findings,
+        r.rules.map((x) => x.meta),
+        r.series,
+        r.run,
+      );
+      const findings = await verifyRun(out, { repeat: 1, load: 0, jobs: 1, timeoutMs: 60_000, config: mine });
+      const f = findings.find((x) => x.rule === "RF101")!;
+      const record = JSON.parse(
+        readFileSync(join(out, "verify", f.id, "result.json"), "utf8"),
+      ) as VerifyRecord;
+      assert.equal(record.tests, ["tests/sidekiq/test_render.py::test_stack_renders"]);
+      // (Its verdict is not the point: this harness looks for `<recipes>/sidekiq`, a folder above the recipe.)
+      assert.ok(record.runs.length > 0, "the mapped test was replayed");
+    } finally {
+      removeDir(recipe);
+      removeDir(harness);
+      removeDir(out);
+      removeDir(join(mine, ".."));
+    }
+  },
+);
+
 test("unknown rule ids in the config are exit 2, at their file and line, with the nearest id", () => {
   const { root } = workspace();
   try {
