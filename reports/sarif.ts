@@ -58,7 +58,7 @@ export function sarifChunks(findings: Finding[], rules: RuleMeta[], roots?: Sari
 }
 
 /**
- * One SARIF log per repository of the run (`recipe-<name>.sarif`, `harness-<name>.sarif`): its
+ * One SARIF log per folder of the run (`recipe-<name>.sarif`, `harness-<name>.sarif`): its
  * findings only, paths relative to the repository (SRCROOT), a location in another repository as an
  * absolute `file:` URI. Returns file name → text.
  */
@@ -66,7 +66,8 @@ export function sarifPerRepo(
   findings: Finding[],
   rules: RuleMeta[],
   roots: SarifRoots,
-  repos: { name: string; kind: "recipe" | "harness"; path: string }[],
+  /** run.json's repos: the harness, and each analyzed folder (its kind: abra-recipe, swarm-stack, …). */
+  repos: { name: string; kind: string; path: string }[],
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const repo of repos) {
@@ -82,10 +83,11 @@ export function sarifPerRepo(
     const bases = {
       SRCROOT: {
         uri: folderUri(repo.path),
-        description: { text: `The ${repo.kind} repository ${repo.name}` },
+        description: { text: `The ${repo.kind} ${repo.name}` },
       },
     };
-    out.set(`${repo.kind}-${repo.name}.sarif`, [...chunks(mine, rules, bases, locate)].join(""));
+    const prefix = root === "harness" ? "harness" : "recipe";
+    out.set(`${prefix}-${repo.name}.sarif`, [...chunks(mine, rules, bases, locate)].join(""));
   }
   return out;
 }
