@@ -46,11 +46,8 @@ function recipe(directives: { rf102?: string; rf101?: string }): string {
 
 const RULES = ["--rule", "RF101", "--rule", "RF102"];
 
-test("a directive that suppresses its finding is used: not reported, exit 0 once both are suppressed", () => {
-  const dir = recipe({
-    rf102: "# redfix-disable-next-line RF102 -- kept as upstream has it",
-    rf101: "# redfix-disable-next-line RF101 -- the entrypoint waits",
-  });
+test("a directive that suppresses its finding is used: not reported, exit 0 once it is suppressed", () => {
+  const dir = recipe({ rf101: "# redfix-disable-next-line RF101 -- the entrypoint waits" });
   const out = tempDir();
   try {
     const r = redfix(["analyze", dir, ...RULES, "--out", out, "--report-unused-directives"]);

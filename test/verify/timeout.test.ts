@@ -108,10 +108,14 @@ needs("shellcheck")(
   async () => {
     const dir = tempDir();
     try {
-      writeFileSync(join(dir, "hook.sh"), "#!/bin/sh\necho ok\n");
-      const checks = await fileChecks(dir, ["hook.sh"], {}, 1);
+      // shellcheck takes about a minute over these 40,000 lines: it is killed after 200 ms.
+      writeFileSync(
+        join(dir, "hook.sh"),
+        `#!/bin/sh\n${'if [ "$1" = x ]; then echo "$2"; fi\n'.repeat(40_000)}`,
+      );
+      const checks = await fileChecks(dir, ["hook.sh"], {}, 200);
       assert.equal(checks, [
-        { name: "shellcheck hook.sh", status: "failed", reason: "timed out after 1 ms", timedOut: true },
+        { name: "shellcheck hook.sh", status: "failed", reason: "timed out after 200 ms", timedOut: true },
       ]);
       assert.is(verdictWithChecks("skipped", checks, false), "inconclusive");
     } finally {
