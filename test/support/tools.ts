@@ -12,9 +12,22 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import { which } from "../../core/process.js";
+import { cannotStart } from "../../swarm/daemon.js";
 
 export type Tool =
-  "caddy" | "murmurd" | "chromium" | "shellcheck" | "dockerd" | "bwrap" | "python3" | "pytest" | "postgres";
+  | "caddy"
+  | "murmurd"
+  | "chromium"
+  | "shellcheck"
+  | "dockerd"
+  | "bwrap"
+  | "python3"
+  | "pytest"
+  | "postgres"
+  | "git"
+  | "busybox"
+  /** A throwaway dockerd can start here (`redfix swarm up`: root, dockerd, cgroups). */
+  | "swarm";
 
 interface ToolInfo {
   /** Debian packages that provide it. */
@@ -57,6 +70,9 @@ const TOOLS: Record<Tool, ToolInfo> = {
       }
     },
   },
+  git: { install: "git", probe: onPath("git") },
+  busybox: { install: "busybox-static", probe: onPath("busybox") },
+  swarm: { install: "docker.io", probe: () => cannotStart() },
   postgres: {
     install: "postgresql",
     probe: () => (postgresBin() ? null : "no PostgreSQL server binaries under /usr/lib/postgresql"),

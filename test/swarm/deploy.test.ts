@@ -20,18 +20,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
-import { runProcess, which } from "../../core/process.js";
-import { cannotStart, docker } from "../../swarm/daemon.js";
-import { layout, missing } from "../examples/support.js";
+import { runProcess } from "../../core/process.js";
+import { docker } from "../../swarm/daemon.js";
+import { layout } from "../examples/support.js";
+import { needs } from "../support/tools.js";
 import { FIXTURES, git } from "../support/workspace.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
-const reason =
-  cannotStart() ??
-  (which("busybox") ? null : "busybox is not installed (Debian: busybox-static)") ??
-  missing("git");
-if (reason) console.log(`swarm deploy test skipped: ${reason}`);
-const it = reason ? test.skip : test;
+const it = needs("swarm", "busybox", "git", "pytest");
 
 const cli = (args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) =>
   runProcess(process.execPath, [CLI, ...args], { env, timeoutMs });

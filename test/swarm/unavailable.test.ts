@@ -11,12 +11,11 @@ import * as assert from "uvu/assert";
 import type { FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
-import { layout, missing } from "../examples/support.js";
+import { layout } from "../examples/support.js";
+import { needs } from "../support/tools.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
-const reason = missing("git");
-if (reason) console.log(`swarm-unavailable test skipped: ${reason}`);
-const it = reason ? test.skip : test;
+const it = needs("git", "pytest");
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   runProcess(process.execPath, [CLI, ...args], { env, timeoutMs: 180_000 });
