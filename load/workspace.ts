@@ -30,6 +30,7 @@ import { readGitInfo } from "./git.js";
 import type { GitInfo } from "./git.js";
 import { mergeStack } from "./merge.js";
 import type { StackCombination } from "./merge.js";
+import type { CaddyAdaptResult } from "./configs/caddy-adapt.js";
 import { isReadFailure, readSource } from "../core/source.js";
 import type { Position, Range, SourceFile } from "../core/source.js";
 
@@ -59,6 +60,11 @@ export interface FileReference {
   absPath: string | null;
   /** The file's text, when it is inside the recipe, exists and decodes. */
   source: SourceFile | null;
+  /**
+   * `caddy adapt` of a Caddyfile config (load/caddy.ts, run by analyze after loading): as it is, and
+   * with every bare service-name upstream stack-qualified (what RF120's fix writes). Absent when not run.
+   */
+  caddyAdapt?: { before: CaddyAdaptResult; qualified?: CaddyAdaptResult };
 }
 
 export interface Recipe {
@@ -545,11 +551,11 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
         position: { line: 1, column: 1 },
       };
     }
-    const r = readSource(real, relPath);
+    const r = readSource(real, relPath, undefined, recipe.dir);
     if (!isReadFailure(r)) r.absPath = abs;
     return r;
   }
-  return readSource(abs, relPath);
+  return readSource(abs, relPath, undefined, recipe.dir);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The analyze pipeline as one function (the CLI, the tests and the benchmark call it):
  * load the workspace → run the rules → findings → codemods → patch series.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { CONFIG_OPTIONS, RULES, findRule } from "./registry.js";
 import type { RegisteredRule } from "./registry.js";
@@ -16,6 +16,10 @@ import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
+import { adaptCaddyfiles } from "../load/caddy.js";
+import { readFileSafe } from "../core/safe-file.js";
+import { isInside } from "../core/paths.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
 import type { RunInfo } from "../reports/run-dir.js";
 
@@ -67,6 +71,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         (seen ? `; skipped: ${seen}` : ""),
     );
   }
+  // caddy adapt of the Caddyfile configs, for the rules to read (they never run processes).
+  await adaptCaddyfiles(workspace);
   if (harness) {
     // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
     const { loadHarness } = await import("../harness/load.js");
@@ -97,7 +103,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
     for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
   }
-  const textOf = (p: string) => sources.get(p) ?? readOrNull(p);
+  const textOf = (p: string) => sources.get(p) ?? readOrNull(p, [root, ...(harness ? [harness] : [])]);
   let series = buildSeries(items, workspace, config, RULES, textOf);
   // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
   // reference names): withdraw those, and build the series again without them.
@@ -155,10 +161,10 @@ export function failed(findings: Finding[], failOn: RedfixConfig["failOn"]): boo
   return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
 }
 
-function readOrNull(p: string): string | null {
-  try {
-    return readFileSync(p, "utf8");
-  } catch {
-    return null;
-  }
+/** A file a fix edits, through the safe reader: a regular file inside one of the analyzed roots. */
+function readOrNull(p: string, roots: string[]): string | null {
+  const root = roots.find((r) => isInside(r, p));
+  if (!root) return null;
+  const r = readFileSafe(p, { root, maxBytes: DEFAULT_MAX_FILE_BYTES });
+  return r.ok ? r.bytes.toString("utf8") : null;
 }

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FindingsDocument } from "../core/finding.js";
 import { safeRepoDir } from "../core/paths.js";
-import type { RunInfo } from "./run-dir.js";
+import { RunDirError, type RunInfo } from "./run-dir.js";
+
+export { RunDirError };
 
 export interface RunDir {
   /** Absolute: patches are applied from inside other folders. */
@@ -16,9 +18,6 @@ export interface RunDir {
   /** Repo name → its patch file names in series order (repos without patches are absent). */
   series: Map<string, string[]>;
 }
-
-/** A run directory that cannot be read: a usage error, exit 2. */
-export class RunDirError extends Error {}
 
 export function readRunDir(runDir: string): RunDir {
   const dir = resolve(runDir);
