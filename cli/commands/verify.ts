@@ -26,6 +26,8 @@ interface VerifyFlags {
   runnerImage?: string;
   images: "standin" | "real";
   deploy: boolean;
+  /** commander's `--no-sandbox`: false when given. */
+  sandbox: boolean;
 }
 
 /**
@@ -102,6 +104,10 @@ export function register(program: Command): void {
         .default("standin"),
     )
     .option("--no-deploy", "no deploy phase on the swarm DOCKER_HOST reaches")
+    .option(
+      "--no-sandbox",
+      "run the harness's tests (which run recipe code) on this machine, without the bubblewrap sandbox",
+    )
     .action(async (runDir: string, o: VerifyFlags) => {
       if (o.on === "swarm") {
         throw new UsageError("--on swarm: replays on a swarm are not implemented yet; use --on local");
@@ -116,6 +122,14 @@ export function register(program: Command): void {
         timeoutMs: o.timeout * 1000,
         only: { rules: o.rule, recipes: o.recipe, findings: o.finding },
         ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
+        noSandbox: o.sandbox === false,
+        onSandbox: (s) => {
+          if (s.kind === "none") {
+            const line = `WARNING: replays are NOT sandboxed (${s.reason ?? "no sandbox"}): the harness's tests run recipe code on this machine with your permissions\n`;
+            process.stderr.write(line);
+            process.stdout.write(line);
+          }
+        },
         onStart: (f) => {
           if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
         },
