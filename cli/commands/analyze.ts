@@ -7,7 +7,7 @@ import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif } from "../../reports/sarif.js";
-import { renderText, useColor } from "../../reports/text.js";
+import { renderText, terminalSafe, useColor } from "../../reports/text.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
 
 export function register(program: Command): void {
@@ -88,11 +88,13 @@ export function register(program: Command): void {
           }),
         );
         for (const r of result.series.refused)
-          process.stdout.write(`fix refused for ${r.findingId}: ${r.reason}\n`);
-        process.stdout.write(`run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`);
+          process.stdout.write(`fix refused for ${r.findingId}: ${terminalSafe(r.reason)}\n`);
+        process.stdout.write(
+          `run directory: ${terminalSafe(shown(out))}  (findings.json, redfix.sarif, patches/)\n`,
+        );
         for (const u of result.upstream)
-          process.stdout.write(`upstream issue draft: ${shown(join(out, u.path))}\n`);
-        process.stdout.write(`report: ${shown(report)}\n`);
+          process.stdout.write(`upstream issue draft: ${terminalSafe(shown(join(out, u.path)))}\n`);
+        process.stdout.write(`report: ${terminalSafe(shown(report))}\n`);
       }
       process.exitCode = failed(result.findings, result.config.failOn) ? 1 : 0;
     });

@@ -5,6 +5,7 @@ import { countRuns } from "../../verify/record.js";
 import type { VerifyRecord } from "../../verify/record.js";
 import { UsageError } from "../../pipeline/analyze.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
+import { terminalSafe } from "../../reports/text.js";
 
 function positiveInt(name: string, min: number) {
   return (v: string): number => {
@@ -131,18 +132,21 @@ export function register(program: Command): void {
           }
         },
         onStart: (f) => {
-          if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
+          if (tty)
+            process.stderr.write(`\r\x1b[Kverifying ${terminalSafe(`${f.rule} ${f.recipe} (${f.id})`)}…`);
         },
         onProgress: (done, total, r) => {
           const width = 20;
           const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
-          const line = `${r.rule} ${r.recipe}: ${r.verdict}${rates(r)}`;
+          const line = terminalSafe(`${r.rule} ${r.recipe}: ${r.verdict}${rates(r)}`);
           if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
           process.stdout.write(`${line}\n`);
           for (const ch of r.checks.filter((x) => x.status !== "passed")) {
-            process.stdout.write(`    ${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}\n`);
+            process.stdout.write(
+              `    ${terminalSafe(`${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}`)}\n`,
+            );
           }
-          if (r.note) process.stdout.write(`    note: ${r.note}\n`);
+          if (r.note) process.stdout.write(`    note: ${terminalSafe(r.note)}\n`);
           if (r.swarm) {
             const s = r.swarm;
             const why = s.reason ? ` — ${visible(s.reason)}` : "";
