@@ -11,7 +11,7 @@ import { toFindings, runRules } from "./check.js";
 import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
 import { SEVERITY_RANK } from "../core/finding.js";
-import { buildSeries } from "./series.js";
+import { buildSeries, uniqueRepoNames } from "./series.js";
 import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
@@ -104,7 +104,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
   }
   const textOf = (p: string) => sources.get(p) ?? readOrNull(p, [root, ...(harness ? [harness] : [])]);
-  let series = buildSeries(items, workspace, config, RULES, textOf);
+  const repoList: RunInfo["repos"] = workspace.recipes.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    path: r.dir,
+  }));
+  if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
+  const names = uniqueRepoNames(repoList);
+  let series = buildSeries(items, workspace, config, RULES, textOf, names);
   // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
   // reference names): withdraw those, and build the series again without them.
   const afterSeries = () => new Set(RULES.flatMap((r) => r.fix?.afterSeries?.(items, series.patches) ?? []));
@@ -112,7 +119,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   if (withdrawn.size > 0) {
     for (const it of items) it.finding.fix = null;
     const kept = items.filter((i) => !withdrawn.has(i.finding.id));
-    series = buildSeries(kept, workspace, config, RULES, textOf);
+    series = buildSeries(kept, workspace, config, RULES, textOf, names);
     afterSeries();
   }
   const upstream = items
@@ -121,12 +128,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const rules = RULES.filter((r) =>
     opts.rules?.length ? opts.rules.map((x) => x.toUpperCase()).includes(r.meta.id) : true,
   );
-  const repos: RunInfo["repos"] = workspace.recipes.map((r) => ({
-    name: r.name,
-    kind: r.kind,
-    path: r.dir,
-  }));
-  if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
+  const repos = repoList.map((r) => ({ ...r, name: names.get(r.path) ?? r.name }));
   return {
     workspace,
     config,
