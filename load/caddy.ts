@@ -14,6 +14,7 @@ import {
   caddyAdapt,
   caddyAdaptTemplate,
   caddyImports,
+  caddySnippets,
   configUpstreams,
   importPath,
   importRefusal,
@@ -21,6 +22,7 @@ import {
   qualifiedName,
   qualifyHost,
   type CaddyAdaptOptions,
+  type CaddyImport,
   type CaddyAdaptResult,
 } from "./configs/index.js";
 import type { FileReference, LoadProblem, Recipe, Workspace } from "./workspace.js";
@@ -123,50 +125,57 @@ function importedFiles(
   const own = inRecipe(recipe, src.path);
   const files = new Map<string, string>([[own, src.text]]);
   let ok = true;
+  const problem = (path: string, imp: CaddyImport, why: string) => {
+    ok = false;
+    const key = `caddy-import:${path}:${imp.target}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    const p: LoadProblem = {
+      kind: "bad-reference",
+      recipe: recipe.name,
+      root: "recipes",
+      file: inRoot(recipe, path),
+      ...(path === own
+        ? { source: src, range: { start: imp.offset, end: imp.offset + imp.target.length } }
+        : { position: { line: imp.line, column: 1 } }),
+      message: `${path}:${imp.line} imports ${JSON.stringify(imp.target).slice(0, 200)}, which ${why}; it was not read and caddy adapt was not run`,
+      key,
+    };
+    recipe.problems.push(p);
+  };
+  /** Imports of a name that is neither a snippet of its file nor a file: maybe a snippet of another file. */
+  const unresolved: { path: string; imp: CaddyImport; why: string }[] = [];
   const queue: { path: string; text: string; depth: number }[] = [{ path: own, text: src.text, depth: 0 }];
   while (queue.length) {
     const { path, text, depth } = queue.shift()!;
     for (const imp of caddyImports(text)) {
       if (imp.snippet) continue;
-      const problem = (why: string) => {
-        ok = false;
-        const key = `caddy-import:${path}:${imp.target}`;
-        if (reported.has(key)) return;
-        reported.add(key);
-        const fromSource = path === own;
-        const p: LoadProblem = {
-          kind: "bad-reference",
-          recipe: recipe.name,
-          root: "recipes",
-          file: inRoot(recipe, path),
-          ...(fromSource
-            ? { source: src, range: { start: imp.offset, end: imp.offset + imp.target.length } }
-            : { position: { line: imp.line, column: 1 } }),
-          message: `${path}:${imp.line} imports ${JSON.stringify(imp.target).slice(0, 200)}, which ${why}; it was not read and caddy adapt was not run`,
-          key,
-        };
-        recipe.problems.push(p);
-      };
       const why = importRefusal(imp.target, path);
       if (why) {
-        problem(why);
+        problem(path, imp, why);
         continue;
       }
       const rel = importPath(imp.target, path);
       if (files.has(rel)) continue;
       if (files.size >= MAX_IMPORTED_FILES || depth >= MAX_IMPORT_DEPTH) {
-        problem(`is past the limit of ${MAX_IMPORTED_FILES} imported files or ${MAX_IMPORT_DEPTH} levels`);
+        problem(
+          path,
+          imp,
+          `is past the limit of ${MAX_IMPORTED_FILES} imported files or ${MAX_IMPORT_DEPTH} levels`,
+        );
         continue;
       }
       const read = readSource(join(recipe.dir, rel), inRoot(recipe, rel), undefined, recipe.dir);
       if (isReadFailure(read)) {
-        problem(`cannot be read as a file of the recipe (${read.message})`);
+        unresolved.push({ path, imp, why: `cannot be read as a file of the recipe (${read.message})` });
         continue;
       }
       files.set(rel, read.text);
       queue.push({ path: rel, text: read.text, depth: depth + 1 });
     }
   }
+  const snippets = new Set([...files.values()].flatMap((t) => [...caddySnippets(t)]));
+  for (const u of unresolved) if (!snippets.has(u.imp.target)) problem(u.path, u.imp, u.why);
   return ok ? files : null;
 }
 

@@ -135,14 +135,23 @@ function tokens(text: string): Token[] {
   return out;
 }
 
-/** Every `import` of a Caddyfile, each marked whether it names a snippet the file defines. */
-export function caddyImports(text: string): CaddyImport[] {
-  const toks = tokens(text);
+/** The snippets a Caddyfile defines (`(name) { … }`). */
+export function caddySnippets(text: string): Set<string> {
   const snippets = new Set<string>();
-  for (const t of toks) {
+  for (const t of tokens(text)) {
     const m = /^\(([^()]+)\)$/.exec(t.text);
     if (t.first && m) snippets.add(m[1]!);
   }
+  return snippets;
+}
+
+/**
+ * Every `import` of a Caddyfile, each marked whether it names a snippet the file (or one of `known`,
+ * the snippets of the files imported with it) defines.
+ */
+export function caddyImports(text: string, known: Set<string> = new Set()): CaddyImport[] {
+  const toks = tokens(text);
+  const snippets = new Set([...known, ...caddySnippets(text)]);
   const out: CaddyImport[] = [];
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k]!;
@@ -202,8 +211,9 @@ export async function caddyAdapt(text: string, opts: CaddyAdaptOptions = {}): Pr
   for (const [p, t] of opts.files ?? []) if (p !== main) files.set(p, substitutePlaceholders(t, opts.env));
   // The gate: every import of every file is a snippet or a given file. Checked on the substituted
   // text, since caddy would expand placeholders before it reads `import`.
+  const snippets = new Set([...files.values()].flatMap((t) => [...caddySnippets(t)]));
   for (const [p, t] of files) {
-    for (const imp of caddyImports(t)) {
+    for (const imp of caddyImports(t, snippets)) {
       if (imp.snippet) continue;
       const why = importRefusal(imp.target, p);
       if (why || !files.has(importPath(imp.target, p))) {
