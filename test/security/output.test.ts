@@ -25,7 +25,11 @@ function finding(over: Partial<Finding> = {}): Finding {
     message: "`app` is a bare name ` ![x](https://evil.example/p.png) @admin <img src=x onerror=alert(1)>",
     evidence: [{ file: "evil/Caddyfile", line: 2, note: "`x` ``` [link](javascript:alert(1))" }],
     classification: "recipe-defect",
-    fix: { patch: "patches/evil/0001-RF120-evil.patch", summary: "use `{{ env \"STACK_NAME\" }}_app`", repo: "evil" },
+    fix: {
+      patch: "patches/evil/0001-RF120-evil.patch",
+      summary: 'use `{{ env "STACK_NAME" }}_app`',
+      repo: "evil",
+    },
     ...over,
   } as Finding;
 }

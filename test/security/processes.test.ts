@@ -1,6 +1,14 @@
 /** Cases 8 and 14: nothing a replay starts outlives it, copies go on every exit path, replays run sandboxed. */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -47,7 +55,9 @@ test("Ctrl-C: the running tree is killed and registered copies are removed befor
       console.log("started");
       await runProcess("sh", ["-c", "sleep 2; touch ${marker}; sleep 30"], { timeoutMs: 60000 });
     `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((res) => child.stdout.once("data", () => res()));
     await sleep(300);
     child.kill("SIGINT");
