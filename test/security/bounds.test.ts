@@ -28,7 +28,12 @@ test("6,000 nested Caddyfile and nginx blocks: a parse error, no stack overflow"
 });
 
 test("scanning a 600 KB environment value is linear", () => {
-  for (const v of ["x".repeat(600_000), "$a,".repeat(200_000), "a:1,".repeat(150_000), "x://".repeat(150_000)]) {
+  for (const v of [
+    "x".repeat(600_000),
+    "$a,".repeat(200_000),
+    "a:1,".repeat(150_000),
+    "x://".repeat(150_000),
+  ]) {
     const [, ms] = timed(() => envValueUpstreams(v, 0, { key: "URL" }));
     assert.ok(ms < 5000, `${v.slice(0, 8)}…: ${ms} ms`);
   }
@@ -38,22 +43,32 @@ function composeWithOverlays(k: number): Record<string, string> {
   const files: Record<string, string> = {
     "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx:1.25\n',
   };
-  for (let i = 0; i < k; i++) files[`compose.o${i}.yml`] = `version: "3.8"\nservices:\n  s${i}:\n    image: nginx:1.25\n`;
+  for (let i = 0; i < k; i++)
+    files[`compose.o${i}.yml`] = `version: "3.8"\nservices:\n  s${i}:\n    image: nginx:1.25\n`;
   return files;
 }
 
 test("COMPOSE_FILE doubling itself 24 times and 3,000 commented combinations: findings with the bound, fast (real CLI)", () => {
   const dir = tempDir();
   try {
-    const doubling = Array.from({ length: 24 }, () => 'COMPOSE_FILE="${COMPOSE_FILE}:${COMPOSE_FILE}"').join("\n");
+    const doubling = Array.from({ length: 24 }, () => 'COMPOSE_FILE="${COMPOSE_FILE}:${COMPOSE_FILE}"').join(
+      "\n",
+    );
     const combos: string[] = [];
     for (let i = 0; i < 3000; i++) {
-      const picked = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].filter((b) => (i + 1) & (1 << b)).map((b) => `compose.o${b}.yml`);
+      const picked = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        .filter((b) => (i + 1) & (1 << b))
+        .map((b) => `compose.o${b}.yml`);
       combos.push(`#COMPOSE_FILE="compose.yml:${picked.join(":")}"`);
     }
     writeTree(join(dir, "ws", "doubling"), { ...composeWithOverlays(1), ".env.sample": `${doubling}\n` });
-    writeTree(join(dir, "ws", "combos"), { ...composeWithOverlays(12), ".env.sample": `${combos.join("\n")}\n` });
-    writeTree(join(dir, "ws", "healthy"), { "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx\n' });
+    writeTree(join(dir, "ws", "combos"), {
+      ...composeWithOverlays(12),
+      ".env.sample": `${combos.join("\n")}\n`,
+    });
+    writeTree(join(dir, "ws", "healthy"), {
+      "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx\n',
+    });
     const out = join(dir, "run");
     const r = redfix(["analyze", join(dir, "ws"), "--out", out, "--format", "json"], { timeoutMs: 120_000 });
     assert.ok(r.status === 0 || r.status === 1, r.stderr.slice(0, 2000));
@@ -61,9 +76,16 @@ test("COMPOSE_FILE doubling itself 24 times and 3,000 commented combinations: fi
     const findings = readFileSync(join(out, "findings.json"), "utf8");
     assert.ok(findings.length < 20 * 1024 * 1024, `findings.json is ${findings.length} bytes`);
     const doc = JSON.parse(findings) as { findings: { recipe: string; message: string }[] };
-    assert.ok(doc.findings.some((f) => f.recipe === "combos" && /256 of 3,\d{3} combinations analyzed/.test(f.message)));
+    assert.ok(
+      doc.findings.some(
+        (f) => f.recipe === "combos" && /256 of 3,\d{3} combinations analyzed/.test(f.message),
+      ),
+    );
     assert.ok(doc.findings.some((f) => f.recipe === "doubling" && /COMPOSE_FILE grows past/.test(f.message)));
-    assert.ok(doc.findings.some((f) => f.recipe === "healthy"), "the rest of the workspace is analyzed");
+    assert.ok(
+      doc.findings.some((f) => f.recipe === "healthy"),
+      "the rest of the workspace is analyzed",
+    );
   } finally {
     removeDir(dir);
   }

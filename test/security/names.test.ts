@@ -26,7 +26,16 @@ test("analyze: the recipe cc-ci and the harness cc-ci have separate series and r
     cpSync(join(FIXTURES, "rules", "RF20-harness"), dir, { recursive: true });
     renameSync(join(dir, "recipes", "mumble"), join(dir, "recipes", "cc-ci"));
     const out = join(dir, "run");
-    const r = redfix(["analyze", join(dir, "recipes"), "--harness", join(dir, "cc-ci"), "--out", out, "--format", "json"]);
+    const r = redfix([
+      "analyze",
+      join(dir, "recipes"),
+      "--harness",
+      join(dir, "cc-ci"),
+      "--out",
+      out,
+      "--format",
+      "json",
+    ]);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
     const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as {
       repos: { name: string; kind: string; path: string }[];
@@ -34,10 +43,18 @@ test("analyze: the recipe cc-ci and the harness cc-ci have separate series and r
     const names = run.repos.map((x) => x.name);
     assert.is(new Set(names).size, names.length, names.join(", "));
     const byName = new Map(run.repos.map((x) => [x.name, x]));
-    const doc = JSON.parse(r.stdout) as { findings: { root: string; recipe: string; fix: { repo: string; patch: string } | null }[] };
+    const doc = JSON.parse(r.stdout) as {
+      findings: { root: string; recipe: string; fix: { repo: string; patch: string } | null }[];
+    };
     const fixed = doc.findings.filter((f) => f.fix);
-    assert.ok(fixed.some((f) => f.root === "recipes" && f.recipe === "cc-ci"), "the recipe cc-ci has a fix");
-    assert.ok(fixed.some((f) => f.root === "harness"), "the harness has a fix");
+    assert.ok(
+      fixed.some((f) => f.root === "recipes" && f.recipe === "cc-ci"),
+      "the recipe cc-ci has a fix",
+    );
+    assert.ok(
+      fixed.some((f) => f.root === "harness"),
+      "the harness has a fix",
+    );
     for (const f of fixed) {
       const repo = byName.get(f.fix!.repo)!;
       assert.is(repo.kind, f.root === "harness" ? "harness" : "recipe", `${f.recipe}: ${f.fix!.repo}`);
