@@ -53,6 +53,8 @@ const RUN_DIR_NAMES = new Set([
   "files",
   "report.html",
   "report.html.tmp",
+  "review.json",
+  "review.json.tmp",
 ]);
 
 /** A manifest entry: a relative path of plain components, no `.`/`..`, nothing absolute. */
