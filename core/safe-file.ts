@@ -94,3 +94,15 @@ export function readFileSafe(absPath: string, opts: SafeReadOptions): SafeRead {
     closeSync(fd);
   }
 }
+
+/**
+ * `readFileSafe` as text for callers written against `fs.readFile`: throws an error whose `code` is
+ * `ENOENT` for a missing file and `EINVAL` for anything the safe reader refuses.
+ */
+export function readTextSafe(absPath: string, root: string, maxBytes: number): string {
+  const r = readFileSafe(absPath, { root, maxBytes });
+  if (r.ok) return r.bytes.toString("utf8");
+  const e = new Error(`${absPath} ${r.message}`) as NodeJS.ErrnoException;
+  e.code = r.problem === "missing" ? "ENOENT" : `EINVAL: ${r.message}`;
+  throw e;
+}
