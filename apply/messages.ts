@@ -47,6 +47,10 @@ const hbs = Handlebars.create();
 // A Markdown table cell: escaped text, which also keeps a pipe or a newline from ending the cell.
 hbs.registerHelper("cell", (v: unknown) => markdownText(v));
 hbs.registerHelper("md", (v: unknown) => markdownText(v));
+// Commit messages are plain text: a recipe string stays on its line (no forged trailer or paragraph).
+hbs.registerHelper("line", (v: unknown) =>
+  v === undefined || v === null ? "" : String(v).replace(/\s*[\r\n]+\s*/g, " "),
+);
 hbs.registerHelper("code", (v: unknown) => markdownCode(v));
 // Only http(s) links: anything else (javascript:, data:) is dropped; parentheses and spaces encoded.
 hbs.registerHelper("url", (v: unknown) => {
