@@ -12,6 +12,7 @@ import { register as registerRules } from "./commands/rules.js";
 import { register as registerVerify } from "./commands/verify.js";
 import { register as registerSwarm } from "./commands/swarm.js";
 import { VERSION } from "../core/package.js";
+import { terminalSafe } from "../reports/text.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -44,7 +45,9 @@ try {
   } else {
     const debug = process.argv.includes("--debug");
     const err = e as Error;
-    process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : err.message.split("\n")[0]}\n`);
+    process.stderr.write(
+      `redfix: ${terminalSafe(debug ? (err.stack ?? err.message) : err.message.split("\n")[0])}\n`,
+    );
     process.exitCode = 2;
   }
 }
