@@ -1,9 +1,4 @@
-import {
-  configUpstreams,
-  envValueUpstreams,
-  isBareServiceName,
-  qualifiedName,
-} from "../load/configs/index.js";
+import { configUpstreams, envValueUpstreams, isBareServiceName } from "../load/configs/index.js";
 import type { UpstreamRef } from "../load/configs/index.js";
 import type { ComposeFile, KeyValueEntry } from "../load/compose.js";
 import type { MergedService, StackCombination } from "../load/merge.js";
