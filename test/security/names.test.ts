@@ -57,7 +57,7 @@ test("analyze: the recipe cc-ci and the harness cc-ci have separate series and r
     );
     for (const f of fixed) {
       const repo = byName.get(f.fix!.repo)!;
-      assert.is(repo.kind, f.root === "harness" ? "harness" : "recipe", `${f.recipe}: ${f.fix!.repo}`);
+      assert.is(repo.kind === "harness", f.root === "harness", `${f.recipe}: ${f.fix!.repo} (${repo.kind})`);
       assert.ok(f.fix!.patch.startsWith(`patches/${f.fix!.repo}/`));
     }
   } finally {
