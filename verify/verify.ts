@@ -172,7 +172,12 @@ async function verifyFinding(
           }
         }
       }
-      swarm = await deploy?.verify(finding, after, dir);
+      if (deploy) {
+        // The deploy phase writes its logs itself: their folder made and checked (no link) by the
+        // run directory's writer, the files recorded in its manifest.
+        for (const p of ["before", "after"]) writer.claim(`${dir}/swarm-${p}.log`);
+        swarm = await deploy.verify(finding, after, join(rd.dir, dir));
+      }
     }
   } finally {
     after.dispose();
