@@ -129,7 +129,10 @@ function installHandlers(): void {
     ["SIGTERM", 143],
     ["SIGHUP", 129],
   ] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      // Another handler (verify's deploy phase removing its stacks) ends the process itself when
+      // it is done; the `exit` event then runs the clean-ups. Otherwise they run now.
+      if (process.listenerCount(signal) > 1) return;
       runCleanups();
       process.exit(code);
     });
