@@ -1,11 +1,4 @@
-import {
-  configUpstreams,
-  envValueUpstreams,
-  isBareServiceName,
-  qualifyHost,
-  applyHostEdits,
-  qualifiedName,
-} from "../load/configs/index.js";
+import { configUpstreams, envValueUpstreams, isBareServiceName } from "../load/configs/index.js";
 import type { UpstreamRef } from "../load/configs/index.js";
 import type { ComposeFile, KeyValueEntry } from "../load/compose.js";
 import type { MergedService, StackCombination } from "../load/merge.js";
@@ -13,7 +6,6 @@ import type { Range, SourceFile } from "../core/source.js";
 import type { FileReference, Recipe, Workspace } from "../load/workspace.js";
 import type { ProblemEvidence, Rule, RuleContext } from "./rule.js";
 import { SWARM_KINDS } from "./rule.js";
-import { adaptCaddyfile } from "./support/caddy-check.js";
 
 /** Other stacks named in a message; the rest are counted. */
 const MAX_NAMED_OTHERS = 5;
@@ -224,9 +216,6 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
   const seen = new Set<string>();
   /** Per Caddyfile: the host edits its findings make, for the caddy check. */
   const caddyEdits = new Map<string, CaddyTouch>();
-  const samples = Object.fromEntries(
-    (recipe.envSample?.variables ?? []).filter((v) => !v.commented).map((v) => [v.name, v.value]),
-  );
   for (const combo of recipe.combinations) {
     const ext = externalNetworks(combo);
     for (const svc of combo.services.values()) {
@@ -322,7 +311,7 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
       }
     }
   }
-  for (const c of caddyEdits.values()) checkCaddyfile(ctx, recipe, c, samples);
+  for (const c of caddyEdits.values()) checkCaddyfile(ctx, recipe, c);
 }
 
 /** The facts of an RF120 problem, checked: null for a problem of another rule or without them. */
@@ -413,15 +402,12 @@ interface CaddyTouch {
   data: Rf120Data[];
 }
 
-function checkCaddyfile(
-  ctx: RuleContext,
-  recipe: Recipe,
-  c: CaddyTouch,
-  samples: Record<string, string>,
-): void {
+function checkCaddyfile(ctx: RuleContext, recipe: Recipe, c: CaddyTouch): void {
   const src = c.fileRef.source!;
   const templated = c.fileRef.entry.templateDriver === "golang";
-  const before = adaptCaddyfile(src.text, templated, samples);
+  // The loader ran caddy (load/caddy.ts): as the file is, and with its bare names stack-qualified.
+  const adapted = c.fileRef.caddyAdapt;
+  const before = adapted?.before ?? { status: "skipped" as const };
   if (before.status === "failed") {
     // Caddy's line is the source's line unless template actions were rendered first.
     const start = before.line && !templated ? src.lines.lineStart(before.line) : 0;
@@ -440,14 +426,8 @@ function checkCaddyfile(
       },
     });
   } else {
-    const patched = applyHostEdits(
-      src.text,
-      c.refs.map((r, i) =>
-        qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, c.data[i]!.service)),
-      ),
-    );
-    const after = adaptCaddyfile(patched, true, samples);
-    if (after.status === "failed") {
+    const after = adapted?.qualified;
+    if (after?.status === "failed") {
       for (const d of c.data) d.unfixable ??= `the qualified Caddyfile fails caddy adapt: ${after.reason}`;
     }
   }

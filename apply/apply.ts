@@ -5,7 +5,7 @@
  * step that fails before its push leaves its branch as it was before the run.
  */
 import type { AgitDescription } from "./push.js";
-import { GitError, PatchDoesNotApply, Repo, firstLine } from "./git.js";
+import { GitError, PatchDoesNotApply, Repo, branchProblem, firstLine, remoteProblem } from "./git.js";
 import { ForgeError, GiteaClient, ensurePullRequest, forgeRepoFromRemote } from "./forge.js";
 import type { ForgeRepo, PullRequestResult } from "./forge.js";
 import type { Plan, PlanStep } from "./plan.js";
@@ -170,6 +170,8 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
   const forges = new Map<PlanStep, ForgeRepo>();
   if (opts.pr !== "none" && !opts.push) reasons.push(`--pr ${opts.pr} needs --push <remote>`);
   if (opts.onto && opts.onto.size > 0 && !opts.push) reasons.push("--onto needs --push <remote>");
+  const badRemote = opts.push !== undefined ? remoteProblem(opts.push) : null;
+  if (badRemote) throw new ApplyRefusal([`--push ${JSON.stringify(opts.push)} ${badRemote}`]);
   const token = opts.pr === "api" ? (opts.env ?? process.env)[opts.tokenEnv] : undefined;
   if (opts.pr === "api" && !token)
     reasons.push(`--pr api needs a token in the environment variable ${opts.tokenEnv}`);
@@ -183,6 +185,11 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
       if (reason) reasons.push(`${name} (${step.dir}): ${reason}`);
     }
     if (checked.get(step.dir)) continue;
+    const badBranch = branchProblem(step.branch) ?? (step.base ? branchProblem(step.base) : null);
+    if (badBranch) {
+      reasons.push(`${name}: the branch ${JSON.stringify(step.branch)} or base ${badBranch}`);
+      continue;
+    }
     const fmt = await repo.run(["check-ref-format", `refs/heads/${step.branch}`]);
     if (fmt.exitCode !== 0) reasons.push(`${name}: ${step.branch} is not a valid branch name`);
     if (step.base && !(await repo.resolve(`refs/heads/${step.base}`)))

@@ -43,7 +43,8 @@ export class Repo {
   ) {}
 
   async run(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
-    const r = await execa("git", args, {
+    // `ext::` remotes run commands: never, whatever the repo's or user's config says.
+    const r = await execa("git", ["-c", "protocol.ext.allow=never", ...args], {
       cwd: this.dir,
       input: opts.input ?? "",
       reject: false,
@@ -234,19 +235,45 @@ export class Repo {
 
   /** The URL a remote name stands for; a URL or path is returned as it is. */
   async remoteUrl(remote: string): Promise<string | null> {
-    const r = await this.run(["remote", "get-url", remote]);
+    if (remoteProblem(remote)) return null;
+    const r = await this.run(["remote", "get-url", "--", remote]);
     if (r.exitCode === 0) return r.stdout.trim();
     return /[:/\\]/.test(remote) ? remote : null;
   }
 
   /** The commit a remote has at `ref`, or null when it has none. */
   async lsRemote(remote: string, ref: string): Promise<string | null> {
-    const r = await this.run(["ls-remote", "--exit-code", remote, ref], { timeoutMs: NETWORK_TIMEOUT_MS });
+    const r = await this.run(["ls-remote", "--exit-code", "--end-of-options", remote, ref], {
+      timeoutMs: NETWORK_TIMEOUT_MS,
+    });
     if (r.exitCode === 2) return null;
     if (r.exitCode !== 0) throw new GitError(["ls-remote", remote, ref], r);
     const line = r.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
     return line ? line.split("\t")[0]! : null;
   }
+}
+
+/**
+ * Why a remote (a name, URL or path given with --push) may not be used, or null. It must not read as
+ * an option (`--upload-pack=cmd`), hold control characters or whitespace, or name a transport that
+ * runs a command (`ext::`).
+ */
+export function remoteProblem(remote: string): string | null {
+  if (remote === "") return "is empty";
+  if (remote.startsWith("-")) return "starts with `-` (it would be read as an option)";
+  if ([...remote].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || /\s/.test(c)))
+    return "holds whitespace or control characters";
+  if (/^ext::/i.test(remote) || /^[a-z][a-z0-9+.-]*::/i.test(remote))
+    return "names a remote helper transport (`<helper>::`)";
+  return null;
+}
+
+/** Why a branch name may not be used, or null (git's own `check-ref-format` runs as well). */
+export function branchProblem(branch: string): string | null {
+  if (branch === "") return "is empty";
+  if (branch.startsWith("-")) return "starts with `-` (it would be read as an option)";
+  if (!/^[A-Za-z0-9._/+@-]+$/.test(branch)) return "holds characters other than letters, digits and ._/+@-";
+  return null;
 }
 
 export class PatchDoesNotApply extends Error {

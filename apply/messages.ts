@@ -22,15 +22,47 @@ export interface PullRequestText {
   body: string;
 }
 
+/**
+ * Recipe-derived text as Markdown that renders as the same text: every character Markdown gives a
+ * meaning to is backslash-escaped (no code span to break out of, no link, image, raw HTML, heading
+ * or @mention), and line breaks become spaces.
+ */
+export function markdownText(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  return String(v)
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .replace(/[\\`*_[\]<>#!|~@&]/g, "\\$&");
+}
+
+/** A code span that holds any text: a backtick fence longer than any run of backticks inside it. */
+export function markdownCode(v: unknown): string {
+  const s = String(v ?? "").replace(/\s*[\r\n]+\s*/g, " ");
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = s.startsWith("`") || s.endsWith("`") || longest > 0 ? " " : "";
+  return `${fence}${pad}${s}${pad}${fence}`;
+}
+
 const hbs = Handlebars.create();
-// A Markdown table cell: a pipe or a newline would end the cell or the row.
-hbs.registerHelper("cell", (v: unknown) =>
-  v === undefined || v === null
-    ? ""
-    : String(v)
-        .replace(/\|/g, "\\|")
-        .replace(/\s*\n\s*/g, " "),
+// A Markdown table cell: escaped text, which also keeps a pipe or a newline from ending the cell.
+hbs.registerHelper("cell", (v: unknown) => markdownText(v));
+hbs.registerHelper("md", (v: unknown) => markdownText(v));
+// Commit messages are plain text: a recipe string stays on its line (no forged trailer or paragraph).
+hbs.registerHelper("line", (v: unknown) =>
+  v === undefined || v === null ? "" : String(v).replace(/\s*[\r\n]+\s*/g, " "),
 );
+hbs.registerHelper("code", (v: unknown) => markdownCode(v));
+// Only http(s) links: anything else (javascript:, data:) is dropped; parentheses and spaces encoded.
+hbs.registerHelper("url", (v: unknown) => {
+  try {
+    const u = new URL(String(v));
+    return u.protocol === "http:" || u.protocol === "https:"
+      ? u.href.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      : "";
+  } catch {
+    return "";
+  }
+});
 const load = templateLoader(hbs);
 
 function template(name: "commit" | "pr"): Template {

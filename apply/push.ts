@@ -19,14 +19,17 @@ export class StepFailure extends Error {}
 export async function adoptRemoteBranch(repo: Repo, remote: string, ref: string): Promise<string | null> {
   const remoteSha = await repo.lsRemote(remote, ref);
   if (!remoteSha) return null;
-  await repo.ok(["fetch", "--no-tags", "--no-write-fetch-head", remote, `${ref}:${ref}`], {
-    timeoutMs: NETWORK_TIMEOUT_MS,
-  });
+  await repo.ok(
+    ["fetch", "--no-tags", "--no-write-fetch-head", "--end-of-options", remote, `${ref}:${ref}`],
+    {
+      timeoutMs: NETWORK_TIMEOUT_MS,
+    },
+  );
   return remoteSha;
 }
 
 export async function pushBranch(repo: Repo, remote: string, ref: string): Promise<"pushed" | "up-to-date"> {
-  const args = ["push", "--porcelain", remote, `${ref}:${ref}`];
+  const args = ["push", "--porcelain", "--end-of-options", remote, `${ref}:${ref}`];
   if (await remoteContains(repo, remote, ref)) return "up-to-date";
   const r = await repo.run(args, { timeoutMs: NETWORK_TIMEOUT_MS });
   return pushOutcome(r, args, ref, remote);
@@ -61,6 +64,7 @@ export async function pushAgit(
     "push",
     "--porcelain",
     ...options.flatMap((o) => ["-o", o]),
+    "--end-of-options",
     opts.push!,
     `refs/heads/${step.branch}:${dst}`,
   ];

@@ -15,6 +15,7 @@ import { register as registerSwarm } from "./commands/swarm.js";
 import { VERSION } from "../core/package.js";
 import { ConfigError } from "../load/config.js";
 import { UsageError } from "../pipeline/analyze.js";
+import { terminalSafe } from "../reports/text.js";
 
 // `redfix analyze … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -50,8 +51,9 @@ try {
     const err = e as Error;
     // Config and usage errors are shown whole (yaml's excerpt of the line, every unknown rule id).
     const whole = err instanceof ConfigError || err instanceof UsageError;
-    const message = whole ? err.message : err.message.split("\n")[0];
-    process.stderr.write(`redfix: ${debug ? (err.stack ?? err.message) : message}\n`);
+    const message = whole ? err.message : err.message.split("\n")[0]!;
+    const text = debug ? (err.stack ?? err.message) : message;
+    process.stderr.write(`redfix: ${text.split("\n").map(terminalSafe).join("\n")}\n`);
     process.exitCode = 2;
   }
 }

@@ -1,4 +1,5 @@
-import { readFileSync, lstatSync } from "node:fs";
+import { dirname } from "node:path";
+import { readFileSafe } from "./safe-file.js";
 
 /** A 1-based line and column. Columns count UTF-16 code units (SARIF's default `columnKind`). */
 export interface Position {
@@ -79,33 +80,33 @@ export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** Reads and strictly decodes a file; never throws. */
+/**
+ * Reads and strictly decodes a file; never throws. Through the one safe reader: a regular file only,
+ * no symlink out of `root` (the file's own folder when not given), at most `maxBytes`.
+ */
 export function readSource(
   absPath: string,
   relPath: string,
   maxBytes = DEFAULT_MAX_FILE_BYTES,
+  root = dirname(absPath),
 ): SourceFile | ReadFailure {
-  let bytes: Buffer;
-  try {
-    const st = lstatSync(absPath);
-    if (!st.isFile()) {
-      return failure("not-a-file", `${relPath} is not a regular file`, 0, { line: 1, column: 1 });
-    }
-    if (st.size > maxBytes) {
+  const start = { line: 1, column: 1 };
+  const r = readFileSafe(absPath, { root, maxBytes });
+  if (!r.ok) {
+    if (r.problem === "too-large") {
       return failure(
         "too-large",
-        `${relPath} is ${st.size} bytes, over the ${maxBytes}-byte limit for parsed files; it was not read`,
+        `${relPath} is ${r.size} bytes, over the ${maxBytes}-byte limit for parsed files; it was not read`,
         0,
-        { line: 1, column: 1 },
+        start,
       );
     }
-    bytes = readFileSync(absPath);
-  } catch (e) {
-    return failure("unreadable", `${relPath} cannot be read: ${(e as Error).message}`, 0, {
-      line: 1,
-      column: 1,
-    });
+    if (r.problem === "not-a-file" || r.problem === "outside") {
+      return failure("not-a-file", `${relPath} ${r.message}`, 0, start);
+    }
+    return failure("unreadable", `${relPath} cannot be read: ${r.message}`, 0, start);
   }
+  const bytes = r.bytes;
   let text: string;
   try {
     text = utf8.decode(bytes);

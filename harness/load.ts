@@ -43,7 +43,7 @@ export async function loadHarness(dir: string): Promise<HarnessModel> {
   const modules: HarnessModule[] = [];
   const sources = { python: [] as SourceFile[], typescript: [] as SourceFile[] };
   for (const f of files) {
-    const read = readSource(f.absPath, f.path);
+    const read = readSource(f.absPath, f.path, undefined, root);
     if (isReadFailure(read)) {
       problems.push({
         file: f.path,

@@ -50,22 +50,40 @@ export function parseEnvSample(source: SourceFile): EnvSample {
  * `$COMPOSE_FILE` in a value is the value so far (`COMPOSE_FILE="$COMPOSE_FILE:compose.x.yml"` builds
  * the list line by line, as the env file is read); only uncommented lines extend it.
  */
-export function composeFileCombinations(env: EnvSample): { files: string[]; variable: EnvVariable }[] {
+/** Longest COMPOSE_FILE value expanded, and most files taken from one: a recipe lists a handful. */
+export const MAX_COMPOSE_FILE_CHARS = 16 * 1024;
+export const MAX_COMPOSE_FILES = 64;
+
+export function composeFileCombinations(
+  env: EnvSample,
+): { files: string[]; variable: EnvVariable; truncated?: boolean }[] {
   let current = "compose.yml"; // abra's default when COMPOSE_FILE is unset
   return env.variables
     .filter((v) => v.name === "COMPOSE_FILE")
     .map((v) => {
-      const value = v.value.replace(/\$\{COMPOSE_FILE\}|\$COMPOSE_FILE\b/g, current);
-      if (!v.commented) current = value;
-      return { value, variable: v };
+      // `${COMPOSE_FILE}:${COMPOSE_FILE}` doubles the value each line: expanded only up to a bound.
+      let truncated = false;
+      const value = v.value.replace(/\$\{COMPOSE_FILE\}|\$COMPOSE_FILE\b/g, () => {
+        truncated ||= current.length > MAX_COMPOSE_FILE_CHARS;
+        return current;
+      });
+      const bounded = value.length > MAX_COMPOSE_FILE_CHARS ? value.slice(0, MAX_COMPOSE_FILE_CHARS) : value;
+      if (bounded !== value) truncated = true;
+      if (!v.commented) current = bounded;
+      return { value: bounded, variable: v, truncated };
     })
-    .map(({ value, variable: v }) => ({
-      files: value
+    .map(({ value, variable: v, truncated }) => {
+      const all = value
         .split(":")
         .map((s) => s.trim())
-        .filter(Boolean),
-      variable: v,
-    }))
+        .filter(Boolean);
+      const files = all.slice(0, MAX_COMPOSE_FILES);
+      return {
+        files,
+        variable: v,
+        ...(truncated || files.length < all.length ? { truncated: true } : {}),
+      };
+    })
     .filter((c) => c.files.length > 0);
 }
 

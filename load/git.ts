@@ -4,8 +4,10 @@
  * lightweight `commit`) is read from its zlib header; packed refs carry a `^` peeled line after
  * annotated tags. Objects only in packs fall back to one `git for-each-ref` call.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { isInside } from "../core/paths.js";
+import { readFileSafe } from "../core/safe-file.js";
 import { inflateSync } from "node:zlib";
 import { execFileSync } from "node:child_process";
 
@@ -30,7 +32,7 @@ export function readGitInfo(repoDir: string): GitInfo | null {
   let unknown = false;
   const packed = join(gitDir, "packed-refs");
   if (existsSync(packed)) {
-    const lines = readFileSync(packed, "utf8").split("\n");
+    const lines = gitFile(gitDir, packed).split("\n");
     let last: GitTag | null = null;
     for (const line of lines) {
       if (line.startsWith("^") && last) {
@@ -48,7 +50,7 @@ export function readGitInfo(repoDir: string): GitInfo | null {
   }
   const tagDir = join(gitDir, "refs", "tags");
   for (const name of listRefs(tagDir, "")) {
-    const object = readFileSync(join(tagDir, name), "utf8").trim();
+    const object = gitFile(gitDir, join(tagDir, name)).trim();
     const type = looseObjectType(gitDir, object);
     if (type === null) unknown = true;
     tags.set(name, { name, object, annotated: type === "tag" });
@@ -63,16 +65,56 @@ export function readGitInfo(repoDir: string): GitInfo | null {
   };
 }
 
+/**
+ * The repo's git directory, only when it is inside the recipe: a `.git` file's `gitdir:` or a `.git`
+ * symlink that leads elsewhere (another repo's tags and origin) is not followed.
+ */
 function resolveGitDir(repoDir: string): string | null {
   const dotGit = join(repoDir, ".git");
   try {
-    const st = statSync(dotGit);
+    const st = lstatSync(dotGit);
+    let dir: string | null = null;
     if (st.isDirectory()) return dotGit;
-    const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"));
-    return m ? join(repoDir, m[1]!.trim()) : null;
+    if (st.isSymbolicLink()) dir = dotGit;
+    else if (st.isFile() && st.size < 4096) {
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"));
+      dir = m ? resolve(repoDir, m[1]!.trim()) : null;
+    }
+    if (!dir) return null;
+    const real = realpathSync(dir);
+    return isInside(realpathSync(repoDir), real) ? real : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The git commands analyze runs on a recipe repo: no shell, a fixed environment with no global or
+ * system config, fsmonitor and hooks off, `--end-of-options` before anything taken from the repo.
+ */
+function gitEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH || "/usr/bin:/bin",
+    HOME: "/nonexistent",
+    LC_ALL: "C",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+  };
+}
+const GIT_SAFE = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "protocol.allow=never",
+];
+
+/** A file of the git directory through the safe reader (no FIFO, no link out, a size cap); "" otherwise. */
+function gitFile(gitDir: string, file: string): string {
+  const r = readFileSafe(file, { root: gitDir, maxBytes: 16 * 1024 * 1024 });
+  return r.ok ? r.bytes.toString("utf8") : "";
 }
 
 function listRefs(dir: string, prefix: string): string[] {
@@ -92,7 +134,13 @@ function listRefs(dir: string, prefix: string): string[] {
 
 function looseObjectType(gitDir: string, sha: string): string | null {
   try {
-    const raw = readFileSync(join(gitDir, "objects", sha.slice(0, 2), sha.slice(2)));
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) return null;
+    const r = readFileSafe(join(gitDir, "objects", sha.slice(0, 2), sha.slice(2)), {
+      root: gitDir,
+      maxBytes: 64 * 1024 * 1024,
+    });
+    if (!r.ok) return null;
+    const raw = r.bytes;
     const head = inflateSync(raw, { finishFlush: 2 /* Z_SYNC_FLUSH: only the header is needed */ })
       .subarray(0, 16)
       .toString("latin1");
@@ -106,8 +154,8 @@ function gitForEachRef(repoDir: string): GitTag[] {
   try {
     const out = execFileSync(
       "git",
-      ["for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objecttype) %(objectname)"],
-      { cwd: repoDir, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] },
+      [...GIT_SAFE, "for-each-ref", "--format=%(refname:strip=2) %(objecttype) %(objectname)", "refs/tags"],
+      { cwd: repoDir, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"], env: gitEnv() },
     );
     return out
       .split("\n")
@@ -123,7 +171,7 @@ function gitForEachRef(repoDir: string): GitTag[] {
 
 function readOriginUrl(gitDir: string): string | null {
   try {
-    const cfg = readFileSync(join(gitDir, "config"), "utf8");
+    const cfg = gitFile(gitDir, join(gitDir, "config"));
     const m = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(cfg);
     return m ? m[1]! : null;
   } catch {
@@ -134,8 +182,9 @@ function readOriginUrl(gitDir: string): string | null {
 /** `compose.yml` as it is at a tag, for rules that judge releases (RF204). */
 export function showFileAtRef(repoDir: string, ref: string, path: string): string | null {
   try {
-    return execFileSync("git", ["show", `${ref}:${path}`], {
+    return execFileSync("git", [...GIT_SAFE, "show", "--no-textconv", "--end-of-options", `${ref}:${path}`], {
       cwd: repoDir,
+      env: gitEnv(),
       encoding: "utf8",
       timeout: 10_000,
       stdio: ["ignore", "pipe", "ignore"],

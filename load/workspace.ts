@@ -12,7 +12,13 @@ import { parseComposeFile } from "./compose.js";
 import type { ComposeFile, TopLevelEntry } from "./compose.js";
 import type { RedfixConfig } from "./config.js";
 import { excludeMatcher } from "./config.js";
-import { composeFileCombinations, parseAbraSh, parseEnvSample } from "./env.js";
+import {
+  composeFileCombinations,
+  MAX_COMPOSE_FILE_CHARS,
+  MAX_COMPOSE_FILES,
+  parseAbraSh,
+  parseEnvSample,
+} from "./env.js";
 import type { FolderKind } from "./config.js";
 import {
   ABRA_BASE,
@@ -30,6 +36,7 @@ import { readGitInfo } from "./git.js";
 import type { GitInfo } from "./git.js";
 import { mergeStack } from "./merge.js";
 import type { StackCombination } from "./merge.js";
+import type { CaddyAdaptResult } from "./configs/caddy-adapt.js";
 import { isReadFailure, readSource } from "../core/source.js";
 import type { Position, Range, SourceFile } from "../core/source.js";
 
@@ -59,6 +66,11 @@ export interface FileReference {
   absPath: string | null;
   /** The file's text, when it is inside the recipe, exists and decodes. */
   source: SourceFile | null;
+  /**
+   * `caddy adapt` of a Caddyfile config (load/caddy.ts, run by analyze after loading): as it is, and
+   * with every bare service-name upstream stack-qualified (what RF120's fix writes). Absent when not run.
+   */
+  caddyAdapt?: { before: CaddyAdaptResult; qualified?: CaddyAdaptResult };
 }
 
 export interface Recipe {
@@ -304,12 +316,20 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
   const byName = new Map(recipe.composeFiles.map((f) => [f.name, f]));
   const out: StackCombination[] = [];
   const seen = new Set<string>();
+  let over = 0;
   const add = (files: ComposeFile[], origin: StackCombination["origin"]) => {
     const id = files.map((f) => f.name).join(":");
     if (seen.has(id) || !files.every(usable)) return;
     seen.add(id);
+    // Thousands of (commented) COMPOSE_FILE lines would mean thousands of merged stacks, each
+    // analyzed: the first MAX_COMBINATIONS are, the rest are counted in a finding.
+    if (out.length >= MAX_COMBINATIONS) {
+      over++;
+      return;
+    }
     out.push(mergeStack(files, origin));
   };
+  let truncated: { variable: { valueRange: Range } } | null = null;
   if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
     for (const f of recipe.composeFiles) add([f], "base");
   } else if (recipe.base) {
@@ -317,6 +337,7 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
     for (const o of recipe.overlays) add([recipe.base, o], "overlay");
   }
   for (const c of recipe.envSample ? composeFileCombinations(recipe.envSample) : []) {
+    if (c.truncated) truncated ??= c;
     const files: ComposeFile[] = [];
     let complete = true;
     for (const name of c.files) {
@@ -343,6 +364,23 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
       }
     }
     if (complete) add(files, "env-sample");
+  }
+  const envSample = recipe.envSample;
+  if (envSample && (over > 0 || truncated)) {
+    const total = out.length + over;
+    recipe.problems.push({
+      kind: "unparsable",
+      recipe: recipe.name,
+      root: "recipes",
+      file: envSample.source.path,
+      source: envSample.source,
+      range: truncated?.variable.valueRange ?? { start: 0, end: 0 },
+      message:
+        over > 0
+          ? `COMPOSE_FILE names ${total.toLocaleString("en-US")} combinations of compose files: ${out.length} of ${total.toLocaleString("en-US")} combinations analyzed, the rest were not`
+          : `COMPOSE_FILE grows past ${MAX_COMPOSE_FILE_CHARS} characters or ${MAX_COMPOSE_FILES} files (\${COMPOSE_FILE} repeated?): only the start of it was analyzed`,
+      key: "compose-file-bound",
+    });
   }
   return out;
 }
@@ -438,6 +476,9 @@ function inSubmodule(dir: string, relPath: string): boolean {
     (m) => relPath === m[1] || relPath.startsWith(`${m[1]}/`),
   );
 }
+
+/** Stack combinations analyzed per recipe; the rest are counted in a finding. */
+export const MAX_COMBINATIONS = 256;
 
 function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null): FileReference[] {
   const out: FileReference[] = [];
@@ -545,11 +586,11 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
         position: { line: 1, column: 1 },
       };
     }
-    const r = readSource(real, relPath);
+    const r = readSource(real, relPath, undefined, recipe.dir);
     if (!isReadFailure(r)) r.absPath = abs;
     return r;
   }
-  return readSource(abs, relPath);
+  return readSource(abs, relPath, undefined, recipe.dir);
 }
 
 /**

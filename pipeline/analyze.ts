@@ -2,7 +2,7 @@
  * The analyze pipeline as one function (the CLI, the tests and the benchmark call it):
  * load the workspace → run the rules → findings → codemods → patch series.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { CONFIG_OPTIONS, RULES, findRule } from "./registry.js";
 import type { RegisteredRule } from "./registry.js";
@@ -11,11 +11,15 @@ import { scanDirectives, toFindings, runRules, unknownDirectiveIds, unusedDirect
 import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
 import { SEVERITY_RANK } from "../core/finding.js";
-import { buildSeries } from "./series.js";
+import { buildSeries, uniqueRepoNames } from "./series.js";
 import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
+import { adaptCaddyfiles } from "../load/caddy.js";
+import { readFileSafe } from "../core/safe-file.js";
+import { isInside } from "../core/paths.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
 import type { RunInfo } from "../reports/run-dir.js";
 
@@ -71,6 +75,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         (seen ? `; skipped: ${seen}` : ""),
     );
   }
+  // caddy adapt of the Caddyfile configs, for the rules to read (they never run processes).
+  await adaptCaddyfiles(workspace);
   if (harness) {
     // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
     const { loadHarness } = await import("../harness/load.js");
@@ -112,8 +118,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     RULES.map((r) => r.meta.id),
   );
   if (unknown.length > 0) throw new UsageError(unknown.join("\n"));
-  const textOf = (p: string) => sources.get(p) ?? readOrNull(p);
-  let series = buildSeries(items, workspace, config, RULES, textOf);
+  const textOf = (p: string) => sources.get(p) ?? readOrNull(p, [root, ...(harness ? [harness] : [])]);
+  const repoList: RunInfo["repos"] = workspace.recipes.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    path: r.dir,
+  }));
+  if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
+  const names = uniqueRepoNames(repoList);
+  let series = buildSeries(items, workspace, config, RULES, textOf, names);
   // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
   // reference names): withdraw those, and build the series again without them.
   const afterSeries = () => new Set(RULES.flatMap((r) => r.fix?.afterSeries?.(items, series.patches) ?? []));
@@ -121,7 +134,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   if (withdrawn.size > 0) {
     for (const it of items) it.finding.fix = null;
     const kept = items.filter((i) => !withdrawn.has(i.finding.id));
-    series = buildSeries(kept, workspace, config, RULES, textOf);
+    series = buildSeries(kept, workspace, config, RULES, textOf, names);
     afterSeries();
   }
   const upstream = items
@@ -130,12 +143,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const rules = RULES.filter((r) =>
     opts.rules?.length ? opts.rules.map((x) => x.toUpperCase()).includes(r.meta.id) : true,
   );
-  const repos: RunInfo["repos"] = workspace.recipes.map((r) => ({
-    name: r.name,
-    kind: r.kind,
-    path: r.dir,
-  }));
-  if (harness) repos.push({ name: basename(harness), kind: "harness", path: harness });
+  const repos = repoList.map((r) => ({ ...r, name: names.get(r.path) ?? r.name }));
   const ran = rules
     .filter((r) => ruleLevel(config, r.meta.id, r.meta.severity) !== "off")
     .map((r) => r.meta.id);
@@ -175,10 +183,10 @@ export function failed(findings: Finding[], failOn: RedfixConfig["failOn"]): boo
   return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
 }
 
-function readOrNull(p: string): string | null {
-  try {
-    return readFileSync(p, "utf8");
-  } catch {
-    return null;
-  }
+/** A file a fix edits, through the safe reader: a regular file inside one of the analyzed roots. */
+function readOrNull(p: string, roots: string[]): string | null {
+  const root = roots.find((r) => isInside(r, p));
+  if (!root) return null;
+  const r = readFileSafe(p, { root, maxBytes: DEFAULT_MAX_FILE_BYTES });
+  return r.ok ? r.bytes.toString("utf8") : null;
 }

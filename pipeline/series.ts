@@ -24,12 +24,37 @@ interface FileState {
   deleted: boolean;
 }
 
+/**
+ * A name for each repo of the run that no other repo has, also as a folder under `patches/`
+ * (compared after `safeRepoDir`, case-insensitively): the harness keeps its name, and a recipe whose
+ * name is taken gets `-recipe`, then a number.
+ */
+export function uniqueRepoNames(repos: { name: string; kind: string; path: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  const key = (n: string) => safeRepoDir(n).toLowerCase();
+  const ordered = [...repos].sort((a, b) =>
+    a.kind === b.kind ? cmp(a.path, b.path) : a.kind === "harness" ? -1 : 1,
+  );
+  for (const r of ordered) {
+    if (out.has(r.path)) continue;
+    let name = r.name;
+    if (taken.has(key(name))) name = `${r.name}-${r.kind}`;
+    for (let i = 2; taken.has(key(name)); i++) name = `${r.name}-${r.kind}-${i}`;
+    taken.add(key(name));
+    out.set(r.path, name);
+  }
+  return out;
+}
+
 export function buildSeries(
   items: Analyzed[],
   ws: Workspace,
   config: RedfixConfig,
   rules: readonly RegisteredRule[],
   textOf: (absPath: string) => string | null = readText,
+  /** Repo path → its name in the run (unique: see `uniqueRepoNames`); the codemod's name otherwise. */
+  names: Map<string, string> = new Map(),
 ): PatchSeries {
   const fixOf = new Map(rules.flatMap((r) => (r.fix ? [[r.meta.id, r.fix] as const] : [])));
   const plans: { item: Analyzed; plan: FixPlan }[] = [];
@@ -40,7 +65,9 @@ export function buildSeries(
   }
   const byRepo = new Map<string, { repo: Repo; plans: typeof plans }>();
   for (const p of plans) {
-    const g = byRepo.get(p.plan.repo.path) ?? { repo: p.plan.repo, plans: [] };
+    // Keyed by root, never by folder name: a recipe named like the harness is another repo.
+    const repo = { ...p.plan.repo, name: names.get(p.plan.repo.path) ?? p.plan.repo.name };
+    const g = byRepo.get(p.plan.repo.path) ?? { repo, plans: [] };
     g.plans.push(p);
     byRepo.set(p.plan.repo.path, g);
   }

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FindingsDocument } from "../core/finding.js";
 import { safeRepoDir } from "../core/paths.js";
-import type { RunInfo } from "./run-dir.js";
+import { RunDirError, type RunInfo } from "./run-dir.js";
+
+export { RunDirError };
 
 export interface RunDir {
   /** Absolute: patches are applied from inside other folders. */
@@ -16,9 +18,6 @@ export interface RunDir {
   /** Repo name → its patch file names in series order (repos without patches are absent). */
   series: Map<string, string[]>;
 }
-
-/** A run directory that cannot be read: a usage error, exit 2. */
-export class RunDirError extends Error {}
 
 export function readRunDir(runDir: string): RunDir {
   const dir = resolve(runDir);
@@ -38,16 +37,43 @@ export function readRunDir(runDir: string): RunDir {
     } catch {
       continue;
     }
-    series.set(
-      repo.name,
-      text
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => l !== "" && !l.startsWith("#")),
-    );
+    const names = text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    // A hand-edited series names only patch files of its own folder: `../../../x.patch` is refused.
+    const bad = names.find((n) => !PATCH_NAME.test(n));
+    if (bad !== undefined) {
+      throw new RunDirError(
+        `${join(dir, "patches", safeRepoDir(repo.name), "series")} names ${JSON.stringify(bad).slice(0, 200)}, which is not a patch file name of that folder`,
+      );
+    }
+    series.set(repo.name, names);
+  }
+  for (const f of doc.findings as FindingsDocument["findings"]) {
+    // Ids become folder names under verify/: one plain path component, never `..`.
+    if (typeof f.id !== "string" || !FINDING_ID.test(f.id)) {
+      throw new RunDirError(
+        `${join(dir, "findings.json")} holds the finding id ${JSON.stringify(f.id).slice(0, 200)}, which is not a plain id`,
+      );
+    }
+    if (f.fix) {
+      const names = series.get(f.fix.repo) ?? [];
+      const expected = names.map((n) => `patches/${safeRepoDir(f.fix!.repo)}/${n}`);
+      if (typeof f.fix.patch !== "string" || !expected.includes(f.fix.patch)) {
+        throw new RunDirError(
+          `${join(dir, "findings.json")}: the fix of ${f.id} names ${JSON.stringify(f.fix.patch).slice(0, 200)}, which is not a patch in the series of ${JSON.stringify(f.fix.repo).slice(0, 100)}`,
+        );
+      }
+    }
   }
   return { dir, run: { rules: [], ...run } as RunInfo, doc: doc as FindingsDocument, series };
 }
+
+/** A finding id as redfix writes it (16 hex digits), or any single plain path component. */
+export const FINDING_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A patch file name in a series: a plain file name ending in `.patch`. */
+export const PATCH_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}\.patch$/;
 
 function readJson(file: string, dir: string): unknown {
   let text: string;

@@ -7,7 +7,8 @@
  * different patch under the same name, that decision no longer counts (the patch is undecided).
  */
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
+import { RunDirWriter } from "./run-dir.js";
 import { join } from "node:path";
 import { RunDirError } from "./read-run-dir.js";
 
@@ -82,9 +83,12 @@ export function writeReview(runDir: string, review: Review): string {
       ...(d.sha256 ? { sha256: d.sha256 } : {}),
     };
   }
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ decisions }, null, 2)}\n`);
-  renameSync(tmp, file);
+  // Through the run directory's writer: no link is followed, and the file goes into the manifest.
+  const w = new RunDirWriter(runDir, { create: false });
+  const tmp = w.write(`${REVIEW_FILE}.tmp`, () => [`${JSON.stringify({ decisions }, null, 2)}\n`]);
+  renameSync(tmp, w.claim(REVIEW_FILE));
+  w.remove(`${REVIEW_FILE}.tmp`);
+  w.save();
   return file;
 }
 

@@ -1,22 +1,24 @@
 /** Writes the run directory (docs/run-directory.md): the hand-off between analyze, verify, report and apply. */
 import {
   closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
-  rmSync,
-  writeFileSync,
+  rmdirSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
-import { isInside } from "../core/paths.js";
+import { dirname, join, resolve } from "node:path";
 import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
 import type { FolderKind } from "../load/config.js";
 import type { PatchSeries } from "../core/patch.js";
 import { VERSION } from "../core/package.js";
+import { readTextSafe } from "../core/safe-file.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
 import { sarifChunks, type SarifRoots } from "./sarif.js";
 
@@ -31,6 +33,198 @@ export interface RunInfo {
   skipped?: { path: string; reason: string }[];
 }
 
+/** A run directory that cannot be read or written safely: a usage error, exit 2. */
+export class RunDirError extends Error {}
+
+/** The list of files redfix wrote in a run directory: the only files it ever deletes there. */
+export const MANIFEST = ".redfix-manifest";
+
+/**
+ * Names a run directory written before the manifest existed may hold. A folder holding anything else
+ * and no manifest is not a run directory: given as `--out`, it is refused rather than cleaned.
+ */
+const RUN_DIR_NAMES = new Set([
+  MANIFEST,
+  "findings.json",
+  "redfix.sarif",
+  "run.json",
+  "patches",
+  "verify",
+  "upstream",
+  "files",
+  "report.html",
+  "report.html.tmp",
+  "review.json",
+  "review.json.tmp",
+]);
+
+/** A manifest entry: a relative path of plain components, no `.`/`..`, nothing absolute. */
+function validEntry(rel: string): boolean {
+  if (rel === "" || rel.startsWith("/") || rel.includes("\\") || rel.includes("\0")) return false;
+  return rel.split("/").every((c) => c !== "" && c !== "." && c !== "..");
+}
+
+/**
+ * Every write and delete in a run directory goes through here. No symlink is ever followed: a
+ * component or file that is a link is refused (exit 2), files are opened with O_NOFOLLOW, and only
+ * files this or an earlier run recorded in the manifest are deleted.
+ */
+export class RunDirWriter {
+  readonly dir: string;
+  private readonly manifest = new Set<string>();
+  private readonly removedDirs = new Set<string>();
+
+  constructor(out: string, opts: { create: boolean }) {
+    this.dir = resolve(out);
+    let st;
+    try {
+      st = lstatSync(this.dir);
+    } catch {
+      st = null;
+    }
+    if (!st) {
+      if (!opts.create) throw new RunDirError(`${this.dir} does not exist`);
+      mkdirSync(this.dir, { recursive: true });
+      st = lstatSync(this.dir);
+    }
+    if (st.isSymbolicLink())
+      throw new RunDirError(`${this.dir} is a symlink; redfix does not write through links`);
+    if (!st.isDirectory()) throw new RunDirError(`${this.dir} is not a folder`);
+    const entries = readdirSync(this.dir);
+    if (entries.includes(MANIFEST)) {
+      for (const line of this.readOwn(MANIFEST).split("\n")) if (validEntry(line)) this.manifest.add(line);
+    } else {
+      const foreign = entries.filter((e) => !RUN_DIR_NAMES.has(e)).sort();
+      if (foreign.length) {
+        throw new RunDirError(
+          `${this.dir} is not a run directory (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""}); redfix refuses to write into it`,
+        );
+      }
+    }
+  }
+
+  /** The absolute path of `rel`, each folder on the way made if missing and checked not to be a link. */
+  private target(rel: string, create: boolean): string | null {
+    if (!validEntry(rel)) throw new RunDirError(`${rel} is not a plain path inside the run directory`);
+    const parts = rel.split("/");
+    let p = this.dir;
+    for (const c of parts.slice(0, -1)) {
+      p = join(p, c);
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        if (!create) return null;
+        mkdirSync(p);
+        continue;
+      }
+      if (st.isSymbolicLink() || !st.isDirectory()) {
+        throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
+      }
+    }
+    return join(p, parts.at(-1)!);
+  }
+
+  private readOwn(rel: string): string {
+    const file = this.target(rel, false);
+    if (!file) return "";
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return "";
+    }
+    try {
+      if (!fstatSync(fd).isFile()) return "";
+      const chunks: Buffer[] = [];
+      const b = Buffer.alloc(1 << 16);
+      for (let n; (n = readSync(fd, b, 0, b.length, null)) > 0;) chunks.push(Buffer.from(b.subarray(0, n)));
+      return Buffer.concat(chunks).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The files redfix wrote under `prefix` (e.g. `verify/`), as the manifest lists them. */
+  written(prefix = ""): string[] {
+    return [...this.manifest].filter((e) => e.startsWith(prefix)).sort();
+  }
+
+  /** Writes `rel` from pieces unless it already holds those bytes; never through a link. */
+  write(rel: string, text: () => Iterable<string>): string {
+    const file = this.target(rel, true)!;
+    this.manifest.add(rel);
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch {
+      st = null;
+    }
+    if (st && !st.isFile())
+      throw new RunDirError(`${file} is a symlink or not a file; redfix does not write through it`);
+    if (st && holds(file, batches(text()))) return file;
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      for (const b of batches(text())) {
+        for (let done = 0; done < b.length;) done += writeSync(fd, b, done);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return file;
+  }
+
+  /** Records `rel` as redfix's (a file about to be renamed into place), its folders checked. */
+  claim(rel: string): string {
+    const file = this.target(rel, true)!;
+    this.manifest.add(rel);
+    return file;
+  }
+
+  /** Removes `rel` when redfix wrote it (a link is unlinked itself, never followed). */
+  remove(rel: string): void {
+    if (!this.manifest.has(rel)) return;
+    this.manifest.delete(rel);
+    let file: string | null;
+    try {
+      file = this.target(rel, false);
+    } catch {
+      return;
+    }
+    if (!file) return;
+    try {
+      if (lstatSync(file).isDirectory()) return;
+      unlinkSync(file);
+    } catch {
+      return;
+    }
+    for (let d = dirname(rel); d !== "."; d = dirname(d)) this.removedDirs.add(d);
+  }
+
+  /** Writes the manifest and removes folders left empty by `remove`. */
+  save(): void {
+    for (const d of [...this.removedDirs].sort((a, b) => b.length - a.length)) {
+      try {
+        const p = this.target(`${d}/x`, false);
+        if (p) rmdirSync(dirname(p));
+      } catch {
+        // not empty, or not ours
+      }
+    }
+    this.removedDirs.clear();
+    this.write(MANIFEST, () => [
+      [...this.manifest]
+        .sort()
+        .map((e) => `${e}\n`)
+        .join(""),
+    ]);
+  }
+}
+
 export function writeRunDir(
   out: string,
   findings: Finding[],
@@ -39,20 +233,15 @@ export function writeRunDir(
   run: Omit<RunInfo, "tool">,
   upstream: { path: string; text: string }[] = [],
 ): void {
-  mkdirSync(out, { recursive: true });
+  const w = new RunDirWriter(out, { create: true });
   // Verify records and issue drafts of an earlier run would describe other findings.
-  rmSync(join(out, "verify"), { recursive: true, force: true });
-  rmSync(join(out, "upstream"), { recursive: true, force: true });
-  for (const u of upstream) {
-    const file = join(out, u.path);
-    if (!isInside(out, file)) continue;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, u.text);
-  }
-  writeFindings(out, findings, rules, run.roots);
+  for (const f of [...w.written("verify/"), ...w.written("upstream/")]) w.remove(f);
+  for (const u of upstream) if (validEntry(u.path)) w.write(u.path, () => [u.text]);
+  writeFindingsWith(w, findings, rules, run.roots);
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
-  writeIfChanged(join(out, "run.json"), () => [`${JSON.stringify(info, null, 2)}\n`]);
-  writePatches(join(out, "patches"), series);
+  w.write("run.json", () => [`${JSON.stringify(info, null, 2)}\n`]);
+  writePatches(w, series);
+  w.save();
 }
 
 /**
@@ -65,13 +254,25 @@ export function writeFindings(
   rules: RuleMeta[],
   roots: SarifRoots | undefined = runRoots(out),
 ): void {
-  writeIfChanged(join(out, "findings.json"), () => findingsJsonChunks(findingsDocument(findings)));
-  writeIfChanged(join(out, "redfix.sarif"), () => sarifChunks(findings, rules, roots));
+  const w = new RunDirWriter(out, { create: false });
+  writeFindingsWith(w, findings, rules, roots);
+  w.save();
+}
+
+function writeFindingsWith(
+  w: RunDirWriter,
+  findings: Finding[],
+  rules: RuleMeta[],
+  roots: SarifRoots | undefined,
+): void {
+  w.write("findings.json", () => findingsJsonChunks(findingsDocument(findings)));
+  w.write("redfix.sarif", () => sarifChunks(findings, rules, roots));
 }
 
 function runRoots(out: string): SarifRoots | undefined {
   try {
-    const roots = (JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as Partial<RunInfo>).roots;
+    const text = readTextSafe(join(out, "run.json"), out, 64 * 1024 * 1024);
+    const roots = (JSON.parse(text) as Partial<RunInfo>).roots;
     return typeof roots?.recipes === "string"
       ? { recipes: roots.recipes, harness: roots.harness ?? null }
       : undefined;
@@ -81,54 +282,35 @@ function runRoots(out: string): SarifRoots | undefined {
 }
 
 /**
- * Writes `patches/<repo>/` and removes what an earlier run left there; removing only stale files is
- * much cheaper than deleting and recreating thousands of patches on every run.
+ * Writes `patches/<repo>/` and removes what an earlier run wrote there and this one does not; removing
+ * only stale files is much cheaper than deleting and recreating thousands of patches on every run.
  */
-function writePatches(dir: string, series: PatchSeries): void {
+function writePatches(w: RunDirWriter, series: PatchSeries): void {
   const wanted = new Map<string, string[]>();
   for (const p of series.patches) {
     const repoDir = p.path.split("/")[1]!;
     wanted.set(repoDir, [...(wanted.get(repoDir) ?? []), p.name]);
   }
-  for (const stale of listDir(dir)) {
-    if (!wanted.has(stale)) rmSync(join(dir, stale), { recursive: true, force: true });
-  }
+  const keep = new Set<string>();
   for (const [repoDir, names] of wanted) {
-    const d = join(dir, repoDir);
-    mkdirSync(d, { recursive: true });
-    const keep = new Set([...names, "series"]);
-    for (const f of listDir(d)) if (!keep.has(f)) rmSync(join(d, f), { recursive: true, force: true });
-    writeIfChanged(join(d, "series"), () => [`${names.join("\n")}\n`]);
+    keep.add(`patches/${repoDir}/series`);
+    for (const n of names) keep.add(`patches/${repoDir}/${n}`);
   }
-  for (const p of series.patches) writeIfChanged(join(dir, p.path.split("/")[1]!, p.name), () => [p.content]);
-}
-
-/**
- * Writes a file from its text in pieces, unless it already holds those bytes. Re-running analyze into
- * the same run directory mostly produces the same bytes, and truncating and rewriting a file costs far
- * more than reading it (about a millisecond a file here: seconds for thousands of patches). The text
- * never exists as one string: on a large workspace findings.json and the SARIF run to hundreds of MB.
- */
-function writeIfChanged(file: string, text: () => Iterable<string>): void {
-  if (holds(file, batches(text()))) return;
-  const fd = openSync(file, "w");
-  try {
-    for (const b of batches(text())) {
-      for (let done = 0; done < b.length;) done += writeSync(fd, b, done);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  for (const f of w.written("patches/")) if (!keep.has(f)) w.remove(f);
+  for (const [repoDir, names] of wanted)
+    w.write(`patches/${repoDir}/series`, () => [`${names.join("\n")}\n`]);
+  for (const p of series.patches) w.write(`patches/${p.path.split("/")[1]!}/${p.name}`, () => [p.content]);
 }
 
 function holds(file: string, bytes: Iterable<Buffer>): boolean {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return false;
   }
   try {
+    if (!fstatSync(fd).isFile()) return false;
     let pos = 0;
     for (const want of bytes) {
       const got = Buffer.allocUnsafe(want.length);
@@ -161,12 +343,4 @@ function* batches(pieces: Iterable<string>): Generator<Buffer> {
     }
   }
   yield Buffer.from(pending);
-}
-
-function listDir(d: string): string[] {
-  try {
-    return readdirSync(d);
-  } catch {
-    return [];
-  }
 }

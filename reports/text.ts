@@ -16,6 +16,22 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true;
 }
 
+/**
+ * Recipe-derived text for a terminal: control characters (C0 but tab, DEL, C1) and bidirectional
+ * overrides become visible escapes, so a YAML string or folder name cannot erase lines, move the
+ * cursor, set the title or write the clipboard (OSC 52).
+ */
+export function terminalSafe(s: unknown): string {
+  return String(s ?? "").replace(
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const n = c.charCodeAt(0);
+      return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
+    },
+  );
+}
+
 export function renderText(findings: Finding[], opts: TextOptions): string {
   const paint = (c: keyof typeof CODES, s: string) => (opts.color ? `\x1b[${CODES[c]}m${s}\x1b[0m` : s);
   const sev: Record<Severity, string> = {
@@ -26,13 +42,15 @@ export function renderText(findings: Finding[], opts: TextOptions): string {
   const lines: string[] = [];
   const groups = new Map<string, Finding[]>();
   for (const f of findings) groups.set(f.recipe, [...(groups.get(f.recipe) ?? []), f]);
+  const t = terminalSafe;
   for (const [recipe, list] of groups) {
-    lines.push(paint("bold", recipe));
+    lines.push(paint("bold", t(recipe)));
     for (const f of list) {
-      const where = `${f.root === "harness" ? "harness:" : ""}${f.file}:${f.line}:${f.column}`;
-      const tail = f.suppressed ? paint("dim", `  (suppressed: ${f.suppressed.reason})`) : "";
-      lines.push(`  ${paint("dim", where)}  ${sev[f.severity]}  ${f.rule}  ${f.message}${tail}`);
-      if (f.fix) lines.push(`      ${paint("green", "fix:")} ${f.fix.summary}  ${paint("dim", f.fix.patch)}`);
+      const where = `${f.root === "harness" ? "harness:" : ""}${t(f.file)}:${f.line}:${f.column}`;
+      const tail = f.suppressed ? paint("dim", `  (suppressed: ${t(f.suppressed.reason)})`) : "";
+      lines.push(`  ${paint("dim", where)}  ${sev[f.severity]}  ${t(f.rule)}  ${t(f.message)}${tail}`);
+      if (f.fix)
+        lines.push(`      ${paint("green", "fix:")} ${t(f.fix.summary)}  ${paint("dim", t(f.fix.patch))}`);
     }
     lines.push("");
   }

@@ -3,11 +3,12 @@
  * still count) with a prefix of a repo's patch series applied by `git apply`: the state a maintainer
  * would have after merging that patch.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { constants, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { isInside } from "../core/paths.js";
-import { runProcess } from "../core/process.js";
+import { onExit } from "../core/process.js";
+import { runReplayProcess, type Sandbox } from "./sandbox.js";
 import type { RunDir } from "../reports/read-run-dir.js";
 import { safeRepoDir } from "../core/paths.js";
 
@@ -20,14 +21,55 @@ export interface WorkspaceCopy {
   dispose(): void;
 }
 
+/** A file larger than this is left out of a copy (a recipe is text; a 2 GiB sparse file is not). */
+export const MAX_COPIED_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Copies a tree taking only regular files (up to the size cap) and folders: no symlink (it could lead
+ * the tests out of the copy), FIFO, socket or device. Returns what was left out.
+ */
+export function copyTree(from: string, to: string, skipped: string[] = [], rel = ""): string[] {
+  mkdirSync(to, { recursive: true });
+  let names: string[];
+  try {
+    names = readdirSync(from).sort();
+  } catch {
+    skipped.push(rel || ".");
+    return skipped;
+  }
+  for (const name of names) {
+    const src = join(from, name);
+    const dst = join(to, name);
+    const r = rel ? `${rel}/${name}` : name;
+    let st;
+    try {
+      st = lstatSync(src);
+    } catch {
+      skipped.push(r);
+      continue;
+    }
+    if (st.isDirectory()) copyTree(src, dst, skipped, r);
+    else if (st.isFile() && st.size <= MAX_COPIED_FILE_BYTES) {
+      try {
+        copyFileSync(src, dst, constants.COPYFILE_EXCL);
+      } catch {
+        skipped.push(r);
+      }
+    } else skipped.push(r);
+  }
+  return skipped;
+}
+
 export function copyWorkspace(rd: RunDir): WorkspaceCopy {
   const dir = mkdtempSync(join(tmpdir(), "redfix-verify-"));
+  // Removed on every exit path: disposal, an exception, Ctrl-C, SIGTERM.
+  const forget = onExit(() => rmSync(dir, { recursive: true, force: true }));
   const recipes = join(dir, "recipes", basename(rd.run.roots.recipes));
-  cpSync(rd.run.roots.recipes, recipes, { recursive: true, verbatimSymlinks: true });
+  copyTree(rd.run.roots.recipes, recipes);
   let harness: string | null = null;
   if (rd.run.roots.harness) {
     harness = join(dir, "harness", basename(rd.run.roots.harness));
-    cpSync(rd.run.roots.harness, harness, { recursive: true, verbatimSymlinks: true });
+    copyTree(rd.run.roots.harness, harness);
   }
   const repoPath = (name: string): string => {
     const repo = rd.run.repos.find((r) => r.name === name);
@@ -37,7 +79,11 @@ export function copyWorkspace(rd: RunDir): WorkspaceCopy {
       throw new Error(`repo ${name} is outside the recipes root`);
     return join(recipes, relative(rd.run.roots.recipes, repo.path));
   };
-  return { dir, recipes, harness, repoPath, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  const dispose = () => {
+    forget();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, recipes, harness, repoPath, dispose };
 }
 
 /** Applies the series of `repo` up to and including `patch` (a path relative to the run dir). */
@@ -46,6 +92,7 @@ export async function applyThrough(
   copy: WorkspaceCopy,
   repo: string,
   patch: string,
+  sandbox: Sandbox = { kind: "none" },
 ): Promise<string | null> {
   const names = rd.series.get(repo) ?? [];
   const last = names.indexOf(basename(patch));
@@ -53,7 +100,23 @@ export async function applyThrough(
   const cwd = copy.repoPath(repo);
   for (const name of names.slice(0, last + 1)) {
     const file = join(rd.dir, "patches", safeRepoDir(repo), name);
-    const r = await runProcess("git", ["apply", "--whitespace=nowarn", file], { cwd, timeoutMs: 30_000 });
+    // In the sandbox too: the copy's own .git config and attributes (filters) come from the recipe.
+    const r = await runReplayProcess(
+      sandbox,
+      [copy.dir],
+      "git",
+      [
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "apply",
+        "--whitespace=nowarn",
+        "--",
+        file,
+      ],
+      { cwd, timeoutMs: 30_000, readable: [rd.dir] },
+    );
     if (r.exitCode !== 0) return `git apply ${name} failed: ${r.output.trim().split("\n")[0] ?? ""}`;
   }
   return null;

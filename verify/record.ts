@@ -54,6 +54,9 @@ export interface VerifyRecord {
   swarm?: SwarmVerification;
   /** Why no test was replayed, when none was. */
   note?: string;
+  /** Where the replays ran: "bwrap" (sandboxed) or "none" (`--no-sandbox`, or no working bwrap). */
+  sandbox?: "bwrap" | "none";
+  sandboxReason?: string;
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { CheckResult } from "../core/finding.js";
 import { caddyAdaptTemplate } from "../load/configs/index.js";
 import type { Recipe } from "../load/workspace.js";
-import { runProcess, which } from "../core/process.js";
+import { runProcess, safeEnvName, which } from "../core/process.js";
 
 /** Files a patch touches, from its `diff --git` headers (new paths; deleted files left out). */
 export function patchedFiles(patch: string): string[] {
@@ -57,11 +57,10 @@ export async function composeChecks(
     const args = docker
       ? ["stack", "config", ...c.files.flatMap((f) => ["-c", f.name])]
       : [...c.files.flatMap((f) => ["-f", f.name]), "config", "-q"];
-    const r = await runProcess(docker ?? compose!, args, {
-      cwd: recipe.dir,
-      env: recipeEnv(recipe),
-      timeoutMs,
-    });
+    // Recipe values interpolate the compose files, but never under a name a loader, shell or runtime
+    // reads (LD_PRELOAD, PATH, DOCKER_HOST, …).
+    const env = Object.fromEntries(Object.entries(recipeEnv(recipe)).filter(([k]) => safeEnvName(k)));
+    const r = await runProcess(docker ?? compose!, args, { cwd: recipe.dir, env, timeoutMs });
     out.push(
       r.timedOut
         ? { name, status: "failed", reason: `timed out after ${timeoutMs} ms`, timedOut: true }

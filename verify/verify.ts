@@ -4,23 +4,25 @@
  * patch, alone (`repeat` times) and under load (`load` concurrent copies) — then a verdict from the
  * counts, written to `verify/<id>/` and into findings.json.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckResult, Finding, RunCounts, SwarmVerification } from "../core/finding.js";
 import { analyze } from "../pipeline/analyze.js";
 import { defaultConfig, loadConfig } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
 import { RULES } from "../pipeline/registry.js";
-import { writeFindings } from "../reports/run-dir.js";
 import { applyThrough, copyWorkspace } from "./patched-copy.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
 import { junitCases } from "./junit.js";
-import { runProcess, which } from "../core/process.js";
+import { which } from "../core/process.js";
+import { readFileSafe } from "../core/safe-file.js";
+import { RunDirWriter, writeFindings } from "../reports/run-dir.js";
+import { detectSandbox, runReplayProcess, type Sandbox } from "./sandbox.js";
 import { countRuns } from "./record.js";
 import type { VerifyRecord, TestRun } from "./record.js";
 import { readRunDir } from "../reports/read-run-dir.js";
 import type { RunDir } from "../reports/read-run-dir.js";
-import { collectTests, targetedTests } from "./targeted-tests.js";
+import { collectTests, collectedOnly, targetedTests } from "./targeted-tests.js";
 import type { Collected } from "./targeted-tests.js";
 import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
 import { classificationAfter, verdictOf, verdictWithChecks } from "./verdict.js";
@@ -44,6 +46,10 @@ export interface VerifyOptions {
   /** The config (`--config`); else found from `cwd` upward, else the recipes root's (see loadConfig). */
   config?: string;
   cwd?: string;
+  /** true: replays run without the bubblewrap sandbox (`--no-sandbox`). */
+  noSandbox?: boolean;
+  /** Called once with the sandbox the replays run in (the CLI says loudly when there is none). */
+  onSandbox?: (sandbox: Sandbox) => void;
 }
 
 /** A filter that selects no fixed finding: a usage mistake, not an empty success. */
@@ -58,13 +64,18 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
     throw new NothingSelectedError("no fixed finding matches --rule/--recipe/--finding");
   }
   const python = which("python3");
+  const sandbox = detectSandbox(opts.noSandbox === true);
+  opts.onSandbox?.(sandbox);
+  const writer = new RunDirWriter(rd.dir, { create: false });
   const before = copyWorkspace(rd);
   // Collected once for the whole harness, and only when a finding needs it.
   let collected: Promise<Collected> | null = null;
   const collect = () =>
     (collected ??=
       python && before.harness
-        ? collectTests(python, before.harness)
+        ? collectTests(python, before.harness, (file, args, o) =>
+            runReplayProcess(sandbox, [before.dir], file, args, o),
+          )
         : Promise.resolve({
             nodeIds: [],
             error: python ? "no harness was analyzed" : "python3 is not installed",
@@ -86,6 +97,8 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
         config.verify.tests,
         opts,
         deploy,
+        sandbox,
+        writer,
       );
       done++;
       opts.onProgress?.(done, targets.length, record);
@@ -94,6 +107,7 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
     await deploy?.dispose();
     keep();
     before.dispose();
+    writer.save();
   }
   const rules = RULES.map((r) => r.meta).filter((m) => rd.run.rules.includes(m.id));
   writeFindings(runDir, rd.doc.findings, rules);
@@ -109,11 +123,13 @@ async function verifyFinding(
   python: string | null,
   overrides: Record<string, string[]>,
   opts: VerifyOptions,
-  deploy: DeployPhase | null = null,
+  deploy: DeployPhase | null,
+  sandbox: Sandbox,
+  writer: RunDirWriter,
 ): Promise<VerifyRecord> {
   const fix = finding.fix!;
-  const dir = join(rd.dir, "verify", finding.id);
-  mkdirSync(dir, { recursive: true });
+  // Finding ids were checked by readRunDir: one plain path component each.
+  const dir = `verify/${finding.id}`;
   const checks: CheckResult[] = [];
   const after = copyWorkspace(rd);
   const runs: TestRun[] = [];
@@ -121,7 +137,7 @@ async function verifyFinding(
   let note: string | undefined;
   let swarm: SwarmVerification | undefined;
   try {
-    const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding));
+    const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding), sandbox);
     checks.push(
       applyError
         ? { name: "git apply", status: "failed", reason: applyError }
@@ -131,8 +147,12 @@ async function verifyFinding(
       checks.push(...(await staticRecheck(after, finding, baseline, rd.run.rules)));
       checks.push(...(await validators(rd, after, finding, opts.timeoutMs)));
       const c = await collect();
-      tests = targetedTests(finding, c.nodeIds, overrides);
-      if (tests.length === 0) {
+      const targeted = collectedOnly(targetedTests(finding, c.nodeIds, overrides), c.nodeIds);
+      tests = targeted.tests;
+      if (targeted.refused.length > 0) {
+        note = `verify.tests names ${targeted.refused.map((t) => JSON.stringify(t).slice(0, 120)).join(", ")}, which pytest did not collect under the harness: not run`;
+      }
+      if (tests.length === 0 && !note) {
         note =
           c.error ??
           `no harness test targets ${finding.rule} in ${finding.recipe} (map one in redfix.config.yaml verify.tests)`;
@@ -143,7 +163,7 @@ async function verifyFinding(
           ["after", after],
         ] as const) {
           const replayAs = (mode: TestRun["mode"], index: number) =>
-            replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs);
+            replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs, sandbox, writer, rd.dir);
           // Alone means alone: no other finding's replays run meanwhile, even with --jobs > 1.
           for (let i = 1; i <= opts.repeat; i++) runs.push(await exclusive(() => replayAs("alone", i)));
           if (opts.load > 0) {
@@ -155,7 +175,12 @@ async function verifyFinding(
           }
         }
       }
-      swarm = await deploy?.verify(finding, after, dir);
+      if (deploy) {
+        // The deploy phase writes its logs itself: their folder made and checked (no link) by the
+        // run directory's writer, the files recorded in its manifest.
+        for (const p of ["before", "after"]) writer.claim(`${dir}/swarm-${p}.log`);
+        swarm = await deploy.verify(finding, after, join(rd.dir, dir));
+      }
     }
   } finally {
     after.dispose();
@@ -205,8 +230,10 @@ async function verifyFinding(
     runs,
     ...(swarm ? { swarm } : {}),
     ...(note ? { note } : {}),
+    sandbox: sandbox.kind,
+    ...(sandbox.reason ? { sandboxReason: sandbox.reason } : {}),
   };
-  writeFileSync(join(dir, "result.json"), `${JSON.stringify(record, null, 2)}\n`);
+  writer.write(`${dir}/result.json`, () => [`${JSON.stringify(record, null, 2)}\n`]);
   return record;
 }
 
@@ -226,18 +253,32 @@ async function replay(
   index: number,
   dir: string,
   timeoutMs: number,
+  sandbox: Sandbox,
+  writer: RunDirWriter,
+  runDir: string,
 ): Promise<TestRun> {
   const base = `${phase}-${mode}-${index}`;
-  const junit = join(dir, `${base}.junit.xml`);
-  rmSync(junit, { force: true });
-  const args = [...PYTEST_ARGS, ...tests];
-  const r = await runProcess(python, [...args, `--junitxml=${junit}`], {
-    cwd: copy.harness!,
-    env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
-    timeoutMs,
-  });
-  const wroteJunit = existsSync(junit);
-  const cases = wroteJunit ? junitCases(readFileSync(junit, "utf8")) : [];
+  // pytest writes its XML inside the copy (the only place it may write); redfix moves it to the run dir.
+  const scratch = mkdtempSync(join(copy.dir, ".redfix-junit-"));
+  const junit = join(scratch, "junit.xml");
+  // Test ids go after `--`: an id can never be read as an option (`--basetemp=…`, `-p plugin`).
+  const args = [...PYTEST_ARGS, "--", ...tests];
+  const r = await runReplayProcess(
+    sandbox,
+    [copy.dir],
+    python,
+    [...PYTEST_ARGS, `--junitxml=${junit}`, "--", ...tests],
+    {
+      cwd: copy.harness!,
+      env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
+      timeoutMs,
+      readable: [runDir],
+    },
+  );
+  const xml = readFileSafe(junit, { root: scratch, maxBytes: 16 * 1024 * 1024 });
+  const wroteJunit = xml.ok;
+  const cases = xml.ok ? junitCases(xml.bytes.toString("utf8")) : [];
+  if (xml.ok) writer.write(`${dir}/${base}.junit.xml`, () => [xml.bytes.toString("utf8")]);
   const outcome: TestRun["outcome"] =
     r.exitCode === 0 &&
     cases.some((c) => c.outcome === "passed") &&
@@ -246,11 +287,10 @@ async function replay(
       : r.exitCode === 0 && cases.length > 0 && cases.every((c) => c.outcome === "skipped")
         ? "skipped"
         : "failed";
-  writeFileSync(
-    join(dir, `${base}.log`),
-    `$ python3 ${args.join(" ")}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
-  );
-  const rel = (name: string) => join("verify", dir.split("/").at(-1)!, name);
+  writer.write(`${dir}/${base}.log`, () => [
+    `$ python3 ${args.join(" ")}${sandbox.kind === "none" ? "\n# NOT SANDBOXED: " + (sandbox.reason ?? "") : ""}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
+  ]);
+  const rel = (name: string) => `${dir}/${name}`;
   return {
     phase,
     mode,
@@ -306,6 +346,7 @@ async function staticRecheck(
 
 async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, timeoutMs: number) {
   const fix = finding.fix!;
+  // fix.patch was checked by readRunDir: a patch file of the series, inside patches/.
   const patch = readFileSync(join(rd.dir, fix.patch), "utf8");
   const touched = patchedFiles(patch);
   const repoDir = copy.repoPath(fix.repo);

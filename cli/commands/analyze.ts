@@ -11,7 +11,7 @@ import { REPORT_FILE } from "../../reports/html/render.js";
 import { renderJunit } from "../../reports/junit.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif, sarifPerRepo } from "../../reports/sarif.js";
-import { renderText, useColor } from "../../reports/text.js";
+import { renderText, terminalSafe, useColor } from "../../reports/text.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
 
 export function register(program: Command): void {
@@ -119,10 +119,12 @@ export function register(program: Command): void {
             skipped: result.run.skipped?.length ?? 0,
           },
         });
-        for (const r of result.series.refused) text += `fix refused for ${r.findingId}: ${r.reason}\n`;
-        text += `run directory: ${shown(out)}  (findings.json, redfix.sarif, patches/)\n`;
-        for (const u of result.upstream) text += `upstream issue draft: ${shown(join(out, u.path))}\n`;
-        text += `report: ${shown(report)}\n`;
+        for (const r of result.series.refused)
+          text += `fix refused for ${r.findingId}: ${terminalSafe(r.reason)}\n`;
+        text += `run directory: ${terminalSafe(shown(out))}  (findings.json, redfix.sarif, patches/)\n`;
+        for (const u of result.upstream)
+          text += `upstream issue draft: ${terminalSafe(shown(join(out, u.path)))}\n`;
+        text += `report: ${terminalSafe(shown(report))}\n`;
       }
       if (typeof o.sarifPerRepo === "string") {
         mkdirSync(o.sarifPerRepo, { recursive: true });
@@ -137,14 +139,16 @@ export function register(program: Command): void {
       if (file) writeFileSync(file, text);
       else process.stdout.write(text);
       const unused = o.reportUnusedDirectives ? result.unusedDirectives : [];
-      for (const line of unused) process.stderr.write(`${line}\n`);
+      for (const line of unused) process.stderr.write(`${terminalSafe(line)}\n`);
       // With --fix, the findings whose patch was written no longer count (as after ESLint's --fix).
       const fixed = new Set<string>();
       if (o.fix) {
         const { fixWorkingTrees } = await import("../../apply/fix-worktree.js");
         for (const r of await fixWorkingTrees(result.series.patches)) {
           if (r.written) r.findingIds.forEach((id) => fixed.add(id));
-          process.stderr.write(r.written ? `fixed: ${r.patch}\n` : `not fixed: ${r.patch}: ${r.reason}\n`);
+          process.stderr.write(
+            terminalSafe(r.written ? `fixed: ${r.patch}` : `not fixed: ${r.patch}: ${r.reason}`) + "\n",
+          );
         }
       }
       const remaining = result.findings.filter((f) => !fixed.has(f.id));

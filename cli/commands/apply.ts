@@ -4,6 +4,7 @@ import type { PrMode } from "../../apply/apply.js";
 import type { AgitDescription } from "../../apply/push.js";
 import type { Grouping } from "../../apply/plan.js";
 import { RunDirError } from "../../reports/read-run-dir.js";
+import { terminalSafe } from "../../reports/text.js";
 
 export const DEFAULT_TOKEN_ENV = "REDFIX_GITEA_TOKEN";
 /** Kept here, not in apply/plan.ts: the CLI only loads apply's modules (git, forge client) when apply runs. */
@@ -99,7 +100,8 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
         rules: list("rule"),
       },
     });
-    if (plan.review) for (const l of describeReview(plan.review)) process.stdout.write(`${l}\n`);
+    if (plan.review)
+      for (const l of describeReview(plan.review)) process.stdout.write(`${terminalSafe(l)}\n`);
     if (plan.steps.length === 0) {
       process.stdout.write(
         plan.review
@@ -121,22 +123,22 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
       ...(str("forgeUrl") ? { forgeUrl: str("forgeUrl") } : {}),
       ...(str("forgeOwner") ? { forgeOwner: str("forgeOwner") } : {}),
       agitDescription: o.agitDescription as AgitDescription,
-      print: (line) => process.stdout.write(`${line}\n`),
+      print: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
     });
     return report.ok ? 0 : 2;
   } catch (e) {
     if (e instanceof ApplyRefusal) {
-      for (const r of e.reasons) process.stderr.write(`redfix apply: refused: ${r}\n`);
+      for (const r of e.reasons) process.stderr.write(`redfix apply: refused: ${terminalSafe(r)}\n`);
       return 2;
     }
     const err = e as Error;
     if (e instanceof SelectionError || e instanceof OntoUsageError) {
-      process.stderr.write(`redfix apply: ${e.message}\n`);
+      process.stderr.write(`redfix apply: ${terminalSafe(e.message)}\n`);
       return 2;
     }
     const known = e instanceof RunDirError;
     process.stderr.write(
-      `redfix apply: ${debug && !known ? (err.stack ?? err.message) : (err.message ?? String(e)).split("\n")[0]}\n`,
+      `redfix apply: ${terminalSafe(debug && !known ? (err.stack ?? err.message) : (err.message ?? String(e)).split("\n")[0])}\n`,
     );
     return 2;
   }

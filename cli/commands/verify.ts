@@ -4,6 +4,7 @@ import { countRuns } from "../../verify/record.js";
 import type { VerifyRecord } from "../../verify/record.js";
 import { UsageError } from "../../pipeline/analyze.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
+import { terminalSafe } from "../../reports/text.js";
 
 function positiveInt(name: string, min: number) {
   return (v: string): number => {
@@ -26,6 +27,8 @@ interface VerifyFlags {
   images: "standin" | "real";
   deploy: boolean;
   config?: string;
+  /** commander's `--no-sandbox`: false when given. */
+  sandbox: boolean;
 }
 
 /**
@@ -114,6 +117,10 @@ export function register(program: Command): void {
         .default("standin"),
     )
     .option("--no-deploy", "no deploy phase on the swarm DOCKER_HOST reaches")
+    .option(
+      "--no-sandbox",
+      "run the harness's tests (which run recipe code) on this machine, without the bubblewrap sandbox",
+    )
     .action(async (runDir: string, o: VerifyFlags) => {
       if (o.on === "swarm") {
         throw new UsageError("--on swarm: replays on a swarm are not implemented yet; use --on local");
@@ -132,23 +139,34 @@ export function register(program: Command): void {
         ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
         ...(o.config ? { config: o.config } : {}),
         cwd: process.cwd(),
+        noSandbox: o.sandbox === false,
+        onSandbox: (s) => {
+          if (s.kind === "none") {
+            const line = `WARNING: replays are NOT sandboxed (${s.reason ?? "no sandbox"}): the harness's tests run recipe code on this machine with your permissions\n`;
+            process.stderr.write(line);
+            process.stdout.write(line);
+          }
+        },
         onStart: (f) => {
           // A log (CI) gets a line per finding as it starts; a terminal, one line rewritten in place.
-          if (tty) process.stderr.write(`\r\x1b[Kverifying ${f.rule} ${f.recipe} (${f.id})…`);
-          else process.stderr.write(`verifying ${f.rule} ${f.recipe} (${f.id})…\n`);
+          const what = terminalSafe(`${f.rule} ${f.recipe} (${f.id})`);
+          if (tty) process.stderr.write(`\r\x1b[Kverifying ${what}…`);
+          else process.stderr.write(`verifying ${what}…\n`);
         },
         onProgress: (done, total, r) => {
           thisRun.push(r);
           const width = 20;
           const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
           const timedOut = r.runs.some((x) => x.timedOut && !x.passed) ? " (timed out)" : "";
-          const line = `${r.rule} ${r.recipe}: ${r.verdict}${timedOut}${rates(r)}`;
+          const line = terminalSafe(`${r.rule} ${r.recipe}: ${r.verdict}${timedOut}${rates(r)}`);
           if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
           process.stdout.write(`${line}\n`);
           for (const ch of r.checks.filter((x) => x.status !== "passed")) {
-            process.stdout.write(`    ${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}\n`);
+            process.stdout.write(
+              `    ${terminalSafe(`${ch.status}: ${ch.name}${ch.reason ? ` — ${ch.reason}` : ""}`)}\n`,
+            );
           }
-          if (r.note) process.stdout.write(`    note: ${r.note}\n`);
+          if (r.note) process.stdout.write(`    note: ${terminalSafe(r.note)}\n`);
           if (r.swarm) {
             const s = r.swarm;
             const why = s.reason ? ` — ${visible(s.reason)}` : "";

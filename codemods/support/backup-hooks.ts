@@ -3,6 +3,7 @@
  * `templates/backup/`. The templates never hold credentials: they name the environment variables the
  * service itself sets, and the hooks read them inside the container at run time.
  */
+import Handlebars from "handlebars";
 import { templateLoader } from "../../core/templates.js";
 import type { Template } from "../../core/templates.js";
 import type { DatabaseKind } from "../../analyzers/RF110-database-backup-without-dump.js";
@@ -62,20 +63,61 @@ function strip(p: { [K in keyof HookParams]: HookParams[K] | undefined }): HookP
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as unknown as HookParams;
 }
 
+/** Characters that mean nothing to sh inside double quotes or in a bare word. */
+const PLAIN = /^[A-Za-z0-9_/.,:@%+=-]+$/;
+
+/** POSIX sh single quoting: the value is one word, nothing in it is expanded. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A quoted word: `"plain"` as the templates always wrote it, single-quoted when anything in it is special. */
+function quoted(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : shellQuote(s);
+}
+
+/** A bare word when it is plain, else single-quoted. */
+function word(s: string): string {
+  return PLAIN.test(s) ? s : shellQuote(s);
+}
+
+/** Text for a `#` comment line: control characters (a newline would end the comment) become `?`. */
+export function commentText(s: string): string {
+  return [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? "?" : c)).join("");
+}
+
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The templates write the `*Var` parameters after `$`: only shell variable names may pass. */
+function checkVars(p: HookParams): HookParams {
+  for (const [k, v] of Object.entries(p)) {
+    if (k.endsWith("Var") && (typeof v !== "string" || !VAR_NAME.test(v))) {
+      throw new Error(`backup hook: ${k} ${JSON.stringify(v)} is not a shell variable name`);
+    }
+  }
+  return p;
+}
+
+const hbs = Handlebars.create();
+// Every recipe-derived value goes through one of these: `shq` (a quoted word), `shword` (a word) or
+// `comment` (text of a comment line).
+hbs.registerHelper("shq", (v: unknown) => quoted(String(v ?? "")));
+hbs.registerHelper("shword", (v: unknown) => word(String(v ?? "")));
+hbs.registerHelper("comment", (v: unknown) => commentText(String(v ?? "")));
 // Shell text: rendered without HTML escaping.
-const load = templateLoader();
+const load = templateLoader(hbs);
 
 function template(name: string): Template {
   return load(`backup/${name}`);
 }
 
 export function renderScript(kind: DatabaseKind, p: HookParams): string {
-  return template(`${kind}.sh.hbs`)(p);
+  return template(`${kind}.sh.hbs`)(checkVars(p));
 }
 
 /** The two inline commands, as the container's shell will run them (`$` not yet escaped for compose). */
 export function renderInline(kind: DatabaseKind, p: HookParams): { backup: string; restore: string } {
-  const lines = template(`${kind}.inline.hbs`)(p).split("\n");
+  const lines = template(`${kind}.inline.hbs`)(checkVars(p)).split("\n");
   const get = (k: string) => {
     const l = lines.find((x) => x.startsWith(`${k}=`));
     if (!l) throw new Error(`templates/backup/${kind}.inline.hbs has no ${k}= line`);

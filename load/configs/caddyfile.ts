@@ -315,6 +315,9 @@ export function* walkDirectives(directives: CaddyDirective[]): Generator<CaddyDi
   }
 }
 
+/** Deepest block nesting parsed; real Caddyfiles nest a handful of levels. */
+export const MAX_BLOCK_DEPTH = 100;
+
 export function parseCaddyfile(text: string): Caddyfile {
   const lexed = tokenizeCaddyfile(text);
   const errors = [...lexed.errors];
@@ -324,9 +327,32 @@ export function parseCaddyfile(text: string): Caddyfile {
   const sameLine = (a: CaddyToken | undefined, b: CaddyToken | undefined): boolean =>
     a !== undefined && b !== undefined && a.endLine === b.line;
 
+  let depth = 0;
   /** Directives until a `}` closing the block (returned) or the end of the tokens. */
   const directives = (inBlock: boolean): { directives: CaddyDirective[]; close?: CaddyToken } => {
     const out: CaddyDirective[] = [];
+    if (inBlock && ++depth > MAX_BLOCK_DEPTH) {
+      // Thousands of nested blocks would overflow the stack: an error, and the rest is not parsed.
+      const t = toks[i - 1] ?? toks[0]!;
+      errors.push({
+        message: `blocks nested deeper than ${MAX_BLOCK_DEPTH} levels; the rest of the file was not parsed`,
+        start: t.start,
+        end: t.end,
+      });
+      i = toks.length;
+      depth--;
+      return { directives: out };
+    }
+    try {
+      return blockBody(inBlock, out);
+    } finally {
+      if (inBlock) depth--;
+    }
+  };
+  const blockBody = (
+    inBlock: boolean,
+    out: CaddyDirective[],
+  ): { directives: CaddyDirective[]; close?: CaddyToken } => {
     while (i < toks.length) {
       const t = toks[i] as CaddyToken;
       if (t.kind === "close") {

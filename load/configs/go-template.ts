@@ -102,6 +102,8 @@ function lexAction(body: string): Lexeme[] {
       i = j + 1;
     } else if (ch === "`") {
       const j = body.indexOf("`", i + 1);
+      // An unterminated raw string (`{{ '`' }}`): an error, never a loop back to the start.
+      if (j === -1) throw new Error("unterminated raw string");
       out.push({ kind: "string", text: body.slice(i, j + 1), value: body.slice(i + 1, j) });
       i = j + 1;
     } else if (ch === "(" || ch === ")" || ch === "|") {

@@ -175,12 +175,35 @@ export function tokenizeNginx(text: string): {
   return { tokens, comments, errors };
 }
 
+/** Deepest block nesting parsed; real nginx configs nest a handful of levels. */
+export const MAX_NGINX_DEPTH = 100;
+
 export function parseNginx(text: string): NginxConfig {
   const lexed = tokenizeNginx(text);
   const errors = [...lexed.errors];
   const toks = lexed.tokens;
   let i = 0;
+  let depth = 0;
   const parseBlock = (inBlock: boolean): { directives: NginxDirective[]; close?: NginxToken } => {
+    if (inBlock && ++depth > MAX_NGINX_DEPTH) {
+      // Thousands of nested blocks would overflow the stack: an error, and the rest is not parsed.
+      const t = toks[i - 1] ?? toks[0]!;
+      errors.push({
+        message: `blocks nested deeper than ${MAX_NGINX_DEPTH} levels; the rest of the file was not parsed`,
+        start: t.start,
+        end: t.end,
+      });
+      i = toks.length;
+      depth--;
+      return { directives: [] };
+    }
+    try {
+      return blockBody(inBlock);
+    } finally {
+      if (inBlock) depth--;
+    }
+  };
+  const blockBody = (inBlock: boolean): { directives: NginxDirective[]; close?: NginxToken } => {
     const out: NginxDirective[] = [];
     while (i < toks.length) {
       const t = toks[i] as NginxToken;

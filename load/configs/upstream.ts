@@ -59,6 +59,8 @@ export function templateActionEnd(text: string, start: number): number {
   return -1;
 }
 
+const VARIABLE_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+
 /** Template actions and placeholders in `text`, left to right; an unterminated `{{` runs to the end. */
 export function opaqueSpans(text: string, options: OpaqueSpanOptions = {}): OpaqueSpan[] {
   const spans: OpaqueSpan[] = [];
@@ -96,7 +98,9 @@ export function opaqueSpans(text: string, options: OpaqueSpanOptions = {}): Opaq
           continue;
         }
       }
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
+      // Sticky, not a slice of the rest: thousands of `$` in a value must stay linear.
+      VARIABLE_NAME.lastIndex = i + 1;
+      const m = VARIABLE_NAME.exec(text);
       if (m) {
         spans.push({ kind: "variable", start: i, end: i + 1 + m[0].length });
         i += 1 + m[0].length;

@@ -2,13 +2,15 @@
  * Evidence excerpts: a few lines around each evidence line, read from the real files under the roots
  * of run.json. Anything that cannot be shown becomes a note on the excerpt, never an exception.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSafe } from "../../core/safe-file.js";
 import type { RootName } from "../../core/finding.js";
 import { inside } from "./paths.js";
 
 export const CONTEXT_LINES = 3;
 /** Longer lines are cut: a minified file must not make the report megabytes wide. */
 const MAX_LINE_CHARS = 400;
+/** The loader's own cap on a parsed file: a finding cannot point at anything larger. */
+const MAX_EXCERPT_FILE_BYTES = 2 * 1024 * 1024;
 
 export interface ExcerptRequest {
   root: RootName;
@@ -76,7 +78,7 @@ export class ExcerptReader {
     if (!root) return whole(`run.json names no ${rootName} root, so ${file} cannot be read`);
     const path = inside(root, file);
     if (!path) return whole(`${file} is outside the ${rootName} root; not read`);
-    const text = await this.read(path);
+    const text = await this.read(root, path);
     if ("problem" in text) return whole(`${file}: ${text.problem}`);
     const total = text.lines.length;
     const out: Excerpt[] = [];
@@ -120,10 +122,10 @@ export class ExcerptReader {
     return { root, file, line: marks[0]!.line, marks, lines, problem: null };
   }
 
-  private read(path: string): Promise<FileText> {
+  private read(root: string, path: string): Promise<FileText> {
     let p = this.cache.get(path);
     if (!p) {
-      p = readText(path);
+      p = Promise.resolve(readText(root, path));
       this.cache.set(path, p);
       // Findings come in recipe order: the last files read are the ones asked for again. A
       // catalogue's files are not all kept.
@@ -133,17 +135,14 @@ export class ExcerptReader {
   }
 }
 
-async function readText(path: string): Promise<FileText> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { problem: "the file does not exist (any more)" };
-    if (code === "EISDIR") return { problem: "is a folder, not a file" };
-    if (code === "EACCES") return { problem: "cannot be read (permission denied)" };
-    return { problem: `cannot be read (${code ?? (e as Error).message})` };
+/** Through the program's one safe reader: a regular file inside the root, under the size cap. */
+function readText(root: string, path: string): FileText {
+  const r = readFileSafe(path, { root, maxBytes: MAX_EXCERPT_FILE_BYTES });
+  if (!r.ok) {
+    if (r.problem === "missing") return { problem: "the file does not exist (any more)" };
+    return { problem: r.message };
   }
+  const buf = r.bytes;
   if (buf.subarray(0, 8192).includes(0)) return { problem: "is a binary file; not shown" };
   const text = buf.toString("utf8").replace(/\r\n?/g, "\n");
   const lines = text.split("\n");

@@ -1,6 +1,8 @@
 /** Reads the run directory's files the report is built from (docs/run-directory.md). */
-import { open, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import { readFileSafe, readTextSafe } from "../../core/safe-file.js";
+import { dirname, join, resolve } from "node:path";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
 
 /** What the report shows about a rule; redfix fills it from rule metadata (RuleMeta). */
@@ -107,16 +109,23 @@ export async function readRunInputs(
  * running git; null when it is not one or the commit cannot be read. A folder of recipe repositories
  * is not a work tree itself, and a repository around it is not the one analyzed: only `dir` counts.
  */
+/** A small file of a git folder through the safe reader (no FIFO, no link out of `root`); null otherwise. */
+async function gitText(path: string, root: string, maxBytes = 1 << 20): Promise<string | null> {
+  const r = readFileSafe(path, { root, maxBytes });
+  return r.ok ? r.bytes.toString("utf8") : null;
+}
+
 export async function gitHead(dir: string): Promise<string | null> {
   const dotGit = join(dir, ".git");
-  const text = await readFile(join(dotGit, "HEAD"), "utf8").catch(() => null);
+  const text = await gitText(join(dotGit, "HEAD"), dir);
   if (text !== null) return resolveHead(dotGit, text);
   // A linked worktree or a submodule: .git is a file naming the real folder.
-  const link = await readFile(dotGit, "utf8").catch(() => null);
+  const link = await gitText(dotGit, dir);
   const m = link ? /^gitdir: (.+)$/m.exec(link) : null;
   if (!m) return null;
   const gitDir = resolve(dir, m[1]!.trim());
-  const head = await readFile(join(gitDir, "HEAD"), "utf8").catch(() => null);
+  // Only a git folder inside the analyzed repo: a gitdir: pointing elsewhere is not followed.
+  const head = await gitText(join(gitDir, "HEAD"), dir);
   return head === null ? null : resolveHead(gitDir, head);
 }
 
@@ -126,15 +135,13 @@ async function resolveHead(gitDir: string, head: string): Promise<string | null>
   const ref = /^ref: (refs\/[^\s]+)$/.exec(line)?.[1];
   if (!ref || ref.split("/").includes("..")) return null;
   // A linked worktree keeps its HEAD apart but shares refs with the main repository.
-  const common = await readFile(join(gitDir, "commondir"), "utf8").then(
-    (c) => resolve(gitDir, c.trim()),
-    () => gitDir,
-  );
+  const commondir = await gitText(join(gitDir, "commondir"), gitDir);
+  const common = commondir === null ? gitDir : resolve(gitDir, commondir.trim());
   for (const base of [gitDir, common]) {
-    const sha = await readFile(join(base, ref), "utf8").catch(() => null);
+    const sha = await gitText(join(base, ref), base);
     if (sha && /^[0-9a-f]{40,64}$/.test(sha.trim())) return sha.trim();
   }
-  const packed = await readFile(join(common, "packed-refs"), "utf8").catch(() => "");
+  const packed = (await gitText(join(common, "packed-refs"), common, 64 << 20)) ?? "";
   for (const l of packed.split("\n")) {
     const [sha, name] = l.split(" ");
     if (name === ref && sha && /^[0-9a-f]{40,64}$/.test(sha)) return sha;
@@ -178,7 +185,12 @@ const SARIF_HEAD_LIMIT = 8 << 20;
 async function sarifHead(path: string): Promise<{ value: unknown } | null> {
   let file;
   try {
-    file = await open(path, "r");
+    // The run directory's own SARIF: a link or a FIFO there is not followed or waited on.
+    file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!(await file.stat()).isFile()) {
+      await file.close();
+      return null;
+    }
   } catch {
     return null;
   }
@@ -211,7 +223,7 @@ async function sarifHead(path: string): Promise<{ value: unknown } | null> {
 async function readJson(path: string): Promise<{ value: unknown } | { problem: string }> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readTextSafe(path, dirname(path), 1024 * 1024 * 1024);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { problem: code === "ENOENT" ? "missing" : `cannot be read (${code})` };

@@ -4,11 +4,12 @@
  * Content-Security-Policy meta tag; nothing is fetched. The same run directory gives the same bytes.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { constants, readFileSync, readdirSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { RunDirWriter } from "../run-dir.js";
 import Handlebars from "handlebars";
 import { readRunInputs, type RuleDocs } from "./inputs.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
@@ -37,9 +38,17 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
 
 /** Writes `<runDir>/report.html` and returns its path. */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
-  const path = join(resolve(runDir), REPORT_FILE);
-  // Through a rename, so a browser reloading the report never reads half of it.
-  const file = await open(`${path}.tmp`, "w");
+  const w = new RunDirWriter(runDir, { create: false });
+  const path = join(w.dir, REPORT_FILE);
+  // Through a rename, so a browser reloading the report never reads half of it. The temporary file is
+  // opened without following a link (a link there is refused), and the rename replaces a link at
+  // report.html instead of following it.
+  const tmp = w.claim(`${REPORT_FILE}.tmp`);
+  const file = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o644,
+  );
   try {
     let buffered: string[] = [];
     let size = 0;
@@ -57,7 +66,9 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   } finally {
     await file.close();
   }
-  await rename(`${path}.tmp`, path);
+  await rename(tmp, w.claim(REPORT_FILE));
+  w.remove(`${REPORT_FILE}.tmp`);
+  w.save();
   return path;
 }
 

@@ -2,7 +2,7 @@
  * The verification part of a finding: the summary from findings.json, every replay from
  * `verify/<id>/result.json` (reports/html/verify-record.ts) and the tail of each log.
  */
-import { readFile } from "node:fs/promises";
+import { readTextSafe } from "../../core/safe-file.js";
 import type { RunCounts, Verification } from "../../core/finding.js";
 import { inside, runDirHref } from "./paths.js";
 import { parseVerifyRecord, type VerifyRecord, type VerifyRun } from "./verify-record.js";
@@ -139,7 +139,7 @@ async function loadRecord(
   if (!path) return { problem: `finding id ${JSON.stringify(id)} cannot name a verify folder` };
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readTextSafe(path, runDir, 64 * 1024 * 1024);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { problem: code === "ENOENT" ? null : `verify/${id}/result.json cannot be read (${code})` };
@@ -264,7 +264,7 @@ async function readLog(runDir: string, rel: string): Promise<LogView> {
     return { path: rel, href: null, text: null, note: "the log path leaves the run directory; not read" };
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readTextSafe(path, runDir, 64 * 1024 * 1024);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return {

@@ -2,7 +2,7 @@
  * The report's view model: everything the templates show, computed here so the templates only lay
  * out text. Strings stay raw; Handlebars escapes them when they are written.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSafe, readTextSafe } from "../../core/safe-file.js";
 import { relative } from "node:path";
 import type { Finding, RootName, Severity } from "../../core/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
@@ -180,7 +180,8 @@ export class FindingBodies {
     const { excerpts, more } = await evidence(this.reader, f);
     let fix = view.fix;
     if (fix?.patchPath) {
-      const text = await readFile(fix.patchPath, "utf8").catch(() => null);
+      const r = readFileSafe(fix.patchPath, { root: this.input.runDir, maxBytes: 64 * 1024 * 1024 });
+      const text = r.ok ? r.bytes.toString("utf8") : null;
       fix = { ...fix, patchText: text };
     }
     return { ...view, excerpts, moreEvidence: more, fix };
@@ -280,7 +281,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   if (!path) return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readTextSafe(path, input.runDir, 64 * 1024 * 1024);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return {

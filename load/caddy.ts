@@ -1,0 +1,191 @@
+/**
+ * The workspace's `caddy adapt` results, run once after loading (analyze awaits it; rules read
+ * `FileReference.caddyAdapt` and never run a process themselves).
+ *
+ * Before caddy runs, every `import` of a Caddyfile config is checked: a snippet, or a plain relative
+ * file inside the recipe (read through the safe reader and given to the adapt run). An absolute path,
+ * `..`, a glob or a placeholder is a `bad-reference` load problem (RF002) and caddy does not run on
+ * that file.
+ */
+import { join } from "node:path";
+import { isReadFailure, readSource } from "../core/source.js";
+import {
+  applyHostEdits,
+  caddyAdapt,
+  caddyAdaptTemplate,
+  caddyImports,
+  caddySnippets,
+  configUpstreams,
+  importPath,
+  importRefusal,
+  isBareServiceName,
+  qualifiedName,
+  qualifyHost,
+  type CaddyAdaptOptions,
+  type CaddyImport,
+  type CaddyAdaptResult,
+} from "./configs/index.js";
+import type { FileReference, LoadProblem, Recipe, Workspace } from "./workspace.js";
+
+/** Per-run bound on one recipe's caddy work: two adapt runs of at most this long each per Caddyfile. */
+export const LOAD_ADAPT_TIMEOUT_MS = 5_000;
+/** Imported files followed per Caddyfile, and the depth of imports of imports. */
+const MAX_IMPORTED_FILES = 32;
+const MAX_IMPORT_DEPTH = 8;
+
+/** Runs `caddy adapt` on the Caddyfile configs that have bare service-name upstreams; never throws. */
+export async function adaptCaddyfiles(ws: Workspace): Promise<void> {
+  const cache = new Map<string, Promise<CaddyAdaptResult>>();
+  for (const recipe of ws.recipes) {
+    const samples = Object.fromEntries(
+      (recipe.envSample?.variables ?? []).filter((v) => !v.commented).map((v) => [v.name, v.value]),
+    );
+    const done = new Set<string>();
+    for (const ref of recipe.fileRefs) {
+      const src = ref.source;
+      if (ref.kind !== "config" || !src || !/caddyfile/i.test(src.path)) continue;
+      const files = importedFiles(recipe, ref, done);
+      if (!files) {
+        ref.caddyAdapt = {
+          before: {
+            status: "skipped",
+            reason: "it imports a file redfix may not read; caddy adapt was not run",
+          },
+        };
+        continue;
+      }
+      const services = serviceNames(recipe);
+      const refs = (configUpstreams(src.path, src.text)?.refs ?? []).filter(
+        (r) => !r.templated && isBareServiceName(r.host) && services.has(r.host),
+      );
+      if (refs.length === 0) continue;
+      const templated = ref.entry.templateDriver === "golang";
+      const opts: CaddyAdaptOptions = {
+        env: samples,
+        path: inRecipe(recipe, src.path),
+        files,
+        timeoutMs: LOAD_ADAPT_TIMEOUT_MS,
+      };
+      const run = (text: string, asTemplate: boolean): Promise<CaddyAdaptResult> => {
+        const key = JSON.stringify([text, asTemplate, samples, opts.path, [...files]]);
+        let p = cache.get(key);
+        if (!p) {
+          p = asTemplate
+            ? caddyAdaptTemplate(text, { env: { STACK_NAME: "stack_sample", ...samples } }, opts).then(
+                ({ rendered: _r, ...rest }) => rest,
+              )
+            : caddyAdapt(text, opts);
+          cache.set(key, p);
+        }
+        return p;
+      };
+      const before = await run(src.text, templated);
+      const result: NonNullable<FileReference["caddyAdapt"]> = { before };
+      if (before.status !== "failed") {
+        try {
+          const patched = applyHostEdits(
+            src.text,
+            refs.map((r) =>
+              qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, services.get(r.host)!)),
+            ),
+          );
+          result.qualified = await run(patched, true);
+        } catch (e) {
+          result.qualified = { status: "skipped", reason: (e as Error).message };
+        }
+      }
+      ref.caddyAdapt = result;
+    }
+  }
+}
+
+/** Service names and network aliases of a recipe → the service they name. */
+function serviceNames(recipe: Recipe): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const combo of recipe.combinations) {
+    for (const svc of combo.services.values()) {
+      out.set(svc.name, svc.name);
+      for (const aliases of svc.networks.values())
+        for (const a of aliases) if (!out.has(a)) out.set(a, svc.name);
+    }
+  }
+  return out;
+}
+
+/**
+ * The recipe files a Caddyfile imports (its own path included), or null when an import may not be
+ * followed; each refused import is a load problem on the recipe (reported once per file and target).
+ */
+function importedFiles(
+  recipe: Recipe,
+  ref: FileReference,
+  reported: Set<string>,
+): Map<string, string> | null {
+  const src = ref.source!;
+  const own = inRecipe(recipe, src.path);
+  const files = new Map<string, string>([[own, src.text]]);
+  let ok = true;
+  const problem = (path: string, imp: CaddyImport, why: string) => {
+    ok = false;
+    const key = `caddy-import:${path}:${imp.target}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    const p: LoadProblem = {
+      kind: "bad-reference",
+      recipe: recipe.name,
+      root: "recipes",
+      file: inRoot(recipe, path),
+      ...(path === own
+        ? { source: src, range: { start: imp.offset, end: imp.offset + imp.target.length } }
+        : { position: { line: imp.line, column: 1 } }),
+      message: `${path}:${imp.line} imports ${JSON.stringify(imp.target).slice(0, 200)}, which ${why}; it was not read and caddy adapt was not run`,
+      key,
+    };
+    recipe.problems.push(p);
+  };
+  /** Imports of a name that is neither a snippet of its file nor a file: maybe a snippet of another file. */
+  const unresolved: { path: string; imp: CaddyImport; why: string }[] = [];
+  const queue: { path: string; text: string; depth: number }[] = [{ path: own, text: src.text, depth: 0 }];
+  while (queue.length) {
+    const { path, text, depth } = queue.shift()!;
+    for (const imp of caddyImports(text)) {
+      if (imp.snippet) continue;
+      const why = importRefusal(imp.target, path);
+      if (why) {
+        problem(path, imp, why);
+        continue;
+      }
+      const rel = importPath(imp.target, path);
+      if (files.has(rel)) continue;
+      if (files.size >= MAX_IMPORTED_FILES || depth >= MAX_IMPORT_DEPTH) {
+        problem(
+          path,
+          imp,
+          `is past the limit of ${MAX_IMPORTED_FILES} imported files or ${MAX_IMPORT_DEPTH} levels`,
+        );
+        continue;
+      }
+      const read = readSource(join(recipe.dir, rel), inRoot(recipe, rel), undefined, recipe.dir);
+      if (isReadFailure(read)) {
+        unresolved.push({ path, imp, why: `cannot be read as a file of the recipe (${read.message})` });
+        continue;
+      }
+      files.set(rel, read.text);
+      queue.push({ path: rel, text: read.text, depth: depth + 1 });
+    }
+  }
+  const snippets = new Set([...files.values()].flatMap((t) => [...caddySnippets(t)]));
+  for (const u of unresolved) if (!snippets.has(u.imp.target)) problem(u.path, u.imp, u.why);
+  return ok ? files : null;
+}
+
+/** A path relative to the analyzed root → relative to the recipe, and back. */
+function inRecipe(recipe: Recipe, rootPath: string): string {
+  return recipe.relDir && rootPath.startsWith(`${recipe.relDir}/`)
+    ? rootPath.slice(recipe.relDir.length + 1)
+    : rootPath;
+}
+
+function inRoot(recipe: Recipe, recipePath: string): string {
+  return recipe.relDir ? `${recipe.relDir}/${recipePath}` : recipePath;
+}
