@@ -13,6 +13,12 @@ export interface FixPlan {
   summary: string;
   repo: Repo;
   edits: Edit[];
+  /**
+   * The root cause this fix removes, when findings of the rule share one (all bare names of one
+   * template, every key of one config under one bump): plans of one rule with the same cause in one
+   * repo make one patch that lists all their findings. Absent: the finding is its own root cause.
+   */
+  cause?: string;
 }
 
 /** A text the run directory keeps beside the patches (an issue draft for upstream), never an edit of a repo. */
