@@ -6,7 +6,8 @@
  * applies alone and is complete (its version bump, environment additions, imports and helpers are in
  * it); two root causes that need the same edit (the same bump of one version variable) both carry it,
  * and a merge of both is clean. Root causes whose edits touch the same or adjacent lines differently
- * cannot merge together: the later one is refused. Series order is for reading only.
+ * cannot merge as two patches (git's merge conflicts there): they share one patch; edits that overlap
+ * without one holding the other are refused. Series order is for reading only.
  */
 import { safeRepoDir } from "../core/paths.js";
 import { readFileSync } from "node:fs";
@@ -70,17 +71,33 @@ export function buildSeries(
     const causes = groupCauses(repoPlans, original, series.refused);
     mergeCovered(causes);
     const accepted: Cause[] = [];
-    let n = 0;
     for (const cause of causes) {
       if (cause.merged) continue;
-      const clash = accepted.map((a) => clashBetween(a, cause, original)).find((c) => c !== null);
-      if (clash) {
-        for (const m of cause.members) series.refused.push({ findingId: m.item.finding.id, reason: clash });
+      // Root causes whose changes touch the same or adjacent lines cannot land one without the
+      // other (git's merge of the two conflicts): they land together, in one patch.
+      let host = accepted.find((a) => clashBetween(a, cause, original) !== null);
+      if (!host) {
+        accepted.push(cause);
         continue;
       }
+      const conflict = clashBetween(host, cause, original, true) ?? mergeInto(host, cause, original);
+      if (conflict) {
+        for (const m of cause.members) series.refused.push({ findingId: m.item.finding.id, reason: conflict });
+        continue;
+      }
+      // The larger patch may now touch another accepted one.
+      for (let other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null); other; ) {
+        if (mergeInto(other, host, original) !== null) break;
+        accepted.splice(accepted.indexOf(host), 1);
+        host = other;
+        other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null);
+      }
+    }
+    accepted.sort((a, b) => a.members[0]!.order - b.members[0]!.order);
+    let n = 0;
+    for (const cause of accepted) {
       const diff = diffOf(cause, repo, original);
       if (diff === "") continue;
-      accepted.push(cause);
       n++;
       const first = cause.members[0]!.item.finding;
       const name = `${String(n).padStart(4, "0")}-${first.rule}-${safeRepoDir(first.recipe)}.patch`;
@@ -189,7 +206,13 @@ function covers(outer: Cause, inner: Cause): boolean {
  * differently where their changed lines overlap or touch (git's merge conflicts there), or create
  * or delete a file the other changes.
  */
-function clashBetween(a: Cause, b: Cause, original: (file: string) => string | null): string | null {
+function clashBetween(
+  a: Cause,
+  b: Cause,
+  original: (file: string) => string | null,
+  /** Only what one patch cannot hold either: different creations, a deleted file changed. */
+  filesOnly = false,
+): string | null {
   for (const c of b.creates) {
     const o = a.creates.find((x) => x.file === c.file);
     if (o && o.text !== c.text) return `another fix already creates ${c.file} differently`;
@@ -200,6 +223,7 @@ function clashBetween(a: Cause, b: Cause, original: (file: string) => string | n
   for (const f of a.deletes) {
     if (b.replacements.some((r) => r.file === f)) return `another fix deletes ${f}, which this fix changes`;
   }
+  if (filesOnly) return null;
   for (const e of b.replacements) {
     const text = original(e.file) ?? a.creates.find((c) => c.file === e.file)?.text ?? null;
     if (text === null) continue;
@@ -231,6 +255,21 @@ function lineSpan(text: string, e: ReplaceEdit): [number, number] {
   if (e.start === e.end) return startsLine(e.start) && e.text.endsWith("\n") ? [first - 0.5, first - 0.5] : [first, first];
   const endsLine = e.end > e.start && text[e.end - 1] === "\n";
   return [first, lineOf(endsLine ? e.end - 1 : e.end)];
+}
+
+/** Moves `from`'s findings and edits into `into`; a reason when their edits overlap. */
+function mergeInto(into: Cause, from: Cause, original: (file: string) => string | null): string | null {
+  const edits: Edit[] = [
+    ...from.replacements,
+    ...from.creates,
+    ...from.deletes.map((file): Edit => ({ kind: "delete", file })),
+  ];
+  const conflict = addEdits(into, edits, original);
+  if (conflict) return conflict;
+  into.members.push(...from.members);
+  into.members.sort((a, b) => a.order - b.order);
+  from.merged = true;
+  return null;
 }
 
 function diffOf(cause: Cause, repo: Repo, original: (file: string) => string | null): string {

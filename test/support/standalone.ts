@@ -88,35 +88,7 @@ export async function checkStandalone(opts: AnalyzeOptions): Promise<StandaloneO
     try {
       const repos = new Map<string, PatchFile[]>();
       for (const p of base.series.patches) repos.set(repoIn(c, p), [...(repos.get(repoIn(c, p)) ?? []), p]);
-      for (const [cwd, patches] of repos) {
-        if (!existsSync(join(cwd, ".git"))) {
-          git(cwd, "init", "-q", "-b", "main");
-          git(cwd, "add", "-A");
-          git(cwd, "commit", "-q", "-m", "unpatched");
-        }
-        const head = git(cwd, "rev-parse", "HEAD").trim();
-        const branches: string[] = [];
-        for (const [i, p] of patches.entries()) {
-          const branch = `standalone-${i + 1}`;
-          git(cwd, "checkout", "-q", "-b", branch, head);
-          const file = join(c.dir, `${i}.patch`);
-          writeFileSync(file, p.content);
-          git(cwd, "apply", "--index", file);
-          git(cwd, "commit", "-q", "-m", p.name);
-          branches.push(branch);
-        }
-        git(cwd, "checkout", "-q", "--detach", head);
-        for (const [i, b] of branches.entries()) {
-          try {
-            git(cwd, "merge", "-q", "--no-edit", b);
-          } catch (e) {
-            failures.push(
-              `${patches[i]!.path} does not merge with the patches before it: ${String((e as { stdout?: string }).stdout ?? e)}`,
-            );
-            git(cwd, "merge", "--abort");
-          }
-        }
-      }
+      for (const [cwd, patches] of repos) failures.push(...mergeSeries(cwd, patches, c.dir));
       await reanalyze(
         c,
         "the whole series",
@@ -127,4 +99,46 @@ export async function checkStandalone(opts: AnalyzeOptions): Promise<StandaloneO
     }
   }
   return { patches: base.series.patches.length, failures };
+}
+
+/**
+ * Applies a repo's patches as pull requests land: each on its own branch from the unpatched commit
+ * (a folder that is not a repo becomes one), then all merged together; the work tree ends up with
+ * the merged result. Returns what did not apply or merge.
+ */
+export function mergeSeries(cwd: string, patches: readonly PatchFile[], scratch: string): string[] {
+  const failures: string[] = [];
+  if (!existsSync(join(cwd, ".git"))) {
+    git(cwd, "init", "-q", "-b", "main");
+    git(cwd, "add", "-A");
+    git(cwd, "commit", "-q", "-m", "unpatched");
+  }
+  const head = git(cwd, "rev-parse", "HEAD").trim();
+  const branches: { branch: string; patch: PatchFile }[] = [];
+  for (const [i, p] of patches.entries()) {
+    const branch = `redfix-standalone-${i + 1}`;
+    git(cwd, "checkout", "-q", "-b", branch, head);
+    const file = join(scratch, `standalone-${i + 1}.patch`);
+    writeFileSync(file, p.content);
+    try {
+      git(cwd, "apply", "--check", file);
+      git(cwd, "apply", "--index", file);
+      git(cwd, "commit", "-q", "-m", p.name);
+      branches.push({ branch, patch: p });
+    } catch (e) {
+      failures.push(`${p.path} does not apply alone: ${String((e as { stderr?: string }).stderr ?? e)}`);
+    }
+  }
+  git(cwd, "checkout", "-q", "--detach", head);
+  for (const { branch, patch } of branches) {
+    try {
+      git(cwd, "merge", "-q", "--no-edit", branch);
+    } catch (e) {
+      failures.push(
+        `${patch.path} does not merge with the patches before it: ${String((e as { stdout?: string }).stdout ?? e)}`,
+      );
+      git(cwd, "merge", "--abort");
+    }
+  }
+  return failures;
 }
