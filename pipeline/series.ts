@@ -82,11 +82,15 @@ export function buildSeries(
       }
       const conflict = clashBetween(host, cause, original, true) ?? mergeInto(host, cause, original);
       if (conflict) {
-        for (const m of cause.members) series.refused.push({ findingId: m.item.finding.id, reason: conflict });
+        for (const m of cause.members)
+          series.refused.push({ findingId: m.item.finding.id, reason: conflict });
         continue;
       }
       // The larger patch may now touch another accepted one.
-      for (let other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null); other; ) {
+      for (
+        let other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null);
+        other;
+      ) {
         if (mergeInto(other, host, original) !== null) break;
         accepted.splice(accepted.indexOf(host), 1);
         host = other;
@@ -162,7 +166,8 @@ function addEdits(cause: Cause, edits: Edit[], original: (file: string) => strin
       if (!deletes.includes(e.file)) deletes.push(e.file);
       continue;
     }
-    if (original(e.file) === null && !creates.some((c) => c.file === e.file)) return `${e.file} does not exist`;
+    if (original(e.file) === null && !creates.some((c) => c.file === e.file))
+      return `${e.file} does not exist`;
     const same = replacements.filter((r) => r.file === e.file);
     if (same.some((r) => sameEdit(r, e) || contains(r, e))) continue;
     const clash = same.find((r) => overlaps(r, e) && !contains(e, r));
@@ -252,7 +257,8 @@ function lineSpan(text: string, e: ReplaceEdit): [number, number] {
   };
   const startsLine = (o: number) => o === 0 || text[o - 1] === "\n";
   const first = lineOf(e.start);
-  if (e.start === e.end) return startsLine(e.start) && e.text.endsWith("\n") ? [first - 0.5, first - 0.5] : [first, first];
+  if (e.start === e.end)
+    return startsLine(e.start) && e.text.endsWith("\n") ? [first - 0.5, first - 0.5] : [first, first];
   const endsLine = e.end > e.start && text[e.end - 1] === "\n";
   return [first, lineOf(endsLine ? e.end - 1 : e.end)];
 }

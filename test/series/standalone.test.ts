@@ -16,7 +16,10 @@ test("examples: each patch applies alone and is complete; the whole series merge
   try {
     const r = await layout(join(root, "ws"));
     assert.is(r.exitCode, 0, r.output);
-    const out = await checkStandalone({ recipes: join(root, "ws", "recipes"), harness: join(root, "ws", "cc-ci") });
+    const out = await checkStandalone({
+      recipes: join(root, "ws", "recipes"),
+      harness: join(root, "ws", "cc-ci"),
+    });
     assert.ok(out.patches >= 9, `patches: ${out.patches}`);
     assert.equal(out.failures, []);
   } finally {
@@ -33,8 +36,9 @@ test("examples: each patch applies alone and is complete; the whole series merge
 function rulesOf(folder: string): string[] {
   const range = /^(RF?)(\d+)-(?:RF?)?(\d+)$/.exec(folder);
   const ids = range
-    ? Array.from({ length: Number(range[3]) - Number(range[2]) + 1 }, (_, i) =>
-        `${range[1]}${String(Number(range[2]) + i).padStart(range[2]!.length, "0")}`,
+    ? Array.from(
+        { length: Number(range[3]) - Number(range[2]) + 1 },
+        (_, i) => `${range[1]}${String(Number(range[2]) + i).padStart(range[2]!.length, "0")}`,
       )
     : /^RF20-harness/.test(folder)
       ? ["RF201", "RF202", "RF203", "RF204"]

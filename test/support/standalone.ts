@@ -52,7 +52,11 @@ export async function checkStandalone(opts: AnalyzeOptions): Promise<StandaloneO
       ? c.harness
       : join(c.recipes, relative(base.run.roots.recipes, p.repo.path));
   const reanalyze = async (c: Copy, label: string, fixed: string[]) => {
-    const after = await analyze({ ...opts, recipes: c.recipes, ...(c.harness ? { harness: c.harness } : {}) });
+    const after = await analyze({
+      ...opts,
+      recipes: c.recipes,
+      ...(c.harness ? { harness: c.harness } : {}),
+    });
     const open = after.findings.filter((f) => !f.suppressed);
     const fixedSigs = new Set(fixed.map((id) => sigOf.get(id)));
     for (const f of open) {
