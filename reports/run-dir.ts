@@ -18,6 +18,7 @@ import type { PatchSeries } from "../core/patch.js";
 import { VERSION } from "../core/package.js";
 import { findingsDocument, findingsJsonChunks } from "./json.js";
 import { sarifChunks } from "./sarif.js";
+import { excludeFromRepo } from "./git-exclude.js";
 
 export interface RunInfo {
   tool: { name: "redfix"; version: string };
@@ -39,6 +40,7 @@ export function writeRunDir(
   upstream: { path: string; text: string }[] = [],
 ): void {
   mkdirSync(out, { recursive: true });
+  excludeFromRepo(out);
   // Verify records and issue drafts of an earlier run would describe other findings.
   rmSync(join(out, "verify"), { recursive: true, force: true });
   rmSync(join(out, "upstream"), { recursive: true, force: true });
