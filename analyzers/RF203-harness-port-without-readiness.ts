@@ -12,7 +12,7 @@ import type {
 import { dottedName } from "../harness/resolve.js";
 import type { Recipe } from "../load/workspace.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
-import { ABRA_ONLY } from "./rule.js";
+import { ABRA_ONLY, ruleData } from "./rule.js";
 import { recipeMetaModule } from "./support/harness-recipes.js";
 
 /** Helper calls followed from a test to the socket it opens. */
@@ -89,9 +89,26 @@ export interface Rf203Data {
   otherProbe: boolean;
   /** Budgets of the helper that retries the connection, raised to cover `HTTP_TIMEOUT`. */
   retry: RetryBudget[];
-  /** The recipe's TCP-only READY_PROBE for this TLS port: where its TLS switch goes (or is turned on). */
-  tlsSwitch: { file: string; start: number; end: number; text: string } | null;
+  /** The recipe's TCP-only READY_PROBE for this TLS port: its TLS switch, off or missing. */
+  tlsSwitch: TlsSwitch | null;
 }
+
+/** Where a READY_PROBE's TLS switch is (off) or would go; the codemod spells it. */
+export interface TlsSwitch {
+  /** Harness path of the recipe's meta module. */
+  file: string;
+  /** The key the lifecycle reads (`tls`). */
+  key: string;
+  /** The switch's value when the probe has the key (false): the range to turn on. */
+  value: { start: number; end: number } | null;
+  /** The end of the port entry's value: the switch goes after it when the probe has no key. */
+  after: number;
+  /** Whether the probe writes its keys quoted (a TypeScript object may write them bare). */
+  quotedKeys: boolean;
+}
+
+/** RF203's facts, for its codemod. */
+export const RF203_DATA = ruleData<Rf203Data>("RF203");
 
 export const rf203: Rule = {
   replayTopics: /handshake|protocol|ready|port|connect/i,
@@ -247,24 +264,14 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
         return k !== null && PORT_KEY.test(k) && e.value.kind === "number" && e.value.value === port;
       });
       if (!portEntry && !current) return;
-      const python = meta.language === "python";
-      const truth = python ? "True" : "true";
       const text = meta.source.text;
-      const quoted = portEntry ? /^["']/.test(text.slice(portEntry.key.range.start)) : true;
-      const keyText = quoted || python ? JSON.stringify(tlsKey) : tlsKey;
-      const tlsSwitch = current
-        ? {
-            file: meta.source.path,
-            start: current.value.range.start,
-            end: current.value.range.end,
-            text: truth,
-          }
-        : {
-            file: meta.source.path,
-            start: portEntry!.value.range.end,
-            end: portEntry!.value.range.end,
-            text: `, ${keyText}: ${truth}`,
-          };
+      const tlsSwitch: TlsSwitch = {
+        file: meta.source.path,
+        key: tlsKey,
+        value: current ? { start: current.value.range.start, end: current.value.range.end } : null,
+        after: portEntry?.value.range.end ?? current!.value.range.end,
+        quotedKeys: portEntry ? /^["']/.test(text.slice(portEntry.key.range.start)) : true,
+      };
       ctx.report<Rf203Data>({
         recipe,
         root: "harness",

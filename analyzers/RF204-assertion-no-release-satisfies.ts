@@ -7,7 +7,7 @@ import { equal, show, truthy } from "../harness/values.js";
 import { fileAtTag } from "../load/git.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
-import { ABRA_ONLY } from "./rule.js";
+import { ABRA_ONLY, ruleData } from "./rule.js";
 
 /** abra's release tags: `x.y.z+<upstream version>`. */
 const RELEASE_TAG = /^(\d+)\.(\d+)\.(\d+)\+\S+$/;
@@ -38,6 +38,8 @@ export interface Rf204Data {
   releases: ReleaseOutcome[];
 }
 
+/** RF204's facts, for its codemod. */
+export const RF204_DATA = ruleData<Rf204Data>("RF204");
 /** YAML data as the evaluator's values (what `yaml.safe_load` gives the test). */
 export function toStatic(v: unknown): StaticValue {
   if (v === null || v === undefined) return { kind: "none" };

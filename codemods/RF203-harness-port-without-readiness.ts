@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { findConstant, recipeOfPath } from "../harness/model.js";
-import { CONSECUTIVE_KEY } from "../analyzers/RF203-harness-port-without-readiness.js";
+import { CONSECUTIVE_KEY, RF203_DATA } from "../analyzers/RF203-harness-port-without-readiness.js";
 import type { ProbeValue, Rf203Data } from "../analyzers/RF203-harness-port-without-readiness.js";
 import { harnessRepo } from "../analyzers/support/harness-recipes.js";
 import type { Codemod } from "./codemod.js";
@@ -19,7 +19,7 @@ import { commentOf, statementEnd } from "./support/harness-text.js";
 export const rf203Codemod: Codemod = {
   fix(problem, ws) {
     const model = ws.harness;
-    const data = problem.data as Rf203Data | undefined;
+    const data = RF203_DATA.of(problem);
     if (!model || !data) return null;
     const edits: Edit[] = [];
     const did: string[] = [];
@@ -60,10 +60,17 @@ export const rf203Codemod: Codemod = {
       if (data.tlsUnchecked) did.push(`the harness's probe can only check TCP connects: it reads no TLS key`);
     }
     if (data.tlsSwitch) {
-      const meta = model.modules.find((m) => m.source.path === data.tlsSwitch!.file);
+      const sw = data.tlsSwitch;
+      const meta = model.modules.find((m) => m.source.path === sw.file);
       if (meta) {
-        const { start, end, text } = data.tlsSwitch;
-        edits.push(replace(meta.source.absPath, { start, end }, text));
+        const python = meta.language === "python";
+        const truth = python ? "True" : "true";
+        const key = sw.quotedKeys || python ? JSON.stringify(sw.key) : sw.key;
+        edits.push(
+          sw.value
+            ? replace(meta.source.absPath, sw.value, truth)
+            : replace(meta.source.absPath, { start: sw.after, end: sw.after }, `, ${key}: ${truth}`),
+        );
         did.push(`the READY_PROBE of port ${data.port} completes TLS handshakes, not only TCP connects`);
       }
     }
@@ -79,7 +86,14 @@ export const rf203Codemod: Codemod = {
           : `time budget ${budget.what} ${budget.current} → ${budget.raised}${budget.unit === "seconds" ? " s" : " ms"}`,
       );
     }
-    if (edits.length === 0) return null;
+    if (edits.length === 0)
+      return {
+        unavailable: !data.probeSupported
+          ? `no lifecycle of the harness reads READY_PROBE, and no helper retries the connection to port ${data.port}`
+          : data.otherProbe
+            ? `${problem.recipe}'s READY_PROBE is for another port (one probe per recipe), and no helper retries the connection to port ${data.port}`
+            : `nothing to write: the readiness gate of port ${data.port} cannot be placed`,
+      };
     return {
       summary: `readiness gate for port ${data.port}: ${did.join("; ")}`,
       repo: harnessRepo(model),

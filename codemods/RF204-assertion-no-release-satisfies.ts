@@ -1,6 +1,6 @@
 import { templateLoader } from "../core/templates.js";
 import type { Problem } from "../analyzers/rule.js";
-import type { Rf204Data } from "../analyzers/RF204-assertion-no-release-satisfies.js";
+import { RF204_DATA } from "../analyzers/RF204-assertion-no-release-satisfies.js";
 import { harnessRepo, lineIndent } from "../analyzers/support/harness-recipes.js";
 import { show } from "../harness/values.js";
 import type { StaticValue } from "../harness/values.js";
@@ -22,7 +22,7 @@ import { deeper, importPoint } from "./support/harness-text.js";
 export const rf204Codemod: Codemod = {
   fix(problem, ws) {
     const model = ws.harness;
-    const data = problem.data as Rf204Data | undefined;
+    const data = RF204_DATA.of(problem);
     if (!model || !data?.subjectText || data.subjectReleases.length === 0) return null;
     const module = model.modules.find((m) => m.source.path === data.file);
     if (!module || module.language !== "python") return null;
@@ -86,7 +86,7 @@ const loadTemplate = templateLoader();
  * the harness repo.
  */
 export function upstreamIssue(problem: Problem, ws: Workspace): { path: string; text: string } | null {
-  const data = problem.data as Rf204Data | undefined;
+  const data = RF204_DATA.of(problem);
   if (!data) return null;
   const current = data.subjectReleases.map(show);
   const context = ws.harness ? testDocstring(ws.harness, data.nodeId) : null;

@@ -16,6 +16,7 @@ import type { Analyzed } from "../analyzers/rule.js";
 import type { RedfixConfig } from "../load/config.js";
 import type { Workspace } from "../load/workspace.js";
 import type { FixPlan } from "../codemods/codemod.js";
+import { isNoFix } from "../codemods/codemod.js";
 import type { RegisteredRule } from "./registry.js";
 import type { PatchFile, PatchSeries, Repo } from "../core/patch.js";
 import { applyReplacements, contains, overlaps, sameEdit } from "../core/edit.js";
@@ -48,10 +49,21 @@ export function buildSeries(
 ): PatchSeries {
   const fixOf = new Map(rules.flatMap((r) => (r.fix ? [[r.meta.id, r.fix] as const] : [])));
   const plans: Planned[] = [];
+  const unavailable = new Map<Analyzed, string>();
   items.forEach((item, order) => {
+    delete item.finding.fixUnavailable;
     if (item.finding.suppressed) return;
-    const plan = fixOf.get(item.problem.rule)?.fix(item.problem, ws, config);
-    if (plan && plan.edits.length > 0) plans.push({ item, plan, order });
+    const codemod = fixOf.get(item.problem.rule);
+    const plan = codemod?.fix(item.problem, ws, config);
+    if (isNoFix(plan)) unavailable.set(item, plan.unavailable);
+    else if (plan && plan.edits.length > 0) plans.push({ item, plan, order });
+    else
+      unavailable.set(
+        item,
+        codemod
+          ? `the ${item.problem.rule} fix does not cover this case; the message says what to change`
+          : `redfix has no automatic fix for ${item.problem.rule}; the message says what to change`,
+      );
   });
   const byRepo = new Map<string, { repo: Repo; plans: Planned[] }>();
   for (const p of plans) {
@@ -117,6 +129,14 @@ export function buildSeries(
         m.item.finding.fix = { patch: patch.path, summary: m.plan.summary, repo: repo.name };
       }
     }
+  }
+  const refused = new Map(series.refused.map((r) => [r.findingId, r.reason]));
+  for (const item of items) {
+    if (item.finding.suppressed || item.finding.fix) continue;
+    const why = refused.get(item.finding.id);
+    item.finding.fixUnavailable = why
+      ? `its fix conflicts with another patch of this run: ${why}`
+      : (unavailable.get(item) ?? "its fix changes nothing");
   }
   return series;
 }

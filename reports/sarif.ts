@@ -94,6 +94,7 @@ export function sarifChunks(findings: Finding[], rules: RuleMeta[]): Iterable<st
       target: f.target,
       classification: f.classification,
       ...(f.fix ? { patch: f.fix.patch, fixSummary: f.fix.summary } : {}),
+      ...(f.fixUnavailable ? { fixUnavailable: f.fixUnavailable } : {}),
       ...(f.verification ? { verdict: f.verification.verdict } : {}),
     },
   }));

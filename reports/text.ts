@@ -33,6 +33,7 @@ export function renderText(findings: Finding[], opts: TextOptions): string {
       const tail = f.suppressed ? paint("dim", `  (suppressed: ${f.suppressed.reason})`) : "";
       lines.push(`  ${paint("dim", where)}  ${sev[f.severity]}  ${f.rule}  ${f.message}${tail}`);
       if (f.fix) lines.push(`      ${paint("green", "fix:")} ${f.fix.summary}  ${paint("dim", f.fix.patch)}`);
+      else if (f.fixUnavailable) lines.push(`      ${paint("dim", "no fix:")} ${f.fixUnavailable}`);
     }
     lines.push("");
   }
