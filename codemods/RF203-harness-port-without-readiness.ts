@@ -1,12 +1,17 @@
 import { join } from "node:path";
 import { findConstant, recipeOfPath } from "../harness/model.js";
-import { CONSECUTIVE_KEY, RF203_DATA } from "../analyzers/RF203-harness-port-without-readiness.js";
-import type { ProbeValue, Rf203Data } from "../analyzers/RF203-harness-port-without-readiness.js";
+import {
+  CONSECUTIVE_KEY,
+  RF203_DATA,
+  WAIT_FOR_PORT,
+} from "../analyzers/RF203-harness-port-without-readiness.js";
+import type { ProbeValue, Rf203Data, WaitFor } from "../analyzers/RF203-harness-port-without-readiness.js";
+import type { HarnessModel } from "../harness/model.js";
 import { harnessRepo } from "../analyzers/support/harness-recipes.js";
-import type { Codemod } from "./codemod.js";
+import type { Codemod, NoFix } from "./codemod.js";
 import type { Edit } from "../core/edit.js";
 import { replace } from "../core/edit.js";
-import { commentOf, statementEnd } from "./support/harness-text.js";
+import { commentOf, importPoint, statementEnd } from "./support/harness-text.js";
 
 /**
  * A `READY_PROBE` for the port in the recipe's meta, spelled like the harness spells it, written after
@@ -86,6 +91,17 @@ export const rf203Codemod: Codemod = {
           : `time budget ${budget.what} ${budget.current} → ${budget.raised}${budget.unit === "seconds" ? " s" : " ms"}`,
       );
     }
+    if (!data.probeSupported && edits.length === 0 && data.waitFor) {
+      const wait = waitForPort(model, data.waitFor);
+      if ("unavailable" in wait) return wait;
+      return {
+        summary: `${data.nodeId} waits for port ${data.port} itself: its ${wait.what} is retried within ${wait.budget} (no lifecycle reads READY_PROBE)`,
+        repo: harnessRepo(model),
+        edits: wait.edits,
+        // One helper per module, whichever tests of it need it.
+        cause: `wait:${data.waitFor.file}`,
+      };
+    }
     if (edits.length === 0)
       return {
         unavailable: !data.probeSupported
@@ -101,6 +117,80 @@ export const rf203Codemod: Codemod = {
     };
   },
 };
+
+/**
+ * A test whose harness has no readiness gate for the port waits for it itself: its call of the
+ * helper that connects goes through a module-level `wait_for_port`, which retries it while the
+ * connection is refused or reset (OSError, which covers ssl errors and timeouts) within the recipe's
+ * HTTP_TIMEOUT, then lets the last error through. Python test modules only.
+ */
+function waitForPort(
+  model: HarnessModel,
+  wait: WaitFor,
+): { edits: Edit[]; what: string; budget: string } | NoFix {
+  const module = model.modules.find((m) => m.source.path === wait.file);
+  if (!module || module.language !== "python")
+    return {
+      unavailable: `no lifecycle reads READY_PROBE, and the test is not Python: no wait written for it`,
+    };
+  if (wait.testStart === null)
+    return {
+      unavailable: `no lifecycle reads READY_PROBE, and the test is a method: no module-level wait for it`,
+    };
+  const text = module.source.text;
+  const edits: Edit[] = [];
+  const timeAlias = module.imports.find((i) => i.module === "time" && i.symbol === undefined)?.alias;
+  const time = timeAlias ?? "time";
+  if (!timeAlias) {
+    const at = importPoint(module);
+    edits.push(replace(module.source.absPath, { start: at, end: at }, "import time\n"));
+  }
+  if (!module.functions.some((f) => f.name === WAIT_FOR_PORT && !f.className)) {
+    // Before the module's first top-level definition (its decorators included): one place for all.
+    const firstDef = module.functions
+      .filter((f) => !f.className && !f.qualifiedName.slice(module.name.length + 1).includes("."))
+      .sort((a, b) => a.range.start - b.range.start)[0];
+    let at = text.lastIndexOf("\n", (firstDef?.range.start ?? wait.testStart) - 1) + 1;
+    while (at > 0) {
+      const prev = text.lastIndexOf("\n", at - 2) + 1;
+      if (!text.slice(prev, at).trimStart().startsWith("@")) break;
+      at = prev;
+    }
+    const unit = /\n([ \t]+)\S/.exec(text)?.[1]?.startsWith("\t") ? "\t" : "    ";
+    const [i1, i2, i3, i4] = [1, 2, 3, 4].map((n) => unit.repeat(n));
+    edits.push(
+      replace(
+        module.source.absPath,
+        { start: at, end: at },
+        `def ${WAIT_FOR_PORT}(attempt, budget, delay=0.5):\n` +
+          `${i1}"""Runs attempt() until the port it reaches answers: no lifecycle of this harness waits for a\n` +
+          `${i1}non-HTTP port (it reads no READY_PROBE), so the test does, within the recipe's HTTP_TIMEOUT."""\n` +
+          `${i1}deadline = ${time}.monotonic() + budget\n` +
+          `${i1}while True:\n` +
+          `${i2}try:\n` +
+          `${i3}return attempt()\n` +
+          `${i2}except OSError:\n` +
+          `${i3}if ${time}.monotonic() >= deadline:\n` +
+          `${i4}raise\n` +
+          `${i2}${time}.sleep(delay)\n` +
+          `\n\n`,
+      ),
+    );
+  }
+  const call = text.slice(wait.call.start, wait.call.end);
+  edits.push(
+    replace(module.source.absPath, wait.call, `${WAIT_FOR_PORT}(lambda: ${call}, ${wait.budgetSeconds})`),
+  );
+  const what = call.slice(0, call.indexOf("(")).trim() || "connect helper";
+  return {
+    edits,
+    what: `\`${what}\``,
+    budget:
+      wait.budgetFrom === "HTTP_TIMEOUT"
+        ? `HTTP_TIMEOUT (${wait.budgetSeconds} s)`
+        : `${wait.budgetSeconds} s (HTTP_TIMEOUT's default)`,
+  };
+}
 
 function consecutive(data: Rf203Data): number {
   const n = data.probe.find(([k, v]) => CONSECUTIVE_KEY.test(k) && typeof v === "number");

@@ -69,6 +69,15 @@ for (const rule of readdirSync(join(FIXTURES, "rules")).sort()) {
     });
 }
 
+for (const style of readdirSync(join(FIXTURES, "harness-styles")).sort()) {
+  workspaces.push({
+    name: `harness-styles/${style}`,
+    recipes: join(FIXTURES, "rules", "RF20-harness", "recipes"),
+    harness: join(FIXTURES, "harness-styles", style, "cc-ci"),
+    rules: rulesOf("RF20-harness"),
+  });
+}
+
 for (const ws of workspaces) {
   test(`${ws.name}: each patch applies alone and is complete; the whole series merges`, async () => {
     const recipes = repoFrom(ws.recipes);
