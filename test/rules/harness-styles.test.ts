@@ -228,6 +228,13 @@ when(pytestMissing ?? bwrapMissing)(
       const green = pytest(l, node);
       assert.is(green.status, 0, green.output);
       assert.match(green.output, /1 xfailed/);
+      const after = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF204"] });
+      assert.equal(
+        after.findings.filter((f) => f.rule === "RF204").map((f) => f.message),
+        [],
+        "fixpoint",
+      );
+      assert.is(after.series.patches.length, 0, "idempotence");
       const compose = join(l.recipes, "discourse", "compose.yml");
       writeFileSync(
         compose,
@@ -270,6 +277,13 @@ test("TypeScript node:test harness: RF204 adds { todo } and the replayed test go
     const green = nodeTest();
     assert.is(green.status, 0, green.output);
     assert.match(green.output, /# todo 1/);
+    const after = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF204"] });
+    assert.equal(
+      after.findings.filter((f) => f.rule === "RF204").map((f) => f.message),
+      [],
+      "fixpoint",
+    );
+    assert.is(after.series.patches.length, 0, "idempotence");
   } finally {
     l.dispose();
   }
