@@ -632,7 +632,7 @@ function waitsItself(module: HarnessModule, sites: Reached[]): boolean {
           c.range.start < inner.range.start &&
           inner.range.end <= c.range.end &&
           (c.callee === WAIT_FOR_PORT ||
-            /^(wait_for|wait_until|retry)/i.test(c.callee.split(".").pop() ?? "")),
+            /^(wait_?for|wait_?until|retry)/i.test(c.callee.split(".").pop() ?? "")),
       )
     );
   });

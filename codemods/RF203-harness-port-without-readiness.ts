@@ -6,7 +6,7 @@ import {
   WAIT_FOR_PORT,
 } from "../analyzers/RF203-harness-port-without-readiness.js";
 import type { ProbeValue, Rf203Data, WaitFor } from "../analyzers/RF203-harness-port-without-readiness.js";
-import type { HarnessModel } from "../harness/model.js";
+import type { HarnessModel, HarnessModule } from "../harness/model.js";
 import { harnessRepo } from "../analyzers/support/harness-recipes.js";
 import type { Codemod, NoFix } from "./codemod.js";
 import type { Edit } from "../core/edit.js";
@@ -129,10 +129,8 @@ function waitForPort(
   wait: WaitFor,
 ): { edits: Edit[]; what: string; budget: string } | NoFix {
   const module = model.modules.find((m) => m.source.path === wait.file);
-  if (!module || module.language !== "python")
-    return {
-      unavailable: `no lifecycle reads READY_PROBE, and the test is not Python: no wait written for it`,
-    };
+  if (!module) return { unavailable: `${wait.file} is not a module of the harness model` };
+  if (module.language !== "python") return waitForPortTs(module, wait);
   if (wait.testStart === null)
     return {
       unavailable: `no lifecycle reads READY_PROBE, and the test is a method: no module-level wait for it`,
@@ -180,6 +178,73 @@ function waitForPort(
   const call = text.slice(wait.call.start, wait.call.end);
   edits.push(
     replace(module.source.absPath, wait.call, `${WAIT_FOR_PORT}(lambda: ${call}, ${wait.budgetSeconds})`),
+  );
+  const what = call.slice(0, call.indexOf("(")).trim() || "connect helper";
+  return {
+    edits,
+    what: `\`${what}\``,
+    budget:
+      wait.budgetFrom === "HTTP_TIMEOUT"
+        ? `HTTP_TIMEOUT (${wait.budgetSeconds} s)`
+        : `${wait.budgetSeconds} s (HTTP_TIMEOUT's default)`,
+  };
+}
+
+/** The TypeScript name of the helper (the harness's own camelCase). */
+const WAIT_FOR_PORT_TS = "waitForPort";
+
+/**
+ * The same wait in a TypeScript (node:test) module: an awaited call of the helper becomes
+ * `await waitForPort(() => helper(…), <ms>)`, a module-level function added after the imports that
+ * retries while the connection is refused, reset or times out (Node's error codes), within the
+ * recipe's HTTP_TIMEOUT.
+ */
+function waitForPortTs(
+  module: HarnessModule,
+  wait: WaitFor,
+): { edits: Edit[]; what: string; budget: string } | NoFix {
+  if (!wait.awaited)
+    return {
+      unavailable: `no lifecycle reads READY_PROBE, and the test does not await its connect helper: no wait written for it`,
+    };
+  const text = module.source.text;
+  const edits: Edit[] = [];
+  if (!module.functions.some((f) => f.name === WAIT_FOR_PORT_TS)) {
+    const at = importPoint(module);
+    const unit = /\n([ \t]+)\S/.exec(text)?.[1]?.startsWith("\t") ? "\t" : "  ";
+    const [i1, i2, i3] = [1, 2, 3].map((n) => unit.repeat(n));
+    edits.push(
+      replace(
+        module.source.absPath,
+        { start: at, end: at },
+        `\n` +
+          `/**\n` +
+          ` * Runs attempt() until the port it reaches answers: no lifecycle of this harness waits for a\n` +
+          ` * non-HTTP port (it reads no READY_PROBE), so the test does, within the recipe's HTTP_TIMEOUT.\n` +
+          ` */\n` +
+          `async function ${WAIT_FOR_PORT_TS}<T>(attempt: () => Promise<T>, budgetMs: number, delayMs = 500): Promise<T> {\n` +
+          `${i1}const deadline = Date.now() + budgetMs;\n` +
+          `${i1}for (;;) {\n` +
+          `${i2}try {\n` +
+          `${i3}return await attempt();\n` +
+          `${i2}} catch (err) {\n` +
+          `${i3}const code = (err as { code?: string }).code ?? "";\n` +
+          `${i3}if (Date.now() >= deadline || !/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/.test(code)) throw err;\n` +
+          `${i2}}\n` +
+          `${i2}await new Promise((resolve) => setTimeout(resolve, delayMs));\n` +
+          `${i1}}\n` +
+          `}\n`,
+      ),
+    );
+  }
+  const call = text.slice(wait.call.start, wait.call.end);
+  const ms = Math.round(wait.budgetSeconds * 1000);
+  edits.push(
+    replace(
+      module.source.absPath,
+      wait.call,
+      `${WAIT_FOR_PORT_TS}(() => ${call}, ${ms >= 10_000 ? ms.toLocaleString("en-US").replace(/,/g, "_") : ms})`,
+    ),
   );
   const what = call.slice(0, call.indexOf("(")).trim() || "connect helper";
   return {

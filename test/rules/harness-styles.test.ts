@@ -289,6 +289,57 @@ test("TypeScript node:test harness: RF204 adds { todo } and the replayed test go
   }
 });
 
+/** A TypeScript test file of the harness, transpiled (Node 20 runs no TypeScript) and run by node --test. */
+function nodeTest(l: Layout, file: string, env: Record<string, string> = {}) {
+  const out = join(l.harness, "..", file.replace(/[/.]/g, "_") + ".mjs");
+  const js = ts.transpileModule(readFileSync(join(l.harness, file), "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  writeFileSync(out, js);
+  return run(
+    "bwrap",
+    ["--dev-bind", "/", "/", "--unshare-net", "--chdir", l.harness, process.execPath, "--test", out],
+    l.harness,
+    { HOME: l.harness, REDFIX_RECIPES_DIR: l.recipes, ...env },
+  );
+}
+
+when(bwrapMissing)(
+  "TypeScript node:test, no lifecycle: RF203 makes the test wait for the port itself; the replayed test goes green",
+  async () => {
+    const l = layout(TS_HARNESS);
+    try {
+      const file = "tests/mumble/test_voice.ts";
+      const red = nodeTest(l, file);
+      assert.is(red.status, 1, red.output);
+      assert.match(red.output, "ECONNREFUSED");
+      const before = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF203"] });
+      const [finding] = before.findings.filter((f) => f.rule === "RF203");
+      assert.ok(finding?.fix, finding?.fixUnavailable ?? "RF203 fires");
+      const [patch] = applyHarnessPatches(l, before, "RF203");
+      assert.match(
+        patch!,
+        '+  assert.equal(await waitForPort(() => hello("127.0.0.1", VOICE_PORT), 10_000), "MUMB");',
+      );
+      const green = nodeTest(l, file);
+      assert.is(green.status, 0, green.output);
+      assert.match(green.output, /# pass 1/);
+      const never = nodeTest(l, file, { VOICE_SERVER_DELAY: "60000" });
+      assert.is(never.status, 1, never.output);
+      assert.match(never.output, "ECONNREFUSED");
+      const after = await analyze({ recipes: l.recipes, harness: l.harness, rules: ["RF203"] });
+      assert.equal(
+        after.findings.filter((f) => f.rule === "RF203").map((f) => f.message),
+        [],
+        "fixpoint",
+      );
+      assert.is(after.series.patches.length, 0, "idempotence");
+    } finally {
+      l.dispose();
+    }
+  },
+);
+
 for (const [style, tree] of [
   ["Python", PY_LIFECYCLE],
   ["TypeScript", TS_LIFECYCLE],
