@@ -63,7 +63,8 @@ export const rf120Codemod: Codemod = {
     const data = rf120Data(problem);
     // The reference is in the problem's own file, read once by the loader.
     const source = typeof problem.file === "string" ? null : problem.file;
-    if (!data || !source || data.unfixable || data.kind === "caddy-adapt") return null;
+    if (data?.unfixable) return { unavailable: data.unfixable };
+    if (!data || !source || data.kind === "caddy-adapt") return null;
     const recipe = findRecipe(ws, problem.recipe);
     if (!recipe) return null;
     const repo = recipeRepo(recipe);

@@ -44,7 +44,7 @@ function rulesOf(folder: string): string[] {
       ? ["RF201", "RF202", "RF203", "RF204"]
       : /^RF100-/.test(folder)
         ? ["RF101", "RF102", "RF110", "RF111", "RF120", "RF130"]
-        : [folder];
+        : [/^RF?\d+/.exec(folder)?.[0] ?? folder];
   return [...new Set([...ids, "RF140"])];
 }
 
