@@ -4,7 +4,7 @@ import type { HarnessArgument, HarnessCall, HarnessModel, HarnessModule } from "
 import type { MergedService } from "../load/merge.js";
 import type { Recipe } from "../load/workspace.js";
 import type { Rule } from "./rule.js";
-import { ABRA_ONLY } from "./rule.js";
+import { ABRA_ONLY, ruleData } from "./rule.js";
 
 /** The keyword the ops helpers take a compose service name by (`exec_in(app, cmd, service="app")`). */
 export const SERVICE_PARAMETER = "service";
@@ -25,6 +25,9 @@ export interface Rf202Data {
   /** The services the recipe does have, across its combinations. */
   services: string[];
 }
+
+/** RF202's facts, for its codemod. */
+export const RF202_DATA = ruleData<Rf202Data>("RF202");
 
 /** The argument that carries the service name: the keyword, or its position in the resolved helper. */
 export function serviceArgument(model: HarnessModel, call: HarnessCall): HarnessArgument | undefined {

@@ -12,7 +12,7 @@ import type {
 import { dottedName } from "../harness/resolve.js";
 import type { Recipe } from "../load/workspace.js";
 import type { ProblemEvidence, Rule } from "./rule.js";
-import { ABRA_ONLY } from "./rule.js";
+import { ABRA_ONLY, ruleData } from "./rule.js";
 import { recipeMetaModule } from "./support/harness-recipes.js";
 
 /** Helper calls followed from a test to the socket it opens. */
@@ -89,9 +89,51 @@ export interface Rf203Data {
   otherProbe: boolean;
   /** Budgets of the helper that retries the connection, raised to cover `HTTP_TIMEOUT`. */
   retry: RetryBudget[];
-  /** The recipe's TCP-only READY_PROBE for this TLS port: where its TLS switch goes (or is turned on). */
-  tlsSwitch: { file: string; start: number; end: number; text: string } | null;
+  /** The recipe's TCP-only READY_PROBE for this TLS port: its TLS switch, off or missing. */
+  tlsSwitch: TlsSwitch | null;
+  /**
+   * With no lifecycle that reads READY_PROBE: the test's own call of the helper that connects, which
+   * the fix retries until the port answers, within the recipe's HTTP_TIMEOUT. Null when the machinery
+   * reads READY_PROBE, or when the test connects itself (no helper call to retry).
+   */
+  waitFor: WaitFor | null;
 }
+
+/** A test's call of its connect/handshake helper, to retry while the port is not ready. */
+export interface WaitFor {
+  /** Harness path of the test module. */
+  file: string;
+  /** The call expression in the test function. */
+  call: { start: number; end: number };
+  /** Whether the call is awaited where it stands (`await helper(...)`). */
+  awaited: boolean;
+  /** The test function: where a module-level helper can go before it; null for a method or callback. */
+  testStart: number | null;
+  /** Seconds the harness waits for the recipe: its HTTP_TIMEOUT, or 10 when it names none. */
+  budgetSeconds: number;
+  /** Where the budget comes from: the recipe meta's constant, or the default. */
+  budgetFrom: "HTTP_TIMEOUT" | "default";
+}
+
+/** Where a READY_PROBE's TLS switch is (off) or would go; the codemod spells it. */
+export interface TlsSwitch {
+  /** Harness path of the recipe's meta module. */
+  file: string;
+  /** The key the lifecycle reads (`tls`). */
+  key: string;
+  /** The switch's value when the probe has the key (false): the range to turn on. */
+  value: { start: number; end: number } | null;
+  /** The end of the port entry's value: the switch goes after it when the probe has no key. */
+  after: number;
+  /** Whether the probe writes its keys quoted (a TypeScript object may write them bare). */
+  quotedKeys: boolean;
+}
+
+/** The helper RF203's fix adds to a test module whose harness reads no READY_PROBE. */
+export const WAIT_FOR_PORT = "wait_for_port";
+
+/** RF203's facts, for its codemod. */
+export const RF203_DATA = ruleData<Rf203Data>("RF203");
 
 export const rf203: Rule = {
   replayTopics: /handshake|protocol|ready|port|connect/i,
@@ -180,6 +222,9 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
         if (tlsPort && conventions.tlsKey && meta) tcpOnlyProbe(recipe, module, test, port, sites, meta);
         return;
       }
+      // With no lifecycle that reads READY_PROBE, a test that retries its connection through a
+      // wait helper (RF203's own fix) waits for the port itself.
+      if (!conventions.supported && waitsItself(module, sites)) return;
       const health = meta ? constantValue(m, meta, "HEALTH_PATH") : undefined;
       const healthPath = health?.kind === "str" ? health.value : null;
       const kind = sites.some((s) => sameFunctionTls(s)) ? "tls" : "tcp";
@@ -219,6 +264,7 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
           otherProbe: probe !== undefined,
           retry: retryBudgets(m, sites, meta),
           tlsSwitch: null,
+          waitFor: conventions.supported ? null : waitFor(m, module, sites, meta),
         },
       });
     }
@@ -247,24 +293,14 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
         return k !== null && PORT_KEY.test(k) && e.value.kind === "number" && e.value.value === port;
       });
       if (!portEntry && !current) return;
-      const python = meta.language === "python";
-      const truth = python ? "True" : "true";
       const text = meta.source.text;
-      const quoted = portEntry ? /^["']/.test(text.slice(portEntry.key.range.start)) : true;
-      const keyText = quoted || python ? JSON.stringify(tlsKey) : tlsKey;
-      const tlsSwitch = current
-        ? {
-            file: meta.source.path,
-            start: current.value.range.start,
-            end: current.value.range.end,
-            text: truth,
-          }
-        : {
-            file: meta.source.path,
-            start: portEntry!.value.range.end,
-            end: portEntry!.value.range.end,
-            text: `, ${keyText}: ${truth}`,
-          };
+      const tlsSwitch: TlsSwitch = {
+        file: meta.source.path,
+        key: tlsKey,
+        value: current ? { start: current.value.range.start, end: current.value.range.end } : null,
+        after: portEntry?.value.range.end ?? current!.value.range.end,
+        quotedKeys: portEntry ? /^["']/.test(text.slice(portEntry.key.range.start)) : true,
+      };
       ctx.report<Rf203Data>({
         recipe,
         root: "harness",
@@ -296,6 +332,7 @@ enough attempts at its delay, or a time budget for all attempts (\`budget\`, \`d
           otherProbe: true,
           retry: retryBudgets(model!, sites, meta),
           tlsSwitch,
+          waitFor: null,
         },
       });
     }
@@ -577,6 +614,57 @@ function children(e: HarnessExpr): HarnessExpr[] {
 
 function sortPortFirst(keys: [string, number | "port"][]): [string, number | "port"][] {
   return [...keys.filter(([, x]) => x === "port"), ...keys.filter(([, x]) => x !== "port")];
+}
+
+/** Every site's first call from the test sits inside a call of a wait/retry helper. */
+function waitsItself(module: HarnessModule, sites: Reached[]): boolean {
+  return sites.every((site) => {
+    const [test, helper] = site.chain;
+    if (!test || !helper) return false;
+    const inner = module.calls.find(
+      (c) => c.enclosingFunction === test.fn.qualifiedName && c.resolved === helper.fn.qualifiedName,
+    );
+    return (
+      !!inner &&
+      module.calls.some(
+        (c) =>
+          c !== inner &&
+          c.range.start < inner.range.start &&
+          inner.range.end <= c.range.end &&
+          (c.callee === WAIT_FOR_PORT ||
+            /^(wait_?for|wait_?until|retry)/i.test(c.callee.split(".").pop() ?? "")),
+      )
+    );
+  });
+}
+
+/** The test's call of the first helper on the way to the socket (see `WaitFor`). */
+function waitFor(
+  model: HarnessModel,
+  module: HarnessModule,
+  sites: Reached[],
+  meta: HarnessModule | undefined,
+): WaitFor | null {
+  const timeout = meta ? constantValue(model, meta, "HTTP_TIMEOUT") : undefined;
+  const named = timeout?.kind === "num" && timeout.value > 0;
+  for (const site of sites) {
+    const [test, helper] = site.chain;
+    if (!test || !helper || test.module !== module) continue;
+    const call = module.calls.find(
+      (c) => c.enclosingFunction === test.fn.qualifiedName && c.resolved === helper.fn.qualifiedName,
+    );
+    if (!call) continue;
+    const before = module.source.text.slice(0, call.range.start);
+    return {
+      file: module.source.path,
+      call: { start: call.range.start, end: call.range.end },
+      awaited: /\bawait\s*$/.test(before),
+      testStart: test.fn.className || test.fn.qualifiedName.includes("::") ? null : test.fn.range.start,
+      budgetSeconds: named && timeout.kind === "num" ? timeout.value : DEFAULT_HTTP_TIMEOUT,
+      budgetFrom: named ? "HTTP_TIMEOUT" : "default",
+    };
+  }
+  return null;
 }
 
 /**

@@ -57,6 +57,26 @@ export interface Problem<D = unknown> {
   data?: D;
 }
 
+/**
+ * A rule's facts for its codemod, typed: the rule exports one (`ruleData<Rf203Data>("RF203")`) and
+ * reports through it; the codemod imports it and reads `problem.data` only through `of`, which
+ * answers only for problems of that rule. No codemod casts `problem.data` itself.
+ */
+export interface RuleData<D> {
+  readonly rule: string;
+  of(problem: Problem): D | null;
+}
+
+export function ruleData<D>(rule: string): RuleData<D> {
+  return {
+    rule,
+    of: (problem) =>
+      problem.rule === rule && typeof problem.data === "object" && problem.data !== null
+        ? (problem.data as D)
+        : null,
+  };
+}
+
 export type ProblemInput<D = unknown> = Omit<
   Problem<D>,
   "rule" | "severity" | "target" | "classification" | "evidence" | "root"

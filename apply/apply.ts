@@ -4,7 +4,10 @@
  * without touching the working tree (git.ts); a push is never forced; a
  * step that fails before its push leaves its branch as it was before the run.
  */
+import { resolve } from "node:path";
 import type { AgitDescription } from "./push.js";
+import { excludeFromRepo } from "./git-exclude.js";
+import { isInside } from "../core/paths.js";
 import { GitError, PatchDoesNotApply, Repo, branchProblem, firstLine, remoteProblem } from "./git.js";
 import { ForgeError, GiteaClient, ensurePullRequest, forgeRepoFromRemote } from "./forge.js";
 import type { ForgeRepo, PullRequestResult } from "./forge.js";
@@ -219,6 +222,8 @@ async function preflight(plan: Plan, opts: ApplyOptions): Promise<Map<PlanStep, 
 
 async function repoNotReady(repo: Repo, plan: Plan, step: PlanStep): Promise<string | null> {
   if (!(await repo.isWorkTreeRoot())) return "not the root of a git work tree";
+  // A run directory inside the repo (analyze run in it) is not an uncommitted change of the user's.
+  if (isInside(resolve(repo.dir), resolve(plan.runDir))) excludeFromRepo(plan.runDir);
   const status = await repo.status();
   if (status !== "") {
     const n = status.split("\n").length;
@@ -384,16 +389,23 @@ function describe(step: PlanStep, r: StepReport, opts: ApplyOptions): string {
   const head = `${step.repo.name}: ${step.branch}:`;
   if (r.action === "failed") return `${head} failed: ${r.error}`;
   if (r.action === "in-base") return `${head} nothing to do (${r.base} already carries the patch)`;
+  // The base branch is never moved: the commit is on a new branch from it.
   const parts = [
     r.action === "created"
-      ? `committed ${r.commit!.slice(0, 12)} on ${r.base}`
+      ? `branch ${step.branch} from ${r.base}, commit ${r.commit!.slice(0, 12)}`
       : `nothing to do (the branch already carries the patch, ${r.commit!.slice(0, 12)})`,
   ];
+  if (r.action === "created") return `${step.repo.name}: ${[...parts, ...tail(r, opts)].join("; ")}`;
+  return `${head} ${[...parts, ...tail(r, opts)].join("; ")}`;
+}
+
+function tail(r: StepReport, opts: ApplyOptions): string[] {
+  const parts: string[] = [];
   if (r.push) parts.push(r.push === "pushed" ? `pushed to ${opts.push}` : `${opts.push} up to date`);
   if (r.pr && "number" in r.pr)
     parts.push(`PR #${r.pr.number} ${r.pr.action}${r.pr.url ? ` ${r.pr.url}` : ""}`);
   if (r.pr && r.pr.action === "agit") parts.push(`AGit PR for refs/for/${r.base}, topic ${r.pr.topic}`);
-  return `${head} ${parts.join("; ")}`;
+  return parts;
 }
 
 async function agitForge(repo: Repo, opts: ApplyOptions): Promise<ForgeRepo | undefined> {

@@ -140,14 +140,20 @@ export class Repo {
   }
 
   /**
-   * Whether the patches apply cleanly, in order, on `commit`. Only `--check`: nothing is written, not
+   * Whether the patches apply cleanly on `commit`: each alone (each is computed against the unpatched
+   * repo), or in order (a run directory of an older redfix). Only `--check`: nothing is written, not
    * even objects (a `--3way` check would write blobs and still miss conflicts, so none is tried here).
    */
   async appliesCleanlyOn(commit: string, patchFiles: string[]): Promise<string | null> {
     return this.withIndexAt(commit, async (env) => {
       // One invocation: git applies the patches in sequence in memory, a later one on an earlier's result.
       const r = await this.run(["apply", "--cached", "--check", ...patchFiles], { env });
-      return r.exitCode === 0 ? null : applyFailure(patchFiles, r);
+      if (r.exitCode === 0) return null;
+      for (const file of patchFiles) {
+        const alone = await this.run(["apply", "--cached", "--check", file], { env });
+        if (alone.exitCode !== 0) return applyFailure(patchFiles, r);
+      }
+      return null;
     });
   }
 
@@ -181,11 +187,13 @@ export class Repo {
   }
 
   /**
-   * Patch N of a series is the diff from the tree with patches 1..N-1 to the tree with 1..N; alone on
-   * the base, its context may not match. `git apply --3way` can merge it if the patch names its
-   * pre-image blobs, which redfix's patches do not: this rebuilds that tree on a throw-away index,
-   * and returns the patch with `index <pre>..<post>` lines added (null when the series does not apply
-   * on `seriesBase`). The blobs it writes are unreachable objects, nothing else.
+   * Every patch of a series is computed against the unpatched base, so after the earlier patches of
+   * its group its context may not match (two patches may even carry the same version bump).
+   * `git apply --3way` can merge it if the patch names its pre-image blobs, which redfix's patches do
+   * not: this applies it on `seriesBase` in a throw-away index (a run directory of an older redfix,
+   * whose patch N was computed on top of patches 1..N-1: on `seriesBase` with those applied) and
+   * returns the patch with `index <pre>..<post>` lines added (null when it does not apply there). The
+   * blobs it writes are unreachable objects, nothing else.
    */
   async withPreimageIds(seriesBase: string, p: PatchToApply): Promise<string | null> {
     const text = readFileSync(p.file, "utf8");
@@ -193,7 +201,9 @@ export class Repo {
     if (paths.length === 0) return null;
     const zeros = "0".repeat(seriesBase.length);
     return this.withIndexAt(seriesBase, async (env) => {
-      if ((await this.run(["apply", "--cached", ...p.earlier], { env })).exitCode !== 0) return null;
+      if ((await this.run(["apply", "--cached", "--check", p.file], { env })).exitCode !== 0) {
+        if ((await this.run(["apply", "--cached", ...p.earlier], { env })).exitCode !== 0) return null;
+      }
       const pre = await Promise.all(paths.map(([a]) => this.indexBlob(a, env)));
       if ((await this.run(["apply", "--cached", p.file], { env })).exitCode !== 0) return null;
       const post = await Promise.all(paths.map(([, b]) => this.indexBlob(b, env)));

@@ -13,6 +13,11 @@ export interface MessageInput {
   findings: Finding[];
   /** Patch file names, in the order they are applied. */
   patches: string[];
+  /**
+   * The text of each patch, in the same order: what the message says the commit changes is read
+   * from these (files, changed lines, version bumps), never from another patch's summary.
+   */
+  diffs: string[];
   related: { repo: string; branch: string }[];
   reportUrl?: string;
 }
@@ -72,8 +77,14 @@ function template(name: "commit" | "pr"): Template {
 /** `<recipe>: <what the fix does>`, the commit subject and the PR title. */
 export function titleOf(input: MessageInput): string {
   const summaries = [...new Set(input.findings.map((f) => f.fix?.summary).filter((s): s is string => !!s))];
-  if (input.patches.length === 1 && summaries[0]) return oneLine(`${input.recipe}: ${summaries[0]}`);
+  if (input.patches.length === 1 && summaries.length === 1)
+    return oneLine(`${input.recipe}: ${summaries[0]}`);
   const rules = [...new Set(input.findings.map((f) => f.rule))];
+  if (input.patches.length === 1 && rules.length > 0) {
+    // One patch, several fixes: name what it touches, from the patch itself.
+    const files = changesOf(input.diffs).map((c) => c.file);
+    return oneLine(`${input.recipe}: fix ${rules.join(", ")} in ${files.join(", ")}`);
+  }
   if (rules.length === 0) return oneLine(`${input.recipe}: apply ${input.patches.join(", ")}`);
   return oneLine(`${input.recipe}: fix ${rules.join(", ")}`);
 }
@@ -86,9 +97,93 @@ export function renderPullRequest(input: MessageInput): PullRequestText {
   return { title: titleOf(input), body: tidy(template("pr")(context(input))) };
 }
 
+export interface FileChange {
+  file: string;
+  status: "added" | "deleted" | "modified";
+  added: number;
+  removed: number;
+  /** First line (in the new file; the old one for a deleted file) of each run of changed lines. */
+  at: number[];
+  /** `export NAME=old` replaced by `export NAME=new` (a version bump, or any other value change). */
+  exports: { name: string; from: string; to: string }[];
+}
+
+/**
+ * What a set of patches changes, file by file, read from the unified diffs themselves (the same
+ * file in several patches is listed once per patch).
+ */
+export function changesOf(diffs: readonly string[]): FileChange[] {
+  const out: FileChange[] = [];
+  for (const diff of diffs) {
+    let cur: FileChange | null = null;
+    let oldLine = 0;
+    let newLine = 0;
+    let inRun = false;
+    const removedExports = new Map<string, string>();
+    const finish = () => {
+      if (cur) out.push(cur);
+      removedExports.clear();
+    };
+    for (const line of diff.split("\n")) {
+      const header = /^diff --git a\/(.+) b\/(.+)$/.exec(line);
+      if (header) {
+        finish();
+        cur = { file: header[2]!, status: "modified", added: 0, removed: 0, at: [], exports: [] };
+        continue;
+      }
+      if (!cur) continue;
+      if (line.startsWith("new file mode")) cur.status = "added";
+      else if (line.startsWith("deleted file mode")) cur.status = "deleted";
+      else if (line.startsWith("--- ") || line.startsWith("+++ ")) continue;
+      const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+      if (hunk) {
+        oldLine = Number(hunk[1]);
+        newLine = Number(hunk[2]);
+        inRun = false;
+        continue;
+      }
+      if (line.startsWith("+") || line.startsWith("-")) {
+        if (!inRun) cur.at.push(cur.status === "deleted" ? oldLine : Math.max(newLine, 1));
+        inRun = true;
+        const exp = /^[+-]\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)/.exec(line);
+        if (line.startsWith("+")) {
+          cur.added++;
+          newLine++;
+          const from = exp ? removedExports.get(exp[1]!) : undefined;
+          if (exp && from !== undefined && from !== exp[2])
+            cur.exports.push({ name: exp[1]!, from, to: exp[2]! });
+        } else {
+          cur.removed++;
+          oldLine++;
+          if (exp) removedExports.set(exp[1]!, exp[2]!);
+        }
+      } else if (line.startsWith(" ")) {
+        inRun = false;
+        oldLine++;
+        newLine++;
+      }
+    }
+    finish();
+  }
+  return out;
+}
+
+function describeChange(c: FileChange): string {
+  const lines = (n: number) => `${n} line${n === 1 ? "" : "s"}`;
+  if (c.status === "added") return `new file, ${lines(c.added)}`;
+  if (c.status === "deleted") return `deleted, ${lines(c.removed)}`;
+  const parts: string[] = [];
+  for (const e of c.exports) parts.push(`${e.name} ${e.from} → ${e.to}`);
+  const where = c.at.length === 1 ? `line ${c.at[0]}` : `lines ${c.at.join(", ")}`;
+  const sizes = [c.added ? `+${c.added}` : "", c.removed ? `-${c.removed}` : ""].filter(Boolean).join(" ");
+  parts.push(`${where} (${sizes})`);
+  return parts.join("; ");
+}
+
 function context(input: MessageInput) {
   return {
     title: titleOf(input),
+    changes: changesOf(input.diffs).map((c) => ({ file: c.file, what: describeChange(c) })),
     recipe: input.recipe,
     plural: input.findings.length > 1,
     patchesPlural: input.patches.length > 1,

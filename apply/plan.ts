@@ -3,7 +3,7 @@
  * repo, from which base, with which commit message and pull-request text. Building it only reads the
  * run directory and asks git for the current branch.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { Finding } from "../core/finding.js";
 import { Repo } from "./git.js";
@@ -90,6 +90,7 @@ export async function buildPlan(runDir: string, options: PlanOptions): Promise<P
       recipe: d.recipe,
       findings: d.findings,
       patches: d.patches.map((p) => p.name),
+      diffs: d.patches.map((p) => readFileSync(p.absPath, "utf8")),
       related: relatedSteps(d, drafts),
       ...(options.reportUrl ? { reportUrl: options.reportUrl } : {}),
     };

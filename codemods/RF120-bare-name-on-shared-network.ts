@@ -2,7 +2,8 @@
  * RF120's fix: the host bytes of the reference become the stack-qualified name, nothing else of the
  * file changes. In a config: `{{ env "STACK_NAME" }}_<service>`, `template_driver: golang` added when the
  * config was not a template, and its version bumped. In a compose env value: `${STACK_NAME}_<service>`.
- * Several findings in one config produce identical driver and bump edits, which the series merges.
+ * All findings in one template (or one compose file) are one root cause (`cause`): one patch with one
+ * driver line, one `STACK_NAME` and one bump.
  */
 import { isMap } from "yaml";
 import type { Node, Pair } from "yaml";
@@ -62,7 +63,8 @@ export const rf120Codemod: Codemod = {
     const data = rf120Data(problem);
     // The reference is in the problem's own file, read once by the loader.
     const source = typeof problem.file === "string" ? null : problem.file;
-    if (!data || !source || data.unfixable || data.kind === "caddy-adapt") return null;
+    if (data?.unfixable) return { unavailable: data.unfixable };
+    if (!data || !source || data.kind === "caddy-adapt") return null;
     const recipe = findRecipe(ws, problem.recipe);
     if (!recipe) return null;
     const repo = recipeRepo(recipe);
@@ -71,6 +73,8 @@ export const rf120Codemod: Codemod = {
         summary: `reach \`${data.host}\` as \${STACK_NAME}_${data.service}, its stack-qualified name`,
         repo,
         edits: [replace(source.absPath, data.hostRange, `\${STACK_NAME}_${data.service}`)],
+        // Every bare name of one compose file is one root cause: one patch.
+        cause: `env:${source.absPath}`,
       };
     }
     const cfg = data.config;
@@ -100,6 +104,8 @@ export const rf120Codemod: Codemod = {
       }${variable ? `; bump ${variable}` : ""}`,
       repo,
       edits,
+      // All bare names of one template are one root cause: one patch, one bump.
+      cause: `config:${cf.name}:${entry.name}`,
     };
   },
 };

@@ -46,12 +46,16 @@ export const rf140Codemod: Codemod = {
             summary: `bump ${data.variable} in abra.sh (${data.config} changed since ${data.tag})`,
             repo,
             edits: [bump],
+            // Every config versioned by one variable changes under one bump: one patch.
+            cause: `bump:${data.variable}`,
           }
         : null;
     }
     const exports = addExports(recipe);
     if (data.kind === "not-exported") {
-      return exports ? { summary: `export ${data.variable}=v1 from abra.sh`, repo, edits: [exports] } : null;
+      return exports
+        ? { summary: `export ${data.variable}=v1 from abra.sh`, repo, edits: [exports], cause: "exports" }
+        : null;
     }
     const cf = recipe.composeFiles.find((f) => f.name === data.composeFile);
     const entry = cf?.configs.find((c) => c.name === data.config);
@@ -78,6 +82,7 @@ export const rf140Codemod: Codemod = {
         ),
       );
     }
-    return { summary: `version config \`${entry.name}\` with ${variable}`, repo, edits };
+    // The export line names every missing variable: every config it versions is in one patch.
+    return { summary: `version config \`${entry.name}\` with ${variable}`, repo, edits, cause: "exports" };
   },
 };

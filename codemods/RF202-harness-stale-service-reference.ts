@@ -1,4 +1,4 @@
-import type { Rf202Data } from "../analyzers/RF202-harness-stale-service-reference.js";
+import { RF202_DATA } from "../analyzers/RF202-harness-stale-service-reference.js";
 import { SERVICE_PARAMETER } from "../analyzers/RF202-harness-stale-service-reference.js";
 import { harnessRepo } from "../analyzers/support/harness-recipes.js";
 import type { Finding } from "../core/finding.js";
@@ -15,8 +15,12 @@ import { replace } from "../core/edit.js";
 export const rf202Codemod: Codemod = {
   fix(problem, ws) {
     const model = ws.harness;
-    const data = problem.data as Rf202Data | undefined;
-    if (!model || !data?.replacement) return null;
+    const data = RF202_DATA.of(problem);
+    if (!model || !data) return null;
+    if (!data.replacement)
+      return {
+        unavailable: `no single service of ${problem.recipe} stands out to replace \`${data.service}\` (it has ${data.services.join(", ") || "none"}): a person must choose`,
+      };
     const module = model.modules.find((m) => m.source.path === data.file);
     if (!module) return null;
     const written = module.source.text.slice(data.start, data.end);
@@ -91,7 +95,7 @@ export function linkServiceReferences(
   const links: ServiceLink[] = [];
   for (const item of items) {
     if (item.problem.rule !== "RF202") continue;
-    const data = item.problem.data as Rf202Data | undefined;
+    const data = RF202_DATA.of(item.problem);
     if (!data) continue;
     for (const patch of patches) {
       if (patch.repo.kind !== "recipe" || patch.repo.name !== item.problem.recipe) continue;

@@ -1,33 +1,45 @@
 import { templateLoader } from "../core/templates.js";
 import type { Problem } from "../analyzers/rule.js";
+import { RF204_DATA } from "../analyzers/RF204-assertion-no-release-satisfies.js";
 import type { Rf204Data } from "../analyzers/RF204-assertion-no-release-satisfies.js";
 import { harnessRepo, lineIndent } from "../analyzers/support/harness-recipes.js";
 import { show } from "../harness/values.js";
 import type { StaticValue } from "../harness/values.js";
 import { VERSION } from "../core/package.js";
-import type { HarnessModel } from "../harness/model.js";
+import type { HarnessModel, HarnessModule } from "../harness/model.js";
 import type { Workspace } from "../load/workspace.js";
-import type { Codemod } from "./codemod.js";
+import type { Codemod, FixPlan, NoFix } from "./codemod.js";
 import type { Edit } from "../core/edit.js";
 import { replace } from "../core/edit.js";
 import { deeper, importPoint } from "./support/harness-text.js";
 
 /**
- * Scopes the assertion to when the change exists: while the head still has the value every release
- * has, the test is skipped as not applicable, with the reason; once the head changes it, the assertion
- * runs unchanged and any value but the expected one fails. Python harnesses only (pytest's `skip`);
- * a TypeScript test gets no patch (node:test needs the test context to skip, which the model does
- * not carry).
+ * Scopes the assertion to when the change exists. Where the head has one of the values every release
+ * has (string or number literals), the test is skipped while it still does, with the reason; once the
+ * head changes it, the assertion runs unchanged and any value but the expected one fails. Where the
+ * releases' values are not literals, or the head has a value of its own, no condition can say "not
+ * yet": the test is marked `pytest.mark.xfail(strict=True, reason=…)`, which turns red the day the
+ * change lands (the marker is removed then). A TypeScript (node:test) test gets `{ todo: reason }`.
  */
 export const rf204Codemod: Codemod = {
   fix(problem, ws) {
     const model = ws.harness;
-    const data = problem.data as Rf204Data | undefined;
-    if (!model || !data?.subjectText || data.subjectReleases.length === 0) return null;
+    const data = RF204_DATA.of(problem);
+    if (!model || !data) return null;
     const module = model.modules.find((m) => m.source.path === data.file);
-    if (!module || module.language !== "python") return null;
+    if (!module) return { unavailable: `${data.file} is not a module of the harness model` };
+    const tags = data.releases.map((r) => r.tag).join(", ");
+    if (module.language !== "python") return todo(problem, model, module, data, tags);
     const literals = data.subjectReleases.map(pythonLiteral);
-    if (literals.some((l) => l === null)) return null;
+    const head = data.subjectHead ? pythonLiteral(data.subjectHead) : null;
+    if (
+      !data.subjectText ||
+      literals.length === 0 ||
+      literals.some((l) => l === null) ||
+      head === null ||
+      !literals.includes(head)
+    )
+      return xfail(problem, model, module, data, tags);
     const { start, indent } = lineIndent(module, data.start);
     const values = literals.join(", ");
     const condition =
@@ -35,7 +47,7 @@ export const rf204Codemod: Codemod = {
     const was = data.subjectReleases.map((v) => (v.kind === "str" ? v.value : show(v))).join(" or ");
     const reason =
       `not applicable until ${problem.recipe} makes this change: the head and every release ` +
-      `(${data.releases.map((r) => r.tag).join(", ")}) still have ${was}`;
+      `(${tags}) still have ${was}`;
     const edits: Edit[] = [];
     const pytestAlias = module.imports.find((i) => i.module === "pytest" && i.symbol === undefined)?.alias;
     const skipName = module.imports.find((i) => i.module === "pytest" && i.symbol === "skip")?.alias;
@@ -65,6 +77,75 @@ export const rf204Codemod: Codemod = {
   },
 };
 
+/** The harness function a test runs, and the test. */
+function testFunction(module: HarnessModule, nodeId: string) {
+  const test = module.tests.find((t) => t.nodeId === nodeId);
+  const fn = test?.function ? module.functions.find((f) => f.qualifiedName === test.function) : undefined;
+  return { test, fn };
+}
+
+/** `@pytest.mark.xfail(strict=True, reason=…)` on the test function. */
+function xfail(
+  problem: Problem,
+  model: HarnessModel,
+  module: HarnessModule,
+  data: Rf204Data,
+  tags: string,
+): FixPlan | NoFix {
+  const { fn } = testFunction(module, data.nodeId);
+  if (!fn) return { unavailable: `${data.nodeId} is not a named test function: no marker can go on it` };
+  const { start, indent } = lineIndent(module, fn.range.start);
+  const edits: Edit[] = [];
+  const pytestAlias = module.imports.find((i) => i.module === "pytest" && i.symbol === undefined)?.alias;
+  const reason =
+    `${problem.recipe} has not made this change: no release (${tags}) satisfies it; ` +
+    `strict: the test turns red once the change lands, then remove this marker`;
+  const marker = `${indent}@${pytestAlias ?? "pytest"}.mark.xfail(strict=True, reason=${pythonText(reason)})\n`;
+  const at = pytestAlias ? null : importPoint(module);
+  if (at === start) {
+    // A module with no import yet: the import goes where the test starts, before the marker.
+    edits.push(replace(module.source.absPath, { start, end: start }, `import pytest\n\n\n${marker}`));
+  } else {
+    if (at !== null) edits.push(replace(module.source.absPath, { start: at, end: at }, "import pytest\n"));
+    edits.push(replace(module.source.absPath, { start, end: start }, marker));
+  }
+  return {
+    summary: `expect ${data.nodeId} to fail (strict xfail) until ${problem.recipe} makes the change; draft an upstream issue`,
+    repo: harnessRepo(model),
+    edits,
+  };
+}
+
+/** node:test's `{ todo: reason }` option on the test call, after its name. */
+function todo(
+  problem: Problem,
+  model: HarnessModel,
+  module: HarnessModule,
+  data: Rf204Data,
+  tags: string,
+): FixPlan | NoFix {
+  const { test } = testFunction(module, data.nodeId);
+  const call = test ? module.calls.find((c) => c.range.start === test.range.start) : undefined;
+  const name = call?.args[0];
+  if (!call || !name || name.spread)
+    return { unavailable: `the node:test call of ${data.nodeId} was not found: no todo option can go on it` };
+  const second = call.args[1]?.value;
+  if (call.args.length > 2 || second?.kind === "dict")
+    return { unavailable: `${data.nodeId} already passes options to node:test` };
+  const reason = `${problem.recipe} has not made this change: no release (${tags}) satisfies it; remove the todo once it lands`;
+  return {
+    summary: `mark ${data.nodeId} todo until ${problem.recipe} makes the change; draft an upstream issue`,
+    repo: harnessRepo(model),
+    edits: [
+      replace(
+        module.source.absPath,
+        { start: name.range.end, end: name.range.end },
+        `, { todo: ${JSON.stringify(reason)} }`,
+      ),
+    ],
+  };
+}
+
 /** A Python string literal, single-quoted when that avoids escapes. */
 function pythonText(s: string): string {
   if (s.includes('"') && !s.includes("'")) return `'${s.replace(/\\/g, "\\\\")}'`;
@@ -86,7 +167,7 @@ const loadTemplate = templateLoader();
  * the harness repo.
  */
 export function upstreamIssue(problem: Problem, ws: Workspace): { path: string; text: string } | null {
-  const data = problem.data as Rf204Data | undefined;
+  const data = RF204_DATA.of(problem);
   if (!data) return null;
   const current = data.subjectReleases.map(show);
   const context = ws.harness ? testDocstring(ws.harness, data.nodeId) : null;

@@ -85,6 +85,8 @@ export interface Finding {
   evidence: EvidenceItem[];
   classification: Classification;
   fix: FixRef | null;
+  /** Why a finding has no patch (absent when it has one, or is suppressed). */
+  fixUnavailable?: string;
   /** Ids of findings whose fixes must land together with this one (a recipe and a harness patch). */
   related?: string[];
   suppressed?: Suppression;

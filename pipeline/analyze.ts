@@ -136,6 +136,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const kept = items.filter((i) => !withdrawn.has(i.finding.id));
     series = buildSeries(kept, workspace, config, RULES, textOf, names);
     afterSeries();
+    for (const it of items) {
+      if (withdrawn.has(it.finding.id) && !it.finding.suppressed)
+        it.finding.fixUnavailable = "another patch of this run makes its fix unnecessary (see related)";
+    }
   }
   const upstream = items
     .map((i) => findRule(i.problem.rule)?.fix?.draft?.(i.problem, workspace) ?? null)

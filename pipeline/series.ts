@@ -1,8 +1,13 @@
 /**
- * Turns fix plans into one patch per finding, grouped per repo in series order. Patch N is the diff
- * from the tree with patches 1..N-1 applied to the tree with 1..N applied, all computed from the
- * original text: a later fix whose edits are covered by an earlier one gets no patch of its own (it
- * points at the earlier patch); a fix whose edits partly overlap an accepted one is refused.
+ * Turns fix plans into one patch per root cause, grouped per repo. A root cause is what a codemod
+ * names in `FixPlan.cause` (all bare names of one template, every key of one config under one bump),
+ * or the finding itself; a fix whose edits another root cause's edits already make is part of that
+ * patch. Every patch is the diff from the UNPATCHED repo to the repo with its own edits only, so it
+ * applies alone and is complete (its version bump, environment additions, imports and helpers are in
+ * it); two root causes that need the same edit (the same bump of one version variable) both carry it,
+ * and a merge of both is clean. Root causes whose edits touch the same or adjacent lines differently
+ * cannot merge as two patches (git's merge conflicts there): they share one patch; edits that overlap
+ * without one holding the other are refused. Series order is for reading only.
  */
 import { safeRepoDir } from "../core/paths.js";
 import { readFileSync } from "node:fs";
@@ -11,17 +16,28 @@ import type { Analyzed } from "../analyzers/rule.js";
 import type { RedfixConfig } from "../load/config.js";
 import type { Workspace } from "../load/workspace.js";
 import type { FixPlan } from "../codemods/codemod.js";
+import { isNoFix } from "../codemods/codemod.js";
 import type { RegisteredRule } from "./registry.js";
 import type { PatchFile, PatchSeries, Repo } from "../core/patch.js";
 import { applyReplacements, contains, overlaps, sameEdit } from "../core/edit.js";
 import type { CreateEdit, Edit, ReplaceEdit } from "../core/edit.js";
 import { gitDiff } from "../core/patch.js";
 
-interface FileState {
-  original: string | null;
+interface Planned {
+  item: Analyzed;
+  plan: FixPlan;
+  /** Position in the findings' order. */
+  order: number;
+}
+
+/** One root cause: its findings' plans and the union of their edits. */
+interface Cause {
+  key: string;
+  members: Planned[];
   replacements: ReplaceEdit[];
-  created: CreateEdit | null;
-  deleted: boolean;
+  creates: CreateEdit[];
+  deletes: string[];
+  merged: boolean;
 }
 
 /**
@@ -57,13 +73,24 @@ export function buildSeries(
   names: Map<string, string> = new Map(),
 ): PatchSeries {
   const fixOf = new Map(rules.flatMap((r) => (r.fix ? [[r.meta.id, r.fix] as const] : [])));
-  const plans: { item: Analyzed; plan: FixPlan }[] = [];
-  for (const item of items) {
-    if (item.finding.suppressed) continue;
-    const plan = fixOf.get(item.problem.rule)?.fix(item.problem, ws, config);
-    if (plan && plan.edits.length > 0) plans.push({ item, plan });
-  }
-  const byRepo = new Map<string, { repo: Repo; plans: typeof plans }>();
+  const plans: Planned[] = [];
+  const unavailable = new Map<Analyzed, string>();
+  items.forEach((item, order) => {
+    delete item.finding.fixUnavailable;
+    if (item.finding.suppressed) return;
+    const codemod = fixOf.get(item.problem.rule);
+    const plan = codemod?.fix(item.problem, ws, config);
+    if (isNoFix(plan)) unavailable.set(item, plan.unavailable);
+    else if (plan && plan.edits.length > 0) plans.push({ item, plan, order });
+    else
+      unavailable.set(
+        item,
+        codemod
+          ? `the ${item.problem.rule} fix does not cover this case; the message says what to change`
+          : `redfix has no automatic fix for ${item.problem.rule}; the message says what to change`,
+      );
+  });
+  const byRepo = new Map<string, { repo: Repo; plans: Planned[] }>();
   for (const p of plans) {
     // Keyed by root, never by folder name: a recipe named like the harness is another repo.
     const repo = { ...p.plan.repo, name: names.get(p.plan.repo.path) ?? p.plan.repo.name };
@@ -73,97 +100,251 @@ export function buildSeries(
   }
   const series: PatchSeries = { patches: [], repos: [], refused: [] };
   const repoOrder = [...byRepo.values()].sort((a, b) => cmp(a.repo.name, b.repo.name));
+  const originals = new Map<string, string | null>();
+  const original = (file: string): string | null => {
+    if (!originals.has(file)) originals.set(file, textOf(file));
+    return originals.get(file) ?? null;
+  };
   for (const { repo, plans: repoPlans } of repoOrder) {
     series.repos.push(repo);
-    const states = new Map<string, FileState>();
-    const stateOf = (file: string): FileState => {
-      let s = states.get(file);
-      if (!s) {
-        s = { original: textOf(file), replacements: [], created: null, deleted: false };
-        states.set(file, s);
+    const causes = groupCauses(repoPlans, original, series.refused);
+    mergeCovered(causes);
+    const accepted: Cause[] = [];
+    for (const cause of causes) {
+      if (cause.merged) continue;
+      // Root causes whose changes touch the same or adjacent lines cannot land one without the
+      // other (git's merge of the two conflicts): they land together, in one patch.
+      let host = accepted.find((a) => clashBetween(a, cause, original) !== null);
+      if (!host) {
+        accepted.push(cause);
+        continue;
       }
-      return s;
-    };
-    const lastPatchTouching = new Map<string, PatchFile>();
-    let n = 0;
-    for (const { item, plan } of repoPlans) {
-      const touched = [...new Set(plan.edits.map((e) => e.file))].sort();
-      const before = new Map(touched.map((f) => [f, render(stateOf(f))]));
-      const conflict = accept(plan.edits, stateOf);
+      const conflict = clashBetween(host, cause, original, true) ?? mergeInto(host, cause, original);
       if (conflict) {
-        series.refused.push({ findingId: item.finding.id, reason: conflict });
+        for (const m of cause.members)
+          series.refused.push({ findingId: m.item.finding.id, reason: conflict });
         continue;
       }
-      let diff = "";
-      for (const f of touched) {
-        const st = stateOf(f);
-        const rel = relative(repo.path, f).split(sep).join("/");
-        diff += gitDiff(rel, before.get(f) ?? null, render(st), st.created?.mode ?? "100644");
+      // The larger patch may now touch another accepted one.
+      for (
+        let other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null);
+        other;
+      ) {
+        if (mergeInto(other, host, original) !== null) break;
+        accepted.splice(accepted.indexOf(host), 1);
+        host = other;
+        other = accepted.find((a) => a !== host && clashBetween(a, host!, original) !== null);
       }
-      if (diff === "") {
-        // Covered by an earlier fix of this series: point at that patch.
-        const earlier = touched.map((f) => lastPatchTouching.get(f)).find(Boolean);
-        if (earlier) {
-          earlier.findingIds.push(item.finding.id);
-          item.finding.fix = { patch: earlier.path, summary: plan.summary, repo: repo.name };
-        }
-        continue;
-      }
+    }
+    accepted.sort((a, b) => a.members[0]!.order - b.members[0]!.order);
+    let n = 0;
+    for (const cause of accepted) {
+      const diff = diffOf(cause, repo, original);
+      if (diff === "") continue;
       n++;
-      const name = `${String(n).padStart(4, "0")}-${item.finding.rule}-${safeRepoDir(item.finding.recipe)}.patch`;
+      const first = cause.members[0]!.item.finding;
+      const name = `${String(n).padStart(4, "0")}-${first.rule}-${safeRepoDir(first.recipe)}.patch`;
       const patch: PatchFile = {
         repo,
         name,
         path: `patches/${safeRepoDir(repo.name)}/${name}`,
         content: diff,
-        findingIds: [item.finding.id],
+        findingIds: cause.members.map((m) => m.item.finding.id),
       };
       series.patches.push(patch);
-      for (const f of touched) lastPatchTouching.set(f, patch);
-      item.finding.fix = { patch: patch.path, summary: plan.summary, repo: repo.name };
+      for (const m of cause.members) {
+        m.item.finding.fix = { patch: patch.path, summary: m.plan.summary, repo: repo.name };
+      }
     }
+  }
+  const refused = new Map(series.refused.map((r) => [r.findingId, r.reason]));
+  for (const item of items) {
+    if (item.finding.suppressed || item.finding.fix) continue;
+    const why = refused.get(item.finding.id);
+    item.finding.fixUnavailable = why
+      ? `its fix conflicts with another patch of this run: ${why}`
+      : (unavailable.get(item) ?? "its fix changes nothing");
   }
   return series;
 }
 
-/** Adds a plan's edits to the file states; returns a reason when they conflict with accepted ones. */
-function accept(edits: Edit[], stateOf: (f: string) => FileState): string | null {
-  const staged: { st: FileState; replacements: ReplaceEdit[] }[] = [];
-  for (const e of edits) {
-    const st = stateOf(e.file);
-    if (e.kind === "create") {
-      if (st.created && st.created.text !== e.text)
-        return `another fix already creates ${e.file} differently`;
-      if (!st.created && st.original !== null && st.original !== e.text) return `${e.file} already exists`;
+/** Plans with one cause key become one cause, in the order of their first finding. */
+function groupCauses(
+  plans: Planned[],
+  original: (file: string) => string | null,
+  refused: PatchSeries["refused"],
+): Cause[] {
+  const byKey = new Map<string, Cause>();
+  const out: Cause[] = [];
+  for (const p of plans) {
+    const key = p.plan.cause ? `${p.item.finding.rule}\0${p.plan.cause}` : `\0${p.item.finding.id}`;
+    let cause = byKey.get(key);
+    const fresh = !cause;
+    cause ??= { key, members: [], replacements: [], creates: [], deletes: [], merged: false };
+    const conflict = addEdits(cause, p.plan.edits, original);
+    if (conflict) {
+      refused.push({ findingId: p.item.finding.id, reason: conflict });
       continue;
     }
-    if (e.kind === "delete") continue;
-    if (st.original === null && !st.created) return `${e.file} does not exist`;
-    let list = staged.find((s) => s.st === st);
-    if (!list) {
-      list = { st, replacements: [...st.replacements] };
-      staged.push(list);
+    cause.members.push(p);
+    if (fresh) {
+      byKey.set(key, cause);
+      out.push(cause);
     }
-    if (list.replacements.some((r) => sameEdit(r, e) || contains(r, e))) continue;
-    const clash = list.replacements.find((r) => overlaps(r, e) && !contains(e, r));
+  }
+  return out;
+}
+
+/** Adds edits to a cause; a reason when they conflict with its own. Nothing changes on a conflict. */
+function addEdits(cause: Cause, edits: Edit[], original: (file: string) => string | null): string | null {
+  let replacements = [...cause.replacements];
+  const creates = [...cause.creates];
+  const deletes = [...cause.deletes];
+  for (const e of edits) {
+    if (e.kind === "create") {
+      const other = creates.find((c) => c.file === e.file);
+      if (other && other.text !== e.text) return `another fix already creates ${e.file} differently`;
+      const text = original(e.file);
+      if (!other && text !== null && text !== e.text) return `${e.file} already exists`;
+      if (!other) creates.push(e);
+      continue;
+    }
+    if (e.kind === "delete") {
+      if (!deletes.includes(e.file)) deletes.push(e.file);
+      continue;
+    }
+    if (original(e.file) === null && !creates.some((c) => c.file === e.file))
+      return `${e.file} does not exist`;
+    const same = replacements.filter((r) => r.file === e.file);
+    if (same.some((r) => sameEdit(r, e) || contains(r, e))) continue;
+    const clash = same.find((r) => overlaps(r, e) && !contains(e, r));
     if (clash)
       return `its edit at ${e.start}-${e.end} overlaps another fix's edit at ${clash.start}-${clash.end}`;
-    list.replacements = [...list.replacements.filter((r) => !contains(e, r)), e];
+    replacements = [...replacements.filter((r) => !(r.file === e.file && contains(e, r))), e];
   }
-  for (const e of edits) {
-    const st = stateOf(e.file);
-    if (e.kind === "create") st.created = e;
-    if (e.kind === "delete") st.deleted = true;
-  }
-  for (const { st, replacements } of staged) st.replacements = replacements;
+  cause.replacements = replacements;
+  cause.creates = creates;
+  cause.deletes = deletes;
   return null;
 }
 
-function render(st: FileState): string | null {
-  if (st.deleted) return null;
-  const base = st.created ? st.created.text : st.original;
-  if (base === null) return null;
-  return st.replacements.length === 0 ? base : applyReplacements(base, st.replacements);
+/**
+ * A cause whose every edit another cause already makes (the same edit, or inside a larger one) is
+ * fixed by that cause's patch: its findings join it. Between two causes with the same edits the
+ * earlier one keeps the patch.
+ */
+function mergeCovered(causes: Cause[]): void {
+  causes.forEach((c, i) => {
+    const host = causes.find((o, j) => j !== i && !o.merged && covers(o, c) && (j < i || !covers(c, o)));
+    if (!host) return;
+    host.members.push(...c.members);
+    host.members.sort((a, b) => a.order - b.order);
+    c.merged = true;
+  });
+}
+
+function covers(outer: Cause, inner: Cause): boolean {
+  return (
+    inner.replacements.every((e) =>
+      outer.replacements.some((r) => r.file === e.file && (sameEdit(r, e) || contains(r, e))),
+    ) &&
+    inner.creates.every((e) => outer.creates.some((c) => c.file === e.file && c.text === e.text)) &&
+    inner.deletes.every((f) => outer.deletes.includes(f))
+  );
+}
+
+/**
+ * Why two causes' patches would not merge together, or null: both change the same file's lines
+ * differently where their changed lines overlap or touch (git's merge conflicts there), or create
+ * or delete a file the other changes.
+ */
+function clashBetween(
+  a: Cause,
+  b: Cause,
+  original: (file: string) => string | null,
+  /** Only what one patch cannot hold either: different creations, a deleted file changed. */
+  filesOnly = false,
+): string | null {
+  for (const c of b.creates) {
+    const o = a.creates.find((x) => x.file === c.file);
+    if (o && o.text !== c.text) return `another fix already creates ${c.file} differently`;
+  }
+  for (const f of b.deletes) {
+    if (a.replacements.some((r) => r.file === f)) return `another fix changes ${f}, which this fix deletes`;
+  }
+  for (const f of a.deletes) {
+    if (b.replacements.some((r) => r.file === f)) return `another fix deletes ${f}, which this fix changes`;
+  }
+  if (filesOnly) return null;
+  for (const e of b.replacements) {
+    const text = original(e.file) ?? a.creates.find((c) => c.file === e.file)?.text ?? null;
+    if (text === null) continue;
+    for (const r of a.replacements) {
+      if (r.file !== e.file || sameEdit(r, e)) continue;
+      if (linesTouch(text, r, e))
+        return `its edit at ${e.start}-${e.end} changes lines next to another fix's edit at ${r.start}-${r.end}`;
+    }
+  }
+  return null;
+}
+
+/** Whether two edits' line spans in `text` overlap or are adjacent (no unchanged line between). */
+function linesTouch(text: string, a: ReplaceEdit, b: ReplaceEdit): boolean {
+  const [a0, a1] = lineSpan(text, a);
+  const [b0, b1] = lineSpan(text, b);
+  return a0 <= b1 + 1 && b0 <= a1 + 1;
+}
+
+/** First and last line an edit changes; an insertion at a line start sits between lines (x - 0.5). */
+function lineSpan(text: string, e: ReplaceEdit): [number, number] {
+  const lineOf = (offset: number) => {
+    let n = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) n++;
+    return n;
+  };
+  const startsLine = (o: number) => o === 0 || text[o - 1] === "\n";
+  const first = lineOf(e.start);
+  if (e.start === e.end)
+    return startsLine(e.start) && e.text.endsWith("\n") ? [first - 0.5, first - 0.5] : [first, first];
+  const endsLine = e.end > e.start && text[e.end - 1] === "\n";
+  return [first, lineOf(endsLine ? e.end - 1 : e.end)];
+}
+
+/** Moves `from`'s findings and edits into `into`; a reason when their edits overlap. */
+function mergeInto(into: Cause, from: Cause, original: (file: string) => string | null): string | null {
+  const edits: Edit[] = [
+    ...from.replacements,
+    ...from.creates,
+    ...from.deletes.map((file): Edit => ({ kind: "delete", file })),
+  ];
+  const conflict = addEdits(into, edits, original);
+  if (conflict) return conflict;
+  into.members.push(...from.members);
+  into.members.sort((a, b) => a.order - b.order);
+  from.merged = true;
+  return null;
+}
+
+function diffOf(cause: Cause, repo: Repo, original: (file: string) => string | null): string {
+  const files = [
+    ...new Set([
+      ...cause.replacements.map((e) => e.file),
+      ...cause.creates.map((e) => e.file),
+      ...cause.deletes,
+    ]),
+  ].sort();
+  let diff = "";
+  for (const f of files) {
+    const created = cause.creates.find((c) => c.file === f) ?? null;
+    const before = original(f);
+    let after: string | null = created ? created.text : before;
+    const reps = cause.replacements.filter((r) => r.file === f);
+    if (after !== null && reps.length > 0) after = applyReplacements(after, reps);
+    if (cause.deletes.includes(f)) after = null;
+    const rel = relative(repo.path, f).split(sep).join("/");
+    diff += gitDiff(rel, before, after, created?.mode ?? "100644");
+  }
+  return diff;
 }
 
 function readText(absPath: string): string | null {

@@ -174,6 +174,7 @@ function chunks(
       target: f.target,
       classification: f.classification,
       ...(f.fix ? { patch: f.fix.patch, fixSummary: f.fix.summary } : {}),
+      ...(f.fixUnavailable ? { fixUnavailable: f.fixUnavailable } : {}),
       ...(f.verification ? { verdict: f.verification.verdict } : {}),
     },
   }));

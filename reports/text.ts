@@ -51,6 +51,7 @@ export function renderText(findings: Finding[], opts: TextOptions): string {
       lines.push(`  ${paint("dim", where)}  ${sev[f.severity]}  ${t(f.rule)}  ${t(f.message)}${tail}`);
       if (f.fix)
         lines.push(`      ${paint("green", "fix:")} ${t(f.fix.summary)}  ${paint("dim", t(f.fix.patch))}`);
+      else if (f.fixUnavailable) lines.push(`      ${paint("dim", "no fix:")} ${t(f.fixUnavailable)}`);
     }
     lines.push("");
   }

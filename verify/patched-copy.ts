@@ -1,7 +1,7 @@
 /**
  * A throwaway copy of the analyzed workspace (recipes and harness, `.git` included so release tags
- * still count) with a prefix of a repo's patch series applied by `git apply`: the state a maintainer
- * would have after merging that patch.
+ * still count) with one patch applied by `git apply`: the state a maintainer would have after merging
+ * that patch alone (every patch is computed against the unpatched repo and is complete).
  */
 import { constants, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,8 +86,8 @@ export function copyWorkspace(rd: RunDir): WorkspaceCopy {
   return { dir, recipes, harness, repoPath, dispose };
 }
 
-/** Applies the series of `repo` up to and including `patch` (a path relative to the run dir). */
-export async function applyThrough(
+/** Applies one patch of `repo` (a path relative to the run dir) alone to the copy. */
+export async function applyAlone(
   rd: RunDir,
   copy: WorkspaceCopy,
   repo: string,
@@ -95,29 +95,27 @@ export async function applyThrough(
   sandbox: Sandbox = { kind: "none" },
 ): Promise<string | null> {
   const names = rd.series.get(repo) ?? [];
-  const last = names.indexOf(basename(patch));
-  if (last === -1) return `patch ${patch} is not in the series of ${repo}`;
+  const name = basename(patch);
+  if (!names.includes(name)) return `patch ${patch} is not in the series of ${repo}`;
   const cwd = copy.repoPath(repo);
-  for (const name of names.slice(0, last + 1)) {
-    const file = join(rd.dir, "patches", safeRepoDir(repo), name);
-    // In the sandbox too: the copy's own .git config and attributes (filters) come from the recipe.
-    const r = await runReplayProcess(
-      sandbox,
-      [copy.dir],
-      "git",
-      [
-        "-c",
-        "core.fsmonitor=false",
-        "-c",
-        "core.hooksPath=/dev/null",
-        "apply",
-        "--whitespace=nowarn",
-        "--",
-        file,
-      ],
-      { cwd, timeoutMs: 30_000, readable: [rd.dir] },
-    );
-    if (r.exitCode !== 0) return `git apply ${name} failed: ${r.output.trim().split("\n")[0] ?? ""}`;
-  }
+  const file = join(rd.dir, "patches", safeRepoDir(repo), name);
+  // In the sandbox too: the copy's own .git config and attributes (filters) come from the recipe.
+  const r = await runReplayProcess(
+    sandbox,
+    [copy.dir],
+    "git",
+    [
+      "-c",
+      "core.fsmonitor=false",
+      "-c",
+      "core.hooksPath=/dev/null",
+      "apply",
+      "--whitespace=nowarn",
+      "--",
+      file,
+    ],
+    { cwd, timeoutMs: 30_000, readable: [rd.dir] },
+  );
+  if (r.exitCode !== 0) return `git apply ${name} failed: ${r.output.trim().split("\n")[0] ?? ""}`;
   return null;
 }

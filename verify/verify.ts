@@ -11,7 +11,7 @@ import { analyze } from "../pipeline/analyze.js";
 import { defaultConfig, loadConfig } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
 import { RULES } from "../pipeline/registry.js";
-import { applyThrough, copyWorkspace } from "./patched-copy.js";
+import { applyAlone, copyWorkspace } from "./patched-copy.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
 import { junitCases } from "./junit.js";
 import { which } from "../core/process.js";
@@ -137,7 +137,7 @@ async function verifyFinding(
   let note: string | undefined;
   let swarm: SwarmVerification | undefined;
   try {
-    const applyError = await applyThrough(rd, after, fix.repo, throughPatch(rd, finding), sandbox);
+    const applyError = await applyAlone(rd, after, fix.repo, fix.patch, sandbox);
     checks.push(
       applyError
         ? { name: "git apply", status: "failed", reason: applyError }
@@ -222,7 +222,7 @@ async function verifyFinding(
     rule: finding.rule,
     recipe: finding.recipe,
     patch: fix.patch,
-    appliedThrough: throughPatch(rd, finding),
+    appliedThrough: fix.patch,
     classification,
     tests,
     checks,
@@ -362,30 +362,6 @@ async function validators(rd: RunDir, copy: WorkspaceCopy, finding: Finding, tim
   }
   out.push(...(await fileChecks(repoDir, touched, env, timeoutMs)));
   return out;
-}
-
-/**
- * The patch the "after" tree goes through: the last one, in series order, of the fixes for the same
- * rule in the same recipe. A rule that reports each bare name of a Caddyfile separately has one patch
- * per name; a test of the whole file can only go green once all of them are in.
- */
-function throughPatch(rd: RunDir, finding: Finding): string {
-  const fix = finding.fix!;
-  const order = rd.series.get(fix.repo) ?? [];
-  const index = (p: string) => order.indexOf(p.split("/").at(-1)!);
-  let last = fix.patch;
-  for (const f of rd.doc.findings) {
-    if (
-      f.fix &&
-      !f.suppressed &&
-      f.rule === finding.rule &&
-      f.recipe === finding.recipe &&
-      f.fix.repo === fix.repo
-    ) {
-      if (index(f.fix.patch) > index(last)) last = f.fix.patch;
-    }
-  }
-  return last;
 }
 
 async function pool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -48,6 +48,8 @@ export interface FindingView {
   /** Evidence past the excerpt limit: named with its place, not quoted. */
   moreEvidence: { location: string; note: string }[];
   fix: FixView | null;
+  /** Why there is no patch. */
+  fixUnavailable: string | null;
   verification: VerificationView;
   /** A verdict, or a note about the verify record: the verification section is shown. */
   verified: boolean;
@@ -215,6 +217,7 @@ async function findingView(input: RunInputs, f: Finding): Promise<FindingView> {
     excerpts: [],
     moreEvidence: [],
     fix: f.fix ? await fixView(input, f) : null,
+    fixUnavailable: f.fixUnavailable ?? null,
     verification,
     verified: verification.verdict !== "unverified" || verification.note !== null,
   };

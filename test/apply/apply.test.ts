@@ -86,7 +86,7 @@ test("one branch and commit per patch, pushed; the checked-out branch, index and
     });
     assert.match(
       lines[1]!,
-      /^discourse: redfix\/rf101-discourse: committed [0-9a-f]{12} on main; pushed to origin$/,
+      /^discourse: branch redfix\/rf101-discourse from main, commit [0-9a-f]{12}; pushed to origin$/,
     );
   } finally {
     ws.cleanup();

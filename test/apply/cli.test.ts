@@ -61,7 +61,7 @@ test("redfix apply --push --pr api: branches, commits, pushes and PRs; exit 0; a
     assert.is(r.stdout.trim().split("\n").length, 4, r.stdout);
     assert.match(
       r.stdout,
-      /gitea: redfix\/rf130-gitea: committed [0-9a-f]{12} on main; pushed to origin; PR #4 opened/,
+      /gitea: branch redfix\/rf130-gitea from main, commit [0-9a-f]{12}; pushed to origin; PR #4 opened/,
     );
     assert.is(gitea.pulls.length, 4);
     const after = all(ws);
@@ -132,9 +132,47 @@ test("a failed step makes the exit status 2; the other steps are done", async ()
       r.stdout,
       /gitea: redfix\/rf130-gitea: failed: 0001-RF130-gitea\.patch does not apply: .*; gitea is as it was/,
     );
-    assert.match(r.stdout, /discourse: redfix\/rf101-discourse: committed/);
+    assert.match(r.stdout, /discourse: branch redfix\/rf101-discourse from main, commit/);
   } finally {
     ws.cleanup();
+  }
+});
+
+test("analyze inside a recipe repo, then apply: the run directory is excluded locally, never committed", async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const root = mkdtempSync(join(tmpdir(), "redfix-inrepo-"));
+  try {
+    const l = await execa("node", [join(PACKAGE_ROOT, "scripts", "layout-examples.mjs"), join(root, "ws")], {
+      reject: false,
+    });
+    assert.is(l.exitCode, 0, String(l.stderr));
+    const recipe = join(root, "ws", "recipes", "gitea");
+    const head = git(recipe, "rev-parse", "HEAD");
+    const a = await execa("node", [BIN, "analyze", "."], { cwd: recipe, reject: false, env: GIT_ENV });
+    assert.is(a.exitCode, 1, String(a.stderr));
+    assert.match(readFileSync(join(recipe, ".git", "info", "exclude"), "utf8"), /^\/\.redfix\/run\/$/m);
+    assert.is(git(recipe, "status", "--porcelain"), "", "the run directory is not an uncommitted change");
+    const r = await execa("node", [BIN, "apply", ".redfix/run"], {
+      cwd: recipe,
+      reject: false,
+      env: GIT_ENV,
+    });
+    assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
+    assert.match(String(r.stdout), /gitea: branch redfix\/rf130-gitea from main, commit [0-9a-f]{12}/);
+    assert.is(git(recipe, "rev-parse", "HEAD"), head, "main did not move");
+    const files = git(recipe, "diff", "--name-only", "main", "redfix/rf130-gitea").split("\n");
+    assert.not.ok(files.includes(".gitignore"), "no .gitignore committed");
+    assert.not.ok(
+      files.some((f) => f.startsWith(".redfix")),
+      "nothing of the run directory committed",
+    );
+    // A second analyze does not add the line twice.
+    await execa("node", [BIN, "analyze", "."], { cwd: recipe, reject: false, env: GIT_ENV });
+    const lines = readFileSync(join(recipe, ".git", "info", "exclude"), "utf8").split("\n");
+    assert.is(lines.filter((x) => x === "/.redfix/run/").length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 

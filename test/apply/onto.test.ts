@@ -325,7 +325,7 @@ test("--onto auto passes over a PR whose head is in a fork (it says why) and ope
     );
     assert.match(
       lines[1]!,
-      /^gitea: redfix\/rf130-gitea: committed [0-9a-f]{12} on main; pushed to origin; PR #2 opened/,
+      /^gitea: branch redfix\/rf130-gitea from main, commit [0-9a-f]{12}; pushed to origin; PR #2 opened/,
     );
     assert.is(gitea.comments.length, 0);
   }));

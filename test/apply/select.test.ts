@@ -106,7 +106,7 @@ test("redfix apply with review.json: only accepted patches, and it says so; a ch
       lines[1],
       "  patches/cc-ci/0001-RF201-keycloak.patch changed since it was reviewed: counted as undecided",
     );
-    assert.match(lines[2]!, /^discourse: redfix\/rf101-discourse: committed [0-9a-f]{12} on main$/);
+    assert.match(lines[2]!, /^discourse: branch redfix\/rf101-discourse from main, commit [0-9a-f]{12}$/);
     assert.is(lines.length, 3);
     assert.is(
       git(ws.repo.discourse, "branch", "--list", "--format=%(refname:short)", "redfix/*"),

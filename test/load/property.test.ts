@@ -1,5 +1,4 @@
 import fc from "fast-check";
-import { execFileSync } from "node:child_process";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -7,6 +6,7 @@ import * as assert from "uvu/assert";
 import { stringify } from "yaml";
 import { analyze } from "../../pipeline/analyze.js";
 import { removeDir, tempDir } from "../support/workspace.js";
+import { mergeSeries } from "../support/standalone.js";
 
 const RUNS = Number(process.env.REDFIX_PROPERTY_RUNS ?? 60);
 
@@ -79,17 +79,17 @@ test("random well-formed compose documents with overlays never make a rule or co
         writeFileSync(join(dir, "compose.o.yml"), stringify(overlay, opts));
         writeFileSync(join(dir, ".env.sample"), "#COMPOSE_FILE=compose.yml:compose.o.yml:compose.gone.yml\n");
         const r = await analyze({ recipes: dir });
-        // Patches of one repo apply in series order: check each on top of the previous ones.
+        // Every patch is computed against the unpatched repo: each applies alone, and all of them,
+        // each on its own branch, merge together (as their pull requests would).
         const work = tempDir();
+        const scratch = tempDir();
         try {
           cpSync(dir, work, { recursive: true });
-          for (const p of r.series.patches) {
-            assert.match(p.content, /^diff --git a\//);
-            writeFileSync(join(work, ".p"), p.content);
-            execFileSync("git", ["apply", ".p"], { cwd: work, stdio: "pipe" });
-          }
+          for (const p of r.series.patches) assert.match(p.content, /^diff --git a\//);
+          assert.equal(mergeSeries(work, r.series.patches, scratch), []);
         } finally {
           removeDir(work);
+          removeDir(scratch);
         }
       }),
       { numRuns: RUNS },

@@ -99,7 +99,7 @@ test("review, then apply the accepted patches onto an open PR or as new PRs; a r
     );
     assert.match(
       r.stdout,
-      /discourse: redfix\/rf101-discourse: committed [0-9a-f]{12} on main; pushed to origin; PR #2 opened/,
+      /discourse: branch redfix\/rf101-discourse from main, commit [0-9a-f]{12}; pushed to origin; PR #2 opened/,
     );
     assert.is(git(ws.remote.gitea, "rev-parse", "refs/heads/upgrade-1.22^"), head);
     assert.equal(

@@ -66,6 +66,9 @@ test("PR body: a backtick cannot break out, no image, link, raw HTML or @mention
     recipe: "evil`](x) ![i](https://evil.example/i.png)",
     findings: [finding()],
     patches: ["0001-RF120-evil.patch"],
+    diffs: [
+      "diff --git a/c`](x) @admin.yml b/c`](x) @admin.yml\n--- a/c`](x) @admin.yml\n+++ b/c`](x) @admin.yml\n@@ -1 +1 @@\n-a\n+b\n",
+    ],
     related: [{ repo: "@admin", branch: "redfix/`x`" }],
     reportUrl: "javascript:alert(1)",
   }).body;

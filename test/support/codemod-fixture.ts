@@ -1,13 +1,15 @@
 /**
  * jscodeshift-style codemod fixtures: `<case>/input/` is a recipe tree (or a folder of recipes),
  * `<case>/output/` the tree after redfix's patches. The helper applies every patch with
- * `git apply --check` then `git apply` in a git copy of the input, compares the result byte for byte,
+ * `git apply --check` then `git apply` in a git copy of the input, each on its own branch from the
+ * unpatched commit, merges the branches, compares the result byte for byte,
  * and checks the fixpoint (re-analysis finds nothing of the rule) and idempotence (no new patch).
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyze } from "../../pipeline/analyze.js";
-import { git, repoFrom, treeFiles } from "./workspace.js";
+import { removeDir, repoFrom, tempDir, treeFiles } from "./workspace.js";
+import { mergeSeries } from "./standalone.js";
 
 export interface CodemodOutcome {
   /** Paths whose bytes differ from `output/` (or exist on one side only). */
@@ -25,13 +27,18 @@ export async function runCodemodFixture(caseDir: string, rule: string): Promise<
   const dir = repoFrom(join(caseDir, "input"));
   const first = await analyze({ recipes: dir, rules: [rule] });
   const patches = first.series.patches.filter((p) => p.findingIds.length > 0);
-  for (const p of patches) {
-    const repoDir = p.repo.path;
-    const file = join(repoDir, ".redfix-test.patch");
-    writeFileSync(file, p.content);
-    git(repoDir, "apply", "--check", file);
-    git(repoDir, "apply", file);
-    rmSync(file);
+  // Each patch is computed against the unpatched repo: each applies alone on its own branch
+  // (`git apply --check`, then `git apply`), and the branches are merged, as their PRs would be.
+  const scratch = tempDir("redfix-codemod-");
+  try {
+    const repos = new Map<string, typeof patches>();
+    for (const p of patches) repos.set(p.repo.path, [...(repos.get(p.repo.path) ?? []), p]);
+    for (const [repoDir, own] of repos) {
+      const failures = mergeSeries(repoDir, own, scratch);
+      if (failures.length > 0) throw new Error(failures.join("\n"));
+    }
+  } finally {
+    removeDir(scratch);
   }
   const expected = treeFiles(join(caseDir, "output"));
   const actual = treeFiles(dir);
