@@ -1,6 +1,7 @@
 /**
- * docs/tour.md (the README's tour) works as written: its `sh` blocks run in order in one shell,
- * from a checkout, on the bundled examples. The verify step needs pytest (skipped with the reason
+ * The README's quick start and tour work as written: the quick start's command, then the `sh` blocks
+ * between `<!-- tour -->` and `<!-- /tour -->` in order in one shell, from a checkout, on the bundled
+ * examples. The verify step needs pytest (skipped with the reason
  * otherwise, the rest still runs).
  */
 import { spawnSync } from "node:child_process";
@@ -12,9 +13,11 @@ import { PACKAGE_ROOT } from "../../core/package.js";
 import { needs } from "../support/tools.js";
 import { removeDir, tempDir } from "../support/workspace.js";
 
-const blocks = [
-  ...readFileSync(join(PACKAGE_ROOT, "docs", "tour.md"), "utf8").matchAll(/```sh\n([\s\S]*?)```/g),
-].map((m) => m[1]!);
+const readme = readFileSync(join(PACKAGE_ROOT, "README.md"), "utf8");
+const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("<!-- analyze-output -->"));
+const tourText = readme.slice(readme.indexOf("<!-- tour -->"), readme.indexOf("<!-- /tour -->"));
+const shBlocks = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = [...shBlocks(quickStart), ...shBlocks(tourText)];
 
 function tour(skipVerify: boolean) {
   const tmp = tempDir("redfix-tour-");
