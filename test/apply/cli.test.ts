@@ -138,7 +138,7 @@ test("a failed step makes the exit status 2; the other steps are done", async ()
   }
 });
 
-test("analyze inside a recipe repo, then apply: the run directory is excluded locally, never committed", async () => {
+test("analyze inside a recipe repo, then apply: apply excludes the run directory locally, never commits it", async () => {
   const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const root = mkdtempSync(join(tmpdir(), "redfix-inrepo-"));
@@ -151,8 +151,8 @@ test("analyze inside a recipe repo, then apply: the run directory is excluded lo
     const head = git(recipe, "rev-parse", "HEAD");
     const a = await execa("node", [BIN, "analyze", "."], { cwd: recipe, reject: false, env: GIT_ENV });
     assert.is(a.exitCode, 1, String(a.stderr));
-    assert.match(readFileSync(join(recipe, ".git", "info", "exclude"), "utf8"), /^\/\.redfix\/run\/$/m);
-    assert.is(git(recipe, "status", "--porcelain"), "", "the run directory is not an uncommitted change");
+    // analyze writes only inside its run directory; apply keeps that directory out of the repo's status.
+    assert.not.match(readFileSync(join(recipe, ".git", "info", "exclude"), "utf8"), /\.redfix/);
     const r = await execa("node", [BIN, "apply", ".redfix/run"], {
       cwd: recipe,
       reject: false,
@@ -160,6 +160,8 @@ test("analyze inside a recipe repo, then apply: the run directory is excluded lo
     });
     assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
     assert.match(String(r.stdout), /gitea: branch redfix\/rf130-gitea from main, commit [0-9a-f]{12}/);
+    assert.match(readFileSync(join(recipe, ".git", "info", "exclude"), "utf8"), /^\/\.redfix\/run\/$/m);
+    assert.is(git(recipe, "status", "--porcelain"), "", "the run directory is not an uncommitted change");
     assert.is(git(recipe, "rev-parse", "HEAD"), head, "main did not move");
     const files = git(recipe, "diff", "--name-only", "main", "redfix/rf130-gitea").split("\n");
     assert.not.ok(files.includes(".gitignore"), "no .gitignore committed");
@@ -167,8 +169,12 @@ test("analyze inside a recipe repo, then apply: the run directory is excluded lo
       files.some((f) => f.startsWith(".redfix")),
       "nothing of the run directory committed",
     );
-    // A second analyze does not add the line twice.
-    await execa("node", [BIN, "analyze", "."], { cwd: recipe, reject: false, env: GIT_ENV });
+    // A second apply does not add the line twice.
+    await execa("node", [BIN, "apply", ".redfix/run", "--dry-run"], {
+      cwd: recipe,
+      reject: false,
+      env: GIT_ENV,
+    });
     const lines = readFileSync(join(recipe, ".git", "info", "exclude"), "utf8").split("\n");
     assert.is(lines.filter((x) => x === "/.redfix/run/").length, 1);
   } finally {

@@ -32,7 +32,7 @@ import { ts } from "ts-morph";
 import { analyze } from "../../pipeline/analyze.js";
 import type { AnalyzeResult } from "../../pipeline/analyze.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
-import { which } from "../../core/process.js";
+import { needs } from "../support/tools.js";
 
 const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures");
 const RECIPES = join(FIXTURES, "rules", "RF20-harness", "recipes");
@@ -40,18 +40,6 @@ const PLAIN = join(FIXTURES, "harness-styles", "plain-pytest", "cc-ci");
 const TS_HARNESS = join(FIXTURES, "harness-styles", "node-test", "cc-ci");
 const TS_LIFECYCLE = join(FIXTURES, "rules", "RF20-harness-ts", "cc-ci");
 const PY_LIFECYCLE = join(FIXTURES, "rules", "RF20-harness", "cc-ci");
-
-const pytestMissing = (() => {
-  try {
-    execFileSync("python3", ["-c", "import pytest, yaml"], { stdio: "ignore", timeout: 30_000 });
-    return null;
-  } catch {
-    return "python3 with pytest and PyYAML is not installed";
-  }
-})();
-const bwrapMissing = which("bwrap")
-  ? null
-  : "bwrap is not installed (the late server needs a private network)";
 
 function git(cwd: string, args: string[]): void {
   execFileSync("git", args, {
@@ -166,11 +154,7 @@ function pytest(l: Layout, node: string, env: Record<string, string> = {}) {
   );
 }
 
-const when = (missing: string | null) => (missing ? test.skip : test);
-if (pytestMissing ?? bwrapMissing)
-  console.log(`harness-styles: pytest runs skipped: ${pytestMissing ?? bwrapMissing}`);
-
-when(pytestMissing ?? bwrapMissing)(
+needs("pytest", "bwrap")(
   "plain pytest, no lifecycle: RF203 makes the test wait for the port itself; the replayed test goes green",
   async () => {
     const l = layout(PLAIN);
@@ -211,7 +195,7 @@ when(pytestMissing ?? bwrapMissing)(
   },
 );
 
-when(pytestMissing ?? bwrapMissing)(
+needs("pytest", "bwrap")(
   "plain pytest: RF204 on release values that are no literals marks the test xfail(strict=True); red again once the change lands",
   async () => {
     const l = layout(PLAIN);
@@ -304,7 +288,7 @@ function nodeTest(l: Layout, file: string, env: Record<string, string> = {}) {
   );
 }
 
-when(bwrapMissing)(
+needs("bwrap")(
   "TypeScript node:test, no lifecycle: RF203 makes the test wait for the port itself; the replayed test goes green",
   async () => {
     const l = layout(TS_HARNESS);

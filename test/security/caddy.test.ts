@@ -9,31 +9,34 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { caddyAdapt, substitutePlaceholders } from "../../load/configs/index.js";
 import { removeDir, tempDir } from "../support/workspace.js";
-import { caddyRecipe, need, redfix, TOKEN, writeTree } from "./support.js";
+import { caddyRecipe, redfix, TOKEN, writeTree } from "./support.js";
+import { needs } from "../support/tools.js";
 
-test("{$LD_PRELOAD} with the recipe's shared object: analyze does not load it (real caddy, real .so)", () => {
-  if (!need("caddy", "gcc")) return;
-  const root = tempDir();
-  try {
-    const repo = join(root, "evil");
-    const marker = join(root, "preloaded");
-    writeTree(repo, {
-      ...caddyRecipe(
-        "# {$LD_PRELOAD}\n{$DOMAIN} {\n\treverse_proxy app:3000\n}\n",
-        `DOMAIN=app.example.org\nLD_PRELOAD=${join(repo, "evil.so")}\n`,
-      ),
-      "evil.c": `#include <stdio.h>\n__attribute__((constructor)) static void run(void) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); }\n`,
-    });
-    execFileSync("gcc", ["-shared", "-fPIC", "-o", join(repo, "evil.so"), join(repo, "evil.c")]);
-    const out = join(root, "run");
-    const r = redfix(["analyze", repo, "--out", out, "--format", "json"]);
-    assert.ok(r.status === 0 || r.status === 1, r.stderr);
-    assert.not.ok(existsSync(marker), "the recipe's shared object was loaded");
-    assert.not.match(r.stdout, TOKEN);
-  } finally {
-    removeDir(root);
-  }
-});
+needs("caddy", "gcc")(
+  "{$LD_PRELOAD} with the recipe's shared object: analyze does not load it (real caddy, real .so)",
+  () => {
+    const root = tempDir();
+    try {
+      const repo = join(root, "evil");
+      const marker = join(root, "preloaded");
+      writeTree(repo, {
+        ...caddyRecipe(
+          "# {$LD_PRELOAD}\n{$DOMAIN} {\n\treverse_proxy app:3000\n}\n",
+          `DOMAIN=app.example.org\nLD_PRELOAD=${join(repo, "evil.so")}\n`,
+        ),
+        "evil.c": `#include <stdio.h>\n__attribute__((constructor)) static void run(void) { FILE *f = fopen("${marker}", "w"); if (f) fclose(f); }\n`,
+      });
+      execFileSync("gcc", ["-shared", "-fPIC", "-o", join(repo, "evil.so"), join(repo, "evil.c")]);
+      const out = join(root, "run");
+      const r = redfix(["analyze", repo, "--out", out, "--format", "json"]);
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      assert.not.ok(existsSync(marker), "the recipe's shared object was loaded");
+      assert.not.match(r.stdout, TOKEN);
+    } finally {
+      removeDir(root);
+    }
+  },
+);
 
 test("caddy's environment is the fixed one: no token, no sample value; placeholders are in the text", async () => {
   const root = tempDir();
@@ -106,8 +109,7 @@ for (const [what, target] of [
   });
 }
 
-test("an import of a file inside the recipe still adapts (real caddy, on a copy)", async () => {
-  if (!need("caddy")) return;
+needs("caddy")("an import of a file inside the recipe still adapts (real caddy, on a copy)", async () => {
   const r = await caddyAdapt("import snippets/common\n:8080 {\n\timport logging\n\trespond ok\n}\n", {
     files: new Map([["snippets/common", "(logging) {\n\tlog\n}\n"]]),
   });

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import { branchProblem, remoteProblem, Repo } from "../../apply/git.js";
 import { readGitInfo } from "../../load/git.js";
 import { git, removeDir, tempDir } from "../support/workspace.js";
-import { need, redfix, writeTree } from "./support.js";
+import { redfix, writeTree } from "./support.js";
+import { needs } from "../support/tools.js";
 
 test("remote and branch names that read as options or run commands are refused", () => {
   assert.ok(remoteProblem("--upload-pack=touch /tmp/x"));
@@ -18,8 +19,7 @@ test("remote and branch names that read as options or run commands are refused",
   assert.is(branchProblem("redfix/rf120-app"), null);
 });
 
-test("git with a remote --upload-pack=cmd: the command never runs (real git)", async () => {
-  if (!need("git")) return;
+needs("git")("git with a remote --upload-pack=cmd: the command never runs (real git)", async () => {
   const dir = tempDir();
   try {
     git(dir, "init", "-q", "-b", "main");
@@ -49,27 +49,29 @@ test("redfix apply --push=--upload-pack=cmd is refused before any git call (real
   }
 });
 
-test("a .git file whose gitdir: points at another repo is not followed (no foreign tags or origin)", () => {
-  if (!need("git")) return;
-  const dir = tempDir();
-  try {
-    const other = join(dir, "other");
-    mkdirSync(other);
-    git(other, "init", "-q", "-b", "main");
-    git(other, "remote", "add", "origin", "https://secret.example.org/private.git");
-    git(other, "commit", "-q", "--allow-empty", "-m", "x");
-    git(other, "tag", "9.9.9+foreign");
-    const recipe = join(dir, "recipe");
-    mkdirSync(recipe);
-    writeFileSync(join(recipe, ".git"), `gitdir: ${join(other, ".git")}\n`);
-    assert.is(readGitInfo(recipe), null);
-    writeFileSync(join(recipe, ".git"), "gitdir: ../other/.git\n");
-    assert.is(readGitInfo(recipe), null);
-    // Its own .git still counts.
-    assert.ok(readGitInfo(other)?.tags.some((t) => t.name === "9.9.9+foreign"));
-  } finally {
-    removeDir(dir);
-  }
-});
+needs("git")(
+  "a .git file whose gitdir: points at another repo is not followed (no foreign tags or origin)",
+  () => {
+    const dir = tempDir();
+    try {
+      const other = join(dir, "other");
+      mkdirSync(other);
+      git(other, "init", "-q", "-b", "main");
+      git(other, "remote", "add", "origin", "https://secret.example.org/private.git");
+      git(other, "commit", "-q", "--allow-empty", "-m", "x");
+      git(other, "tag", "9.9.9+foreign");
+      const recipe = join(dir, "recipe");
+      mkdirSync(recipe);
+      writeFileSync(join(recipe, ".git"), `gitdir: ${join(other, ".git")}\n`);
+      assert.is(readGitInfo(recipe), null);
+      writeFileSync(join(recipe, ".git"), "gitdir: ../other/.git\n");
+      assert.is(readGitInfo(recipe), null);
+      // Its own .git still counts.
+      assert.ok(readGitInfo(other)?.tags.some((t) => t.name === "9.9.9+foreign"));
+    } finally {
+      removeDir(dir);
+    }
+  },
+);
 
 test.run();

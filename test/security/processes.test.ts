@@ -13,19 +13,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { pidNamespacesWork, runProcess } from "../../core/process.js";
+import { runProcess } from "../../core/process.js";
 import { copyTree } from "../../verify/patched-copy.js";
 import { detectSandbox, runReplayProcess } from "../../verify/sandbox.js";
 import { removeDir, tempDir } from "../support/workspace.js";
-import { need, TOKEN } from "./support.js";
+import { TOKEN } from "./support.js";
+import { needs } from "../support/tools.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test("a setsid grandchild does not survive the timeout (own PID namespace)", async () => {
-  if (!need("setsid", "sh") || !pidNamespacesWork()) {
-    console.log("  skipped: PID namespaces are not available here");
-    return;
-  }
+needs("pid-namespaces")("a setsid grandchild does not survive the timeout (own PID namespace)", async () => {
   const dir = tempDir();
   try {
     const marker = join(dir, "survived");
@@ -72,7 +69,6 @@ test("Ctrl-C: the running tree is killed and registered copies are removed befor
 });
 
 test("copies take regular files and folders only: a FIFO does not hang, a sparse 2 GiB file and links stay out", () => {
-  if (!need("mkfifo")) return;
   const dir = tempDir();
   try {
     const src = join(dir, "src");
@@ -93,51 +89,51 @@ test("copies take regular files and folders only: a FIFO does not hang, a sparse
   }
 });
 
-test("a replay runs in the bubblewrap sandbox: only the copy and a private /tmp are writable, no token", async () => {
-  const sandbox = detectSandbox(false);
-  if (sandbox.kind !== "bwrap") {
-    console.log(`  skipped: ${sandbox.reason}`);
-    return;
-  }
-  const copy = tempDir("redfix-verify-");
-  const outside = mkdtempOutsideTmp();
-  const priv = `redfix-private-${process.pid}`;
-  try {
-    process.env.FORGE_TOKEN = TOKEN;
-    const r = await runReplayProcess(
-      sandbox,
-      [copy],
-      "sh",
-      [
-        "-c",
+needs("bwrap")(
+  "a replay runs in the bubblewrap sandbox: only the copy and a private /tmp are writable, no token",
+  async () => {
+    const sandbox = detectSandbox(false);
+    assert.is(sandbox.kind, "bwrap", sandbox.reason);
+    const copy = tempDir("redfix-verify-");
+    const outside = mkdtempOutsideTmp();
+    const priv = `redfix-private-${process.pid}`;
+    try {
+      process.env.FORGE_TOKEN = TOKEN;
+      const r = await runReplayProcess(
+        sandbox,
+        [copy],
+        "sh",
         [
-          `touch "${copy}/inside" && echo inside-ok`,
-          `touch "${outside}/escaped" 2>/dev/null && echo ESCAPED`,
-          `touch /tmp/${priv} && echo tmp-ok`,
-          `env | grep -c FORGE_TOKEN || true`,
-          `setsid sh -c 'sleep 2; touch "${copy}/late"' &`,
-          "echo done",
-        ].join("\n"),
-      ],
-      { cwd: copy, timeoutMs: 20_000 },
-    );
-    delete process.env.FORGE_TOKEN;
-    assert.is(r.exitCode, 0, r.output);
-    assert.match(r.stdout, "inside-ok");
-    assert.match(r.stdout, "tmp-ok");
-    assert.not.match(r.stdout, "ESCAPED");
-    assert.not.match(r.output, TOKEN);
-    assert.match(r.stdout, /^0$/m);
-    assert.ok(existsSync(join(copy, "inside")));
-    assert.not.ok(existsSync(join(outside, "escaped")));
-    assert.not.ok(existsSync(join("/tmp", priv)), "the sandbox's /tmp is not the host's");
-    await sleep(3000);
-    assert.not.ok(existsSync(join(copy, "late")), "a process started in the sandbox outlived it");
-  } finally {
-    removeDir(copy);
-    removeDir(outside);
-  }
-});
+          "-c",
+          [
+            `touch "${copy}/inside" && echo inside-ok`,
+            `touch "${outside}/escaped" 2>/dev/null && echo ESCAPED`,
+            `touch /tmp/${priv} && echo tmp-ok`,
+            `env | grep -c FORGE_TOKEN || true`,
+            `setsid sh -c 'sleep 2; touch "${copy}/late"' &`,
+            "echo done",
+          ].join("\n"),
+        ],
+        { cwd: copy, timeoutMs: 20_000 },
+      );
+      delete process.env.FORGE_TOKEN;
+      assert.is(r.exitCode, 0, r.output);
+      assert.match(r.stdout, "inside-ok");
+      assert.match(r.stdout, "tmp-ok");
+      assert.not.match(r.stdout, "ESCAPED");
+      assert.not.match(r.output, TOKEN);
+      assert.match(r.stdout, /^0$/m);
+      assert.ok(existsSync(join(copy, "inside")));
+      assert.not.ok(existsSync(join(outside, "escaped")));
+      assert.not.ok(existsSync(join("/tmp", priv)), "the sandbox's /tmp is not the host's");
+      await sleep(3000);
+      assert.not.ok(existsSync(join(copy, "late")), "a process started in the sandbox outlived it");
+    } finally {
+      removeDir(copy);
+      removeDir(outside);
+    }
+  },
+);
 
 /** A folder the sandbox mounts read-only (not under /tmp, which it replaces). */
 function mkdtempOutsideTmp(): string {

@@ -2,7 +2,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { which } from "../../core/process.js";
 
 export const BIN = join(process.cwd(), "dist", "cli", "main.js");
 /** A secret in redfix's environment: no child process and no output may ever show it. */
@@ -69,11 +68,4 @@ export function caddyRecipe(
     Caddyfile: caddyfile,
     ".env.sample": envSample,
   };
-}
-
-/** Skips (with the reason printed) when a program the test needs is missing: never a silent pass. */
-export function need(...programs: string[]): boolean {
-  const missing = programs.filter((p) => !which(p));
-  if (missing.length) console.log(`  skipped: ${missing.join(", ")} not installed`);
-  return missing.length === 0;
 }

@@ -6,7 +6,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { which } from "../../core/process.js";
 import { analyze } from "../../pipeline/analyze.js";
 import { readRunDir, RunDirError } from "../../reports/read-run-dir.js";
 import { writeRunDir } from "../../reports/run-dir.js";
@@ -14,8 +13,7 @@ import { collectedOnly } from "../../verify/targeted-tests.js";
 import { verifyRun } from "../../verify/verify.js";
 import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 import { redfix, TOKEN, writeTree } from "./support.js";
-
-const python = which("python3");
+import { needs } from "../support/tools.js";
 
 test("only collected ids pass: a path elsewhere or an option is refused", () => {
   const collected = ["tests/a/test_x.py::test_1", "../../recipes/evil/test_evil.py::test_e"];
@@ -52,42 +50,41 @@ async function setup(tests: string[]) {
   return { recipes, harness, out };
 }
 
-test("verify.tests naming the recipe's own test file and --basetemp: neither runs, nothing is wiped", async () => {
-  if (!python) {
-    console.log("  skipped: python3 is not installed");
-    return;
-  }
-  const guard = tempDir();
-  writeFileSync(join(guard, "keep.txt"), "keep\n");
-  const { recipes, harness, out } = await setup([
-    "../../recipes/sidekiq/test_evil.py::test_evil",
-    `--basetemp=${guard}`,
-  ]);
-  const marker = join(guard, "ran");
-  writeTree(join(recipes, "sidekiq"), {
-    "test_evil.py": `import os\ndef test_evil():\n    open(${JSON.stringify(marker)}, "w").write(os.environ.get("FORGE_TOKEN", ""))\n`,
-  });
-  try {
-    process.env.FORGE_TOKEN = TOKEN;
-    const findings = await verifyRun(out, { repeat: 1, load: 0, jobs: 1, timeoutMs: 60_000 });
-    delete process.env.FORGE_TOKEN;
-    const f = findings.find((x) => x.rule === "RF101")!;
-    const record = JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")) as {
-      tests: string[];
-      note?: string;
-      runs: unknown[];
-      sandbox?: string;
-    };
-    assert.equal(record.tests, []);
-    assert.equal(record.runs, []);
-    assert.match(record.note ?? "", /did not collect/);
-    assert.not.ok(existsSync(marker), "the recipe's test ran");
-    assert.is(readFileSync(join(guard, "keep.txt"), "utf8"), "keep\n");
-  } finally {
-    delete process.env.FORGE_TOKEN;
-    for (const d of [recipes, harness, out, guard]) removeDir(d);
-  }
-});
+needs("python3")(
+  "verify.tests naming the recipe's own test file and --basetemp: neither runs, nothing is wiped",
+  async () => {
+    const guard = tempDir();
+    writeFileSync(join(guard, "keep.txt"), "keep\n");
+    const { recipes, harness, out } = await setup([
+      "../../recipes/sidekiq/test_evil.py::test_evil",
+      `--basetemp=${guard}`,
+    ]);
+    const marker = join(guard, "ran");
+    writeTree(join(recipes, "sidekiq"), {
+      "test_evil.py": `import os\ndef test_evil():\n    open(${JSON.stringify(marker)}, "w").write(os.environ.get("FORGE_TOKEN", ""))\n`,
+    });
+    try {
+      process.env.FORGE_TOKEN = TOKEN;
+      const findings = await verifyRun(out, { repeat: 1, load: 0, jobs: 1, timeoutMs: 60_000 });
+      delete process.env.FORGE_TOKEN;
+      const f = findings.find((x) => x.rule === "RF101")!;
+      const record = JSON.parse(readFileSync(join(out, "verify", f.id, "result.json"), "utf8")) as {
+        tests: string[];
+        note?: string;
+        runs: unknown[];
+        sandbox?: string;
+      };
+      assert.equal(record.tests, []);
+      assert.equal(record.runs, []);
+      assert.match(record.note ?? "", /did not collect/);
+      assert.not.ok(existsSync(marker), "the recipe's test ran");
+      assert.is(readFileSync(join(guard, "keep.txt"), "utf8"), "keep\n");
+    } finally {
+      delete process.env.FORGE_TOKEN;
+      for (const d of [recipes, harness, out, guard]) removeDir(d);
+    }
+  },
+);
 
 test("a hand-edited run directory: a finding id ../.. or a series entry ../../../x.patch is refused (exit 2)", async () => {
   const { recipes, harness, out } = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
@@ -115,11 +112,7 @@ test("a hand-edited run directory: a finding id ../.. or a series entry ../../..
   }
 });
 
-test("--no-sandbox is said loudly, on stdout and in the record", async () => {
-  if (!python) {
-    console.log("  skipped: python3 is not installed");
-    return;
-  }
+needs("python3")("--no-sandbox is said loudly, on stdout and in the record", async () => {
   const { recipes, harness, out } = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
   try {
     const r = redfix(["verify", out, "--repeat", "1", "--load", "0", "--no-sandbox"], { timeoutMs: 300_000 });

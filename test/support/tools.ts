@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
-import { which } from "../../core/process.js";
+import { pidNamespacesWork, which } from "../../core/process.js";
 import { cannotStart } from "../../swarm/daemon.js";
 
 export type Tool =
@@ -26,6 +26,9 @@ export type Tool =
   | "postgres"
   | "git"
   | "busybox"
+  | "gcc"
+  /** Processes can get their own PID namespace (`unshare --pid`), so a replay's whole tree can be killed. */
+  | "pid-namespaces"
   /** A throwaway dockerd can start here (`redfix swarm up`: root, dockerd, cgroups). */
   | "swarm";
 
@@ -72,6 +75,11 @@ const TOOLS: Record<Tool, ToolInfo> = {
   },
   git: { install: "git", probe: onPath("git") },
   busybox: { install: "busybox-static", probe: onPath("busybox") },
+  gcc: { install: "gcc", probe: onPath("gcc") },
+  "pid-namespaces": {
+    install: "util-linux",
+    probe: () => (pidNamespacesWork() ? null : "PID namespaces are not available here (unshare --pid)"),
+  },
   swarm: { install: "docker.io", probe: () => cannotStart() },
   postgres: {
     install: "postgresql",
