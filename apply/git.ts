@@ -207,22 +207,11 @@ export class Repo {
       const pre = await Promise.all(paths.map(([a]) => this.indexBlob(a, env)));
       if ((await this.run(["apply", "--cached", p.file], { env })).exitCode !== 0) return null;
       const post = await Promise.all(paths.map(([, b]) => this.indexBlob(b, env)));
-      let section = -1;
-      let inHeader = false;
-      const out: string[] = [];
-      for (const line of text.split("\n")) {
-        if (line.startsWith("diff --git ")) {
-          section++;
-          inHeader = true;
-        } else if (inHeader && line.startsWith("index ")) {
-          continue;
-        } else if (inHeader && line.startsWith("--- ")) {
-          out.push(`index ${pre[section] ?? zeros}..${post[section] ?? zeros}`);
-          inHeader = false;
-        }
-        out.push(line);
-      }
-      return out.join("\n");
+      return withIndexLines(
+        text,
+        pre.map((b) => b ?? zeros),
+        post.map((b) => b ?? zeros),
+      );
     });
   }
 
@@ -338,4 +327,27 @@ export function firstLine(s: string): string {
       .map((l) => l.trim())
       .find((l) => l !== "") ?? ""
   );
+}
+
+/**
+ * The patch with an `index <pre>..<post>` line in each file's header (blob ids, one per file in
+ * order), which `git apply -3` needs to find the pre-image when the patch does not apply as it is.
+ */
+export function withIndexLines(text: string, pre: readonly string[], post: readonly string[]): string {
+  let section = -1;
+  let inHeader = false;
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line.startsWith("diff --git ")) {
+      section++;
+      inHeader = true;
+    } else if (inHeader && line.startsWith("index ")) {
+      continue;
+    } else if (inHeader && line.startsWith("--- ")) {
+      out.push(`index ${pre[section]}..${post[section]}`);
+      inHeader = false;
+    }
+    out.push(line);
+  }
+  return out.join("\n");
 }

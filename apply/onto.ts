@@ -17,7 +17,7 @@
  * changed files computed here from the merge base with the base branch).
  */
 import { readFileSync } from "node:fs";
-import { GitError, NETWORK_TIMEOUT_MS, parsePushPorcelain } from "./git.js";
+import { GitError, NETWORK_TIMEOUT_MS, parsePushPorcelain, withIndexLines } from "./git.js";
 import type { Repo } from "./git.js";
 import { ensureComment, ensurePullRequest, ForgeError } from "./forge.js";
 import type { GiteaClient } from "./forge.js";
@@ -464,22 +464,7 @@ async function withBlobIds(
     const pre = await Promise.all(paths.map(([a]) => blob(a)));
     if ((await repo.run(["apply", "--cached", file], { env })).exitCode !== 0) return null;
     const post = await Promise.all(paths.map(([, b]) => blob(b)));
-    let section = -1;
-    let inHeader = false;
-    const out: string[] = [];
-    for (const line of text.split("\n")) {
-      if (line.startsWith("diff --git ")) {
-        section++;
-        inHeader = true;
-      } else if (inHeader && line.startsWith("index ")) {
-        continue;
-      } else if (inHeader && line.startsWith("--- ")) {
-        out.push(`index ${pre[section]}..${post[section]}`);
-        inHeader = false;
-      }
-      out.push(line);
-    }
-    return out.join("\n");
+    return withIndexLines(text, pre, post);
   });
 }
 
