@@ -10,29 +10,15 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import type { ApplyOptions } from "../../apply/apply.js";
+import { GIT_ENV, git as gitIn } from "../support/workspace.js";
 
 export const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures", "apply");
 
-/** A fixed identity and dates, and no user or system config: commits are reproducible. */
-export const GIT_ENV: Record<string, string> = {
-  GIT_AUTHOR_NAME: "redfix test",
-  GIT_AUTHOR_EMAIL: "test@redfix.invalid",
-  GIT_COMMITTER_NAME: "redfix test",
-  GIT_COMMITTER_EMAIL: "test@redfix.invalid",
-  GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z",
-  GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-};
+export { GIT_ENV } from "../support/workspace.js";
 
+/** git in a test repo, its output trimmed. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    env: { ...process.env, ...GIT_ENV },
-    encoding: "utf8",
-    timeout: 30_000,
-    stdio: ["ignore", "pipe", "pipe"],
-  }).trim();
+  return gitIn(cwd, ...args).trim();
 }
 
 export interface Workspace {

@@ -32,6 +32,7 @@ import {
 import { liveWarmDomains } from "../../analyzers/RF201-canonical-domain-is-live-warm-domain.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { needs } from "../support/tools.js";
+import { git, harnessLayout, type HarnessLayout } from "../support/workspace.js";
 
 /** The harness's own pytest tests judge these fixes. */
 const withPytest = needs("pytest");
@@ -39,68 +40,11 @@ const withPytest = needs("pytest");
 const FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "rules", "RF20-harness");
 const CODEMOD_FIXTURES = join(PACKAGE_ROOT, "test", "fixtures", "codemods");
 
-function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.org",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.org",
-      GIT_AUTHOR_DATE: "1767225600 +0000",
-      GIT_COMMITTER_DATE: "1767225600 +0000",
-    },
-  });
-}
-
-function initRepo(dir: string): void {
-  git(dir, ["init", "--quiet", "--initial-branch=main"]);
-  git(dir, ["config", "core.autocrlf", "false"]);
-}
-
-interface Layout {
-  recipes: string;
-  harness: string;
-  dispose(): void;
-}
+type Layout = HarnessLayout;
 
 /** Lays out `recipes/` and a harness (`cc-ci/` of the fixture, or another tree) in a temp folder. */
-function layout(harnessTree = join(FIXTURE, "cc-ci"), recipesTree = join(FIXTURE, "recipes")): Layout {
-  const root = mkdtempSync(join(tmpdir(), "redfix-harness-rules-"));
-  const recipes = join(root, "recipes");
-  const harness = join(root, "cc-ci");
-  for (const name of readdirSync(recipesTree)) {
-    const src = join(recipesTree, name);
-    if (!statSync(src).isDirectory()) continue;
-    const dest = join(recipes, name);
-    cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(join(src, "releases")) });
-    initRepo(dest);
-    const releases = join(src, "releases");
-    if (existsSync(releases)) {
-      const head = readFileSync(join(dest, "compose.yml"), "utf8");
-      for (const tag of readdirSync(releases).sort()) {
-        writeFileSync(join(dest, "compose.yml"), readFileSync(join(releases, tag, "compose.yml")));
-        git(dest, ["add", "-A"]);
-        git(dest, ["commit", "--quiet", "--allow-empty", "-m", `release ${tag}`]);
-        git(dest, ["tag", "-a", tag, "-m", tag]);
-      }
-      writeFileSync(join(dest, "compose.yml"), head);
-    }
-    git(dest, ["add", "-A"]);
-    git(dest, ["commit", "--quiet", "--allow-empty", "-m", "head"]);
-  }
-  cpSync(harnessTree, harness, { recursive: true });
-  initRepo(harness);
-  git(harness, ["add", "-A"]);
-  git(harness, ["commit", "--quiet", "-m", "harness"]);
-  return { recipes, harness, dispose: () => rmSync(root, { recursive: true, force: true }) };
-}
+const layout = (harnessTree = join(FIXTURE, "cc-ci"), recipesTree = join(FIXTURE, "recipes")): Layout =>
+  harnessLayout(harnessTree, recipesTree, { harnessRepo: true });
 
 /** Every file of a tree (relative path → bytes), `.git` and caches left out. */
 function tree(dir: string): Map<string, Buffer> {
@@ -137,8 +81,8 @@ async function patchWith(rule: string, harnessTree?: string): Promise<Patched> {
   for (const p of before.series.patches.filter((x) => x.repo.kind === "harness")) {
     const file = join(l.harness, "..", `${p.name}`);
     writeFileSync(file, p.content);
-    git(l.harness, ["apply", "--check", file]);
-    git(l.harness, ["apply", file]);
+    git(l.harness, "apply", "--check", file);
+    git(l.harness, "apply", file);
     for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.add(m[1]!);
   }
   const after = await analyze({ recipes: l.recipes, harness: l.harness, rules: [rule] });
@@ -661,7 +605,7 @@ test("TypeScript harness: RF201 and RF202 patches apply and type-check; RF203 is
     for (const p of r.series.patches.filter((x) => !x.name.includes("-RF203-"))) {
       const file = join(l.harness, "..", p.name);
       writeFileSync(file, p.content);
-      git(l.harness, ["apply", file]);
+      git(l.harness, "apply", file);
     }
     assertTreeEquals(l.harness, join(CODEMOD_FIXTURES, "RF201", "typescript", "output"));
     assert.equal(typeErrors(l.harness), []);
@@ -786,8 +730,8 @@ withPytest(
       for (const p of r.series.patches) {
         const file = join(root, p.name);
         writeFileSync(file, p.content);
-        git(harness, ["apply", "--check", file]);
-        git(harness, ["apply", file]);
+        git(harness, "apply", "--check", file);
+        git(harness, "apply", file);
         for (const m of p.content.matchAll(/^\+\+\+ b\/(.+)$/gm)) touched.push(m[1]!);
       }
       pyCompile(harness, touched);

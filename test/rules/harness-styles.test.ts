@@ -14,17 +14,7 @@
  * port cannot meet another process's; without bwrap or pytest the runs are skipped, with the reason.
  */
 import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -33,6 +23,7 @@ import { analyze } from "../../pipeline/analyze.js";
 import type { AnalyzeResult } from "../../pipeline/analyze.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { needs } from "../support/tools.js";
+import { git, harnessLayout, type HarnessLayout } from "../support/workspace.js";
 
 const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures");
 const RECIPES = join(FIXTURES, "rules", "RF20-harness", "recipes");
@@ -41,59 +32,10 @@ const TS_HARNESS = join(FIXTURES, "harness-styles", "node-test", "cc-ci");
 const TS_LIFECYCLE = join(FIXTURES, "rules", "RF20-harness-ts", "cc-ci");
 const PY_LIFECYCLE = join(FIXTURES, "rules", "RF20-harness", "cc-ci");
 
-function git(cwd: string, args: string[]): void {
-  execFileSync("git", args, {
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.org",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.org",
-      GIT_AUTHOR_DATE: "1767225600 +0000",
-      GIT_COMMITTER_DATE: "1767225600 +0000",
-    },
-  });
-}
-
-interface Layout {
-  recipes: string;
-  harness: string;
-  dispose(): void;
-}
+type Layout = HarnessLayout;
 
 /** The fixture recipes as git repos with their releases tagged, and a copy of the harness. */
-function layout(harnessTree: string): Layout {
-  const root = mkdtempSync(join(tmpdir(), "redfix-harness-styles-"));
-  const recipes = join(root, "recipes");
-  for (const name of readdirSync(RECIPES)) {
-    const src = join(RECIPES, name);
-    if (!statSync(src).isDirectory()) continue;
-    const dest = join(recipes, name);
-    cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(join(src, "releases")) });
-    git(dest, ["init", "--quiet", "--initial-branch=main"]);
-    const releases = join(src, "releases");
-    if (existsSync(releases)) {
-      const head = readFileSync(join(dest, "compose.yml"), "utf8");
-      for (const tag of readdirSync(releases).sort()) {
-        writeFileSync(join(dest, "compose.yml"), readFileSync(join(releases, tag, "compose.yml")));
-        git(dest, ["add", "-A"]);
-        git(dest, ["commit", "--quiet", "--allow-empty", "-m", `release ${tag}`]);
-        git(dest, ["tag", "-a", tag, "-m", tag]);
-      }
-      writeFileSync(join(dest, "compose.yml"), head);
-    }
-    git(dest, ["add", "-A"]);
-    git(dest, ["commit", "--quiet", "--allow-empty", "-m", "head"]);
-  }
-  const harness = join(root, "cc-ci");
-  cpSync(harnessTree, harness, { recursive: true });
-  return { recipes, harness, dispose: () => rmSync(root, { recursive: true, force: true }) };
-}
+const layout = (harnessTree: string): Layout => harnessLayout(harnessTree, RECIPES, { harnessRepo: false });
 
 /** Applies the harness patches of `rule` (each alone, `git apply --check` first). */
 function applyHarnessPatches(l: Layout, result: AnalyzeResult, rule: string): string[] {
@@ -103,8 +45,8 @@ function applyHarnessPatches(l: Layout, result: AnalyzeResult, rule: string): st
   for (const p of patches) {
     const file = join(l.harness, "..", p.name);
     writeFileSync(file, p.content);
-    git(l.harness, ["apply", "--check", file]);
-    git(l.harness, ["apply", file]);
+    git(l.harness, "apply", "--check", file);
+    git(l.harness, "apply", file);
   }
   return patches.map((p) => p.content);
 }
