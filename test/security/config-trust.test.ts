@@ -11,11 +11,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { loadConfig } from "../../load/config.js";
-import { analyze } from "../../pipeline/analyze.js";
-import { writeRunDir } from "../../reports/run-dir.js";
+
 import type { VerifyRecord } from "../../verify/record.js";
 import { verifyRun } from "../../verify/verify.js";
 import { needs } from "../support/tools.js";
+import { analyzeInto } from "../support/run-dir.js";
 import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 
 const BIN = join(PACKAGE_ROOT, "dist", "cli", "main.js");
@@ -116,14 +116,7 @@ needs("pytest")(
         join(recipe, "redfix.config.yaml"),
         `verify:\n  tests:\n    RF101: [${JSON.stringify(join(recipe, "tests", "test_evil.py"))}]\n`,
       );
-      const r = await analyze({ recipes: recipe, harness, rules: ["RF101"] });
-      writeRunDir(
-        out,
-        r.findings,
-        r.rules.map((x) => x.meta),
-        r.series,
-        r.run,
-      );
+      await analyzeInto(out, { recipes: recipe, harness, rules: ["RF101"] });
       const findings = await verifyRun(out, { repeat: 1, load: 0, jobs: 1, timeoutMs: 60_000 });
       const f = findings.find((x) => x.rule === "RF101")!;
       assert.ok(f, "the recipe's RF101 finding was verified");
@@ -156,14 +149,7 @@ needs("pytest")(
         mine,
         "verify:\n  tests:\n    RF101: [tests/sidekiq/test_render.py::test_stack_renders]\n",
       );
-      const r = await analyze({ recipes: recipe, harness, rules: ["RF101"] });
-      writeRunDir(
-        out,
-        r.findings,
-        r.rules.map((x) => x.meta),
-        r.series,
-        r.run,
-      );
+      await analyzeInto(out, { recipes: recipe, harness, rules: ["RF101"] });
       const findings = await verifyRun(out, { repeat: 1, load: 0, jobs: 1, timeoutMs: 60_000, config: mine });
       const f = findings.find((x) => x.rule === "RF101")!;
       const record = JSON.parse(

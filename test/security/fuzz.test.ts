@@ -10,8 +10,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../pipeline/analyze.js";
-import { writeRunDir } from "../../reports/run-dir.js";
+
+import { analyzeInto } from "../support/run-dir.js";
 import { removeDir, tempDir } from "../support/workspace.js";
 import { caddyRecipe, writeTree } from "./support.js";
 
@@ -113,14 +113,7 @@ test("hostile workspaces: analyze stays within ~10 s and bounded output, writes 
             "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx\n',
           });
           const t0 = Date.now();
-          const r = await analyze({ recipes: ws });
-          writeRunDir(
-            out,
-            r.findings,
-            r.rules.map((x) => x.meta),
-            r.series,
-            r.run,
-          );
+          const r = await analyzeInto(out, { recipes: ws });
           const ms = Date.now() - t0;
           // ~10 s per hostile recipe (two caddy runs of at most 5 s each, plus loading).
           assert.ok(

@@ -6,14 +6,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../pipeline/analyze.js";
 import { readRunDir, RunDirError } from "../../reports/read-run-dir.js";
-import { writeRunDir } from "../../reports/run-dir.js";
 import { collectedOnly } from "../../verify/targeted-tests.js";
 import { verifyRun } from "../../verify/verify.js";
-import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
+import { removeDir, tempDir } from "../support/workspace.js";
 import { redfix, TOKEN, writeTree } from "./support.js";
 import { needs } from "../support/tools.js";
+import { verifyFixture } from "../support/run-dir.js";
 
 test("only collected ids pass: a path elsewhere or an option is refused", () => {
   const collected = ["tests/a/test_x.py::test_1", "../../recipes/evil/test_evil.py::test_e"];
@@ -25,40 +24,16 @@ test("only collected ids pass: a path elsewhere or an option is refused", () => 
   assert.equal(r.refused, ["../../recipes/evil/test_evil.py::test_e", "--basetemp=/", "-p", "evil"]);
 });
 
-async function setup(tests: string[]) {
-  const recipes = repoFrom(join(FIXTURES, "verify", "recipes"));
-  const harness = repoFrom(join(FIXTURES, "verify", "harness"));
-  const out = tempDir();
-  writeFileSync(
-    join(recipes, "redfix.config.yaml"),
-    [
-      "verify:",
-      "  tests:",
-      "    RF101:sidekiq:",
-      ...tests.map((t) => `      - ${JSON.stringify(t)}`),
-      "",
-    ].join("\n"),
-  );
-  const r = await analyze({ recipes, harness, rules: ["RF101"] });
-  writeRunDir(
-    out,
-    r.findings,
-    r.rules.map((x) => x.meta),
-    r.series,
-    r.run,
-  );
-  return { recipes, harness, out };
-}
+/** The verify fixture with `tests` as sidekiq RF101's targeted tests, analyzed into a run directory. */
+const setup = (tests: string[]) => verifyFixture(tests);
 
 needs("python3")(
   "verify.tests naming the recipe's own test file and --basetemp: neither runs, nothing is wiped",
   async () => {
     const guard = tempDir();
     writeFileSync(join(guard, "keep.txt"), "keep\n");
-    const { recipes, harness, out } = await setup([
-      "../../recipes/sidekiq/test_evil.py::test_evil",
-      `--basetemp=${guard}`,
-    ]);
+    const fixture = await setup(["../../recipes/sidekiq/test_evil.py::test_evil", `--basetemp=${guard}`]);
+    const { recipes, out } = fixture;
     const marker = join(guard, "ran");
     writeTree(join(recipes, "sidekiq"), {
       "test_evil.py": `import os\ndef test_evil():\n    open(${JSON.stringify(marker)}, "w").write(os.environ.get("FORGE_TOKEN", ""))\n`,
@@ -81,13 +56,15 @@ needs("python3")(
       assert.is(readFileSync(join(guard, "keep.txt"), "utf8"), "keep\n");
     } finally {
       delete process.env.FORGE_TOKEN;
-      for (const d of [recipes, harness, out, guard]) removeDir(d);
+      fixture.dispose();
+      removeDir(guard);
     }
   },
 );
 
 test("a hand-edited run directory: a finding id ../.. or a series entry ../../../x.patch is refused (exit 2)", async () => {
-  const { recipes, harness, out } = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
+  const fixture = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
+  const { out } = fixture;
   try {
     const doc = readFileSync(join(out, "findings.json"), "utf8");
     const parsed = JSON.parse(doc) as { findings: { id: string }[] };
@@ -108,12 +85,13 @@ test("a hand-edited run directory: a finding id ../.. or a series entry ../../..
       (e: unknown) => e instanceof RunDirError && /x\.patch/.test(String(e)),
     );
   } finally {
-    for (const d of [recipes, harness, out]) removeDir(d);
+    fixture.dispose();
   }
 });
 
 needs("python3")("--no-sandbox is said loudly, on stdout and in the record", async () => {
-  const { recipes, harness, out } = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
+  const fixture = await setup(["tests/sidekiq/test_render.py::test_stack_renders"]);
+  const { out } = fixture;
   try {
     const r = redfix(["verify", out, "--repeat", "1", "--load", "0", "--no-sandbox"], { timeoutMs: 300_000 });
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
@@ -127,7 +105,7 @@ needs("python3")("--no-sandbox is said loudly, on stdout and in the record", asy
     };
     assert.is(record.sandbox, "none");
   } finally {
-    for (const d of [recipes, harness, out]) removeDir(d);
+    fixture.dispose();
   }
 });
 

@@ -9,14 +9,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
-import { analyze } from "../../pipeline/analyze.js";
-import { writeRunDir } from "../../reports/run-dir.js";
+
 import type { VerifyRecord } from "../../verify/record.js";
 import { verdictOf, verdictWithChecks } from "../../verify/verdict.js";
 import { fileChecks } from "../../verify/validators.js";
 import { verifyRun } from "../../verify/verify.js";
 import { needs } from "../support/tools.js";
-import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
+import { verifyFixture } from "../support/run-dir.js";
+import { removeDir, tempDir } from "../support/workspace.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 
@@ -33,22 +33,12 @@ test("verdicts: runs killed at the timeout make it inconclusive, never a defect"
 needs("pytest")(
   "a real replay killed at the timeout: inconclusive; the CLI's lines and counts are this run's",
   async () => {
-    const recipes = repoFrom(join(FIXTURES, "verify", "recipes"));
-    const harness = repoFrom(join(FIXTURES, "verify", "harness"));
-    const out = tempDir();
+    const fixture = await verifyFixture(
+      ["tests/sidekiq/test_render.py::test_stack_renders"],
+      ["R008", "RF101"],
+    );
+    const { out } = fixture;
     try {
-      writeFileSync(
-        join(recipes, "redfix.config.yaml"),
-        "verify:\n  tests:\n    RF101:sidekiq:\n      - tests/sidekiq/test_render.py::test_stack_renders\n",
-      );
-      const r = await analyze({ recipes, harness, rules: ["R008", "RF101"] });
-      writeRunDir(
-        out,
-        r.findings,
-        r.rules.map((x) => x.meta),
-        r.series,
-        r.run,
-      );
       // 1 ms: pytest is killed long before it can report anything.
       const findings = await verifyRun(out, {
         repeat: 1,
@@ -80,9 +70,7 @@ needs("pytest")(
       assert.match(cli.stdout, "\n1 finding verified;", "RF101's earlier verdict is not counted");
       assert.not.match(cli.stdout + cli.stderr, /\x1b\[/, "no terminal control sequences in a log"); // eslint-disable-line no-control-regex
     } finally {
-      removeDir(recipes);
-      removeDir(harness);
-      removeDir(out);
+      fixture.dispose();
     }
   },
 );

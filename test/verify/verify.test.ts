@@ -1,16 +1,16 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { FindingsDocument } from "../../core/finding.js";
-import { analyze } from "../../pipeline/analyze.js";
-import { writeRunDir } from "../../reports/run-dir.js";
+
 import { runProcess, which } from "../../core/process.js";
 import { verdictOf } from "../../verify/verdict.js";
 import { verifyRun } from "../../verify/verify.js";
 import { parseVerifyRecord } from "../../reports/html/verify-record.js";
-import { FIXTURES, removeDir, repoFrom, tempDir } from "../support/workspace.js";
+import { removeDir, tempDir } from "../support/workspace.js";
 import { needs } from "../support/tools.js";
+import { verifyFixture } from "../support/run-dir.js";
 
 const python = which("python3");
 
@@ -65,29 +65,12 @@ test("a missing program is reported, not run", async () => {
 needs("pytest")(
   "verify: red→green replay confirms the fix; a test red only under load is a load flake",
   async () => {
-    const recipes = repoFrom(join(FIXTURES, "verify", "recipes"));
-    const harness = repoFrom(join(FIXTURES, "verify", "harness"));
-    const out = tempDir();
+    const fixture = await verifyFixture([
+      "tests/sidekiq/test_render.py::test_stack_renders",
+      "tests/sidekiq/test_exclusive.py::test_exclusive_port",
+    ]);
+    const { out } = fixture;
     try {
-      writeFileSync(
-        join(recipes, "redfix.config.yaml"),
-        [
-          "verify:",
-          "  tests:",
-          "    RF101:sidekiq:",
-          "      - tests/sidekiq/test_render.py::test_stack_renders",
-          "      - tests/sidekiq/test_exclusive.py::test_exclusive_port",
-          "",
-        ].join("\n"),
-      );
-      const r = await analyze({ recipes, harness, rules: ["RF101"] });
-      writeRunDir(
-        out,
-        r.findings,
-        r.rules.map((x) => x.meta),
-        r.series,
-        r.run,
-      );
       const findings = await verifyRun(out, { repeat: 1, load: 2, jobs: 1, timeoutMs: 60_000 });
       const f = findings.find((x) => x.rule === "RF101")!;
       assert.ok(f.verification);
@@ -138,9 +121,7 @@ needs("pytest")(
       const doc = JSON.parse(readFileSync(join(out, "findings.json"), "utf8")) as FindingsDocument;
       assert.equal(doc.findings.find((x) => x.id === f.id)?.verification, f.verification);
     } finally {
-      removeDir(recipes);
-      removeDir(harness);
-      removeDir(out);
+      fixture.dispose();
     }
   },
 );
