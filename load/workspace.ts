@@ -307,8 +307,9 @@ function loadRecipe(
 }
 
 /**
- * The overlay combinations judged: the base alone, the base with each overlay, and every
- * `COMPOSE_FILE` named in `.env.sample` (commented lines too). Combinations holding a file that
+ * The overlay combinations judged: every `COMPOSE_FILE` named in `.env.sample` (commented lines too),
+ * and, when the sample sets an uncommented COMPOSE_FILE (abra's default chain), that chain with each
+ * overlay the sample never names; without one, the base alone and the base with each overlay. Combinations holding a file that
  * did not parse are left out: judging them would report the parse error again as missing services.
  */
 function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): StackCombination[] {
@@ -330,17 +331,16 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
     out.push(mergeStack(files, origin));
   };
   let truncated: { variable: { valueRange: Range } } | null = null;
-  if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
-    for (const f of recipe.composeFiles) add([f], "base");
-  } else if (recipe.base) {
-    add([recipe.base], "base");
-    for (const o of recipe.overlays) add([recipe.base, o], "overlay");
-  }
+  // The `.env.sample`'s COMPOSE_FILE lines, resolved first: the uncommented one is abra's default chain.
+  const fromEnv: { files: ComposeFile[]; commented: boolean; complete: boolean }[] = [];
+  const named = new Set<string>();
+  let chain: ComposeFile[] | null = null;
   for (const c of recipe.envSample ? composeFileCombinations(recipe.envSample) : []) {
     if (c.truncated) truncated ??= c;
     const files: ComposeFile[] = [];
     let complete = true;
     for (const name of c.files) {
+      named.add(name);
       const f = byName.get(name) ?? subfolderOverlay(recipe, name, read);
       if (f) {
         byName.set(name, f);
@@ -363,8 +363,26 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
         });
       }
     }
-    if (complete) add(files, "env-sample");
+    if (!c.variable.commented) chain = complete ? files : null;
+    fromEnv.push({ files, commented: c.variable.commented, complete });
   }
+  // Of the uncommented lines only the last is deployed (each assignment replaces the one before).
+  const lastSet = fromEnv.findLastIndex((e) => !e.commented);
+  if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
+    for (const f of recipe.composeFiles) add([f], "base");
+  } else if (chain && chain.length > 0) {
+    // An app's env starts as a copy of `.env.sample`: abra deploys the uncommented COMPOSE_FILE chain,
+    // and an overlay the sample never names is enabled by appending it to that chain. The base alone
+    // is no deployment then (its services may need an overlay of the chain, e.g. the database's).
+    add(chain, "env-sample");
+    for (const o of recipe.overlays) if (!named.has(o.name)) add([...chain, o], "overlay");
+  } else if (recipe.base) {
+    add([recipe.base], "base");
+    for (const o of recipe.overlays) add([recipe.base, o], "overlay");
+  }
+  fromEnv.forEach((e, i) => {
+    if (e.complete && (e.commented || i === lastSet)) add(e.files, "env-sample");
+  });
   const envSample = recipe.envSample;
   if (envSample && (over > 0 || truncated)) {
     const total = out.length + over;

@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { defaultConfig } from "../../load/config.js";
 import { loadWorkspace } from "../../load/workspace.js";
+import { analyze } from "../../pipeline/analyze.js";
 import { git, removeDir, tempDir } from "../support/workspace.js";
 
 function recipeDir(files: Record<string, string>): string {
@@ -104,6 +105,60 @@ test("one recipe folder as the root; overlays merged with compose's rules", () =
     assert.is(r.base!.source.text.slice(v.range.start, v.range.end), "data:/var/lib/postgresql/data");
     const pos = r.base!.source.lines.position(v.range.start);
     assert.equal(pos, { line: 12, column: 15 });
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("an uncommented COMPOSE_FILE is abra's default chain: the base alone is no deployment; unnamed overlays join the chain", async () => {
+  const dir = recipeDir({
+    "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n',
+    "compose.postgres.yml": 'version: "3.8"\nservices:\n  db:\n    image: postgres:16\n',
+    "compose.sonic.yml": 'version: "3.8"\nservices:\n  search:\n    image: sonic:1\n',
+    "compose.smtp.yml": 'version: "3.8"\nservices:\n  app:\n    environment: [SMTP=1]\n',
+    ".env.sample": [
+      "TYPE=x",
+      'COMPOSE_FILE="compose.yml"',
+      'COMPOSE_FILE="$COMPOSE_FILE:compose.postgres.yml"',
+      '#COMPOSE_FILE="$COMPOSE_FILE:compose.sonic.yml"',
+      "",
+    ].join("\n"),
+  });
+  try {
+    const r = loadWorkspace(dir, defaultConfig()).recipes[0]!;
+    assert.equal(
+      r.combinations.map((c) => [c.id, c.origin]),
+      [
+        ["compose.yml:compose.postgres.yml", "env-sample"],
+        ["compose.yml:compose.postgres.yml:compose.smtp.yml", "overlay"],
+        ["compose.yml:compose.postgres.yml:compose.sonic.yml", "env-sample"],
+      ],
+      "the last uncommented line is deployed, the first is replaced by it; sonic is the sample's own line",
+    );
+    const { findings } = await analyze({ recipes: dir, rules: ["RF101"] });
+    assert.equal(findings, [], "db comes with the default chain");
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("without an uncommented COMPOSE_FILE, abra deploys compose.yml: the base alone and with each overlay", async () => {
+  const dir = recipeDir({
+    "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: app:1\n    depends_on: [db]\n',
+    "compose.postgres.yml": 'version: "3.8"\nservices:\n  db:\n    image: postgres:16\n',
+    ".env.sample": 'TYPE=x\n#COMPOSE_FILE="compose.yml:compose.postgres.yml"\n',
+  });
+  try {
+    const r = loadWorkspace(dir, defaultConfig()).recipes[0]!;
+    assert.equal(
+      r.combinations.map((c) => c.id),
+      ["compose.yml", "compose.yml:compose.postgres.yml"],
+    );
+    const { findings } = await analyze({ recipes: dir, rules: ["RF101"] });
+    assert.equal(
+      findings.map((f) => f.message),
+      ["service `app` depends on `db`, which is undefined when deploying compose.yml"],
+    );
   } finally {
     removeDir(dir);
   }
