@@ -14,7 +14,7 @@ import type { ForgeRepo, PullRequestResult } from "./forge.js";
 import type { Plan, PlanStep } from "./plan.js";
 import { StepFailure, adoptRemoteBranch, pushAgit, pushBranch } from "./push.js";
 import { PullSource, applyOnto, choosePull, describeOnto } from "./onto.js";
-import { visible } from "./review-walk.js";
+import { terminalSafe } from "../reports/text.js";
 import type { OntoOptions, OntoReport, OntoSpec } from "./onto.js";
 
 export type PrMode = "api" | "agit" | "none";
@@ -146,13 +146,15 @@ async function ontoStep(
     return { ...base, error };
   }
   if (!choice.pull) {
-    opts.print(visible(`${step.repo.name}: ${names}: a new pull request from ${step.base}: ${choice.why}`));
+    opts.print(
+      terminalSafe(`${step.repo.name}: ${names}: a new pull request from ${step.base}: ${choice.why}`),
+    );
     return null;
   }
   const r = await applyOnto(repo, step, choice.pull, choice.why, o);
   // Branch names and titles come from the forge: shown inert on a terminal.
-  opts.print(visible(describeOnto(step, r, choice.why, opts.push!)));
-  for (const c of r.conflicts ?? []) opts.print(visible(`  conflict: ${c}`));
+  opts.print(terminalSafe(describeOnto(step, r, choice.why, opts.push!)));
+  for (const c of r.conflicts ?? []) opts.print(terminalSafe(`  conflict: ${c}`));
   const failed = r.action === "failed" || r.action === "conflict";
   return {
     ...base,

@@ -9,6 +9,7 @@
 import type { Finding } from "../core/finding.js";
 import { readFileSync } from "node:fs";
 import { decisionFor, patchDigest, readReview, writeReview } from "../reports/review.js";
+import { terminalSafe } from "../reports/text.js";
 import type { Decision, Review } from "../reports/review.js";
 import { readRunDir, readSeries } from "./run-dir.js";
 import { selectPatches } from "./select.js";
@@ -75,14 +76,14 @@ export async function walkReview(runDir: string, opts: WalkOptions): Promise<Wal
   for (const [i, p] of todo.entries()) {
     opts.print("");
     opts.print(paint("1", `(${i + 1}/${todo.length}) ${p.relPath}`));
-    for (const line of describeFindings(p.findings)) opts.print(visible(line));
+    for (const line of describeFindings(p.findings)) opts.print(terminalSafe(line));
     const current = decisionFor(review, p.relPath, p.absPath);
     if (current)
       opts.print(
-        `  decided: ${current.decision} by ${visible(current.by)}${current.note ? `: ${visible(current.note)}` : ""}`,
+        `  decided: ${current.decision} by ${terminalSafe(current.by)}${current.note ? `: ${terminalSafe(current.note)}` : ""}`,
       );
     for (const line of readFileSync(p.absPath, "utf8").replace(/\n$/, "").split("\n")) {
-      const shown = visible(line);
+      const shown = terminalSafe(line);
       if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff "))
         opts.print(paint("1", shown));
       else if (line.startsWith("+")) opts.print(paint("32", shown));
@@ -144,16 +145,4 @@ function describeFindings(findings: Finding[]): string[] {
     }
   }
   return out;
-}
-
-/**
- * Recipe text on a terminal: control characters (escape sequences, carriage returns) and bidi
- * overrides are shown as escapes instead of acting on the terminal.
- */
-export function visible(s: string): string {
-  return s.replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
-  );
 }

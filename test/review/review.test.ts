@@ -80,7 +80,7 @@ test("redfix review: recipe text with terminal escapes is shown inert", async ()
     assert.is(r.code, 0, r.stderr);
     assert.not.match(r.stdout, "\u001b");
     assert.not.match(r.stdout, "\u202e");
-    assert.match(r.stdout, "evil \\u{1b}]0;owned\\u{7} \\u{202e}text");
+    assert.match(r.stdout, "evil \\x1b]0;owned\\x07 \\u{202e}text");
   } finally {
     ws.cleanup();
   }
