@@ -1,8 +1,8 @@
-import { isMap } from "yaml";
+import { isMap, isSeq } from "yaml";
 import { deref, getPair, scalarString } from "../load/compose.js";
 import type { ComposeService } from "../load/compose.js";
 import type { Severity } from "../core/finding.js";
-import type { Rule } from "./rule.js";
+import type { RestartPolicy, Rule } from "./rule.js";
 import { SWARM_KINDS } from "./rule.js";
 
 export type Rf102Key = "depends_on" | "container_name" | "restart" | "build" | "links" | "tmpfs";
@@ -13,6 +13,30 @@ export interface Rf102Data {
   key: Rf102Key;
   /** `depends_on` only: the long (map) form. */
   longForm?: boolean;
+  /** `links` only: the names the links give the linked services (the alias, else the name). */
+  links?: string[];
+  /** `restart` only: its value. */
+  restart?: string;
+}
+
+/** compose `restart` → swarm `restart_policy` (docs: compose file v3 reference, `restart_policy`). */
+export function restartPolicy(restart: string): RestartPolicy | null {
+  const r = restart.trim();
+  if (r === "always" || r === "unless-stopped") return { condition: "any" };
+  if (r === "no" || r === "false") return { condition: "none" };
+  const m = /^on-failure(?::(\d+))?$/.exec(r);
+  if (m) return m[1] ? { condition: "on-failure", maxAttempts: Number(m[1]) } : { condition: "on-failure" };
+  return null;
+}
+
+/** The names `links:` gives the linked services: `db` and `db:database` → `db`, `database`. */
+function linkNames(doc: Parameters<typeof getPair>[0], value: unknown): string[] {
+  const v = deref(doc, value as Parameters<typeof deref>[1]);
+  if (!isSeq(v)) return [];
+  return v.items
+    .map((i) => scalarString(doc, i))
+    .filter((x): x is string => x !== null)
+    .map((x) => x.split(":").at(-1)!.trim());
 }
 
 const WHY: Record<Exclude<Rf102Key, "depends_on" | "restart" | "tmpfs">, string> = {
@@ -74,12 +98,41 @@ Sources: docker/cli \`cli/compose/convert/service.go\` (\`convertRestartPolicy\`
 conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), docker docs "Deploy a stack to a swarm" and the compose file v3 reference (keys ignored by
 \`docker stack deploy\`), docker/cli's stack schema (\`depends_on\` is a list), domain.md ("Swarm semantics").`,
   },
+  // The long-form `depends_on` makes the deploy fail; the other fixed keys deploy, and the service's
+  // spec (and its task) shows whether swarm did what the key says. `tmpfs` has no fix to verify.
+  swarm: (d) => {
+    const x = d as Rf102Data;
+    const files = [x.composeFile];
+    switch (x.key) {
+      case "depends_on":
+        return x.longForm ? { kind: "deploy", files } : null;
+      case "tmpfs":
+        return null;
+      case "restart":
+        return {
+          kind: "inspect",
+          service: x.service,
+          key: x.key,
+          files,
+          restart: restartPolicy(x.restart || "no"),
+        };
+      case "links":
+        return { kind: "inspect", service: x.service, key: x.key, files, links: x.links ?? [] };
+      default:
+        return { kind: "inspect", service: x.service, key: x.key, files };
+    }
+  },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {
       const defined = new Set(recipe.composeFiles.flatMap((f) => f.services.map((s) => s.name)));
       for (const cf of recipe.composeFiles) {
         for (const svc of cf.services) {
-          const report = (key: Rf102Key, message: string, severity: Severity, longForm?: boolean) => {
+          const report = (
+            key: Rf102Key,
+            message: string,
+            severity: Severity,
+            extra: Pick<Rf102Data, "longForm" | "links" | "restart"> = {},
+          ) => {
             const pair = svc.keys.get(key);
             const at = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
             ctx.report<Rf102Data>({
@@ -94,7 +147,7 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
                 composeFile: cf.name,
                 service: svc.name,
                 key,
-                ...(longForm !== undefined ? { longForm } : {}),
+                ...extra,
               },
             });
           };
@@ -109,18 +162,21 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
               "depends_on",
               `long-form \`depends_on\` of \`${svc.name}\`${conds.length ? ` (${conds.join(", ")})` : ""} is rejected by \`docker stack deploy\`: its schema accepts only a list`,
               "error",
-              true,
+              { longForm: true },
             );
           } else if (dep) {
             report(
               "depends_on",
               `\`depends_on\` of \`${svc.name}\` is ignored by \`docker stack deploy\`: start order is not guaranteed`,
               "info",
-              false,
+              { longForm: false },
             );
           }
           for (const key of ["container_name", "build", "links"] as const) {
-            if (svc.keys.has(key)) report(key, `\`${key}\` on \`${svc.name}\`: ${WHY[key]}`, "warning");
+            const pair = svc.keys.get(key);
+            if (!pair) continue;
+            const extra = key === "links" ? { links: linkNames(cf.doc, pair.value) } : {};
+            report(key, `\`${key}\` on \`${svc.name}\`: ${WHY[key]}`, "warning", extra);
           }
           const restart = svc.keys.get("restart");
           if (restart) {
@@ -132,18 +188,21 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
                 "restart",
                 `\`restart\` on \`${svc.name}\` is ignored: \`deploy.restart_policy\` is set, and \`docker stack deploy\` uses only that`,
                 "warning",
+                { restart: value },
               );
             } else if (value === "no" || value === "") {
               report(
                 "restart",
                 `\`restart: ${value || '""'}\` on \`${svc.name}\` is not converted: with no \`deploy.restart_policy\`, swarm's default (\`condition: any\`) restarts every task that exits`,
                 "warning",
+                { restart: value },
               );
             } else {
               report(
                 "restart",
                 `\`restart: ${value}\` on \`${svc.name}\`: \`docker stack deploy\` converts it to the service's restart policy (and still prints "Ignoring unsupported options: restart"); \`deploy.restart_policy\` says it in swarm's terms`,
                 "info",
+                { restart: value },
               );
             }
           }

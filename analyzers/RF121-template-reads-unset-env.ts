@@ -116,6 +116,18 @@ Fix: add \`X=\${X}\` to the service's \`environment:\` in the file that mounts t
 Sources: docker docs "Store configuration data using Docker Configs" (templated configs, \`env\`),
 swarmkit's template context (\`template/context.go\`: \`env\` reads the container spec's environment).`,
   },
+  // Swarm renders the template when the task starts: read back from the task, the line that reads the
+  // variable shows the empty string before the fix and the app's value after it.
+  swarm: (d) => {
+    const x = d as Rf121Data;
+    return {
+      kind: "render",
+      service: x.service,
+      config: x.config,
+      variable: x.variable,
+      files: [x.composeFile],
+    };
+  },
   check(ctx) {
     for (const recipe of ctx.workspace.recipes) {
       const configs = templatedConfigs(recipe);

@@ -113,13 +113,33 @@ export interface Rule {
  * - `resolve`: from a task of the service mounting `config` (or of `consumer`), the name the rendered
  *   config uses for `service` resolves to exactly that service's address, with the workspace's other
  *   stacks that have a `host` on the same network deployed beside it;
- * - `redeploy`: deploying the release `tag`, then the head, under one stack name succeeds.
+ * - `redeploy`: deploying the release `tag`, then the head, under one stack name succeeds;
+ * - `render`: the golang-templated `config`, read back from a task of `service` as swarm rendered it,
+ *   shows the app's value of `variable` where the template reads `env "variable"`;
+ * - `inspect`: `docker service inspect` of `service` (and its task) shows swarm doing what the compose
+ *   key `key` says, or, once the key is gone, what the file says instead. `links`: the names the
+ *   links gave, to resolve from the task; `restart`: the policy `restart` means in compose terms.
  */
 export type SwarmProbe =
   | { kind: "deploy"; files: string[] }
   | { kind: "write"; service: string; path: string; files: string[] }
   | { kind: "resolve"; service: string; host: string; config: string | null; files: string[] }
-  | { kind: "redeploy"; tag: string; files: string[] };
+  | { kind: "redeploy"; tag: string; files: string[] }
+  | { kind: "render"; service: string; config: string; variable: string; files: string[] }
+  | {
+      kind: "inspect";
+      service: string;
+      key: "container_name" | "build" | "links" | "restart";
+      files: string[];
+      links?: string[];
+      restart?: RestartPolicy | null;
+    };
+
+/** A swarm restart policy: `condition` any, on-failure or none; no `maxAttempts`: unlimited. */
+export interface RestartPolicy {
+  condition: string;
+  maxAttempts?: number;
+}
 
 /** A problem paired with the finding it became: codemods need the former, outputs the latter. */
 export interface Analyzed {

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq } from "yaml";
 import type { Node, Pair, YAMLMap } from "yaml";
+import { restartPolicy } from "../analyzers/RF102-key-ignored-by-swarm.js";
 import type { Rf102Data } from "../analyzers/RF102-key-ignored-by-swarm.js";
 import { deref, getPair, pairRange, scalarString } from "../load/compose.js";
 import type { ComposeFile, ComposeService } from "../load/compose.js";
@@ -21,16 +22,6 @@ import {
   serviceKeyIndent,
 } from "./support/yaml-lines.js";
 import { deletePairLines } from "./support/yaml-delete.js";
-
-/** compose `restart` → swarm `restart_policy` (docs: compose file v3 reference, `restart_policy`). */
-export function restartPolicy(restart: string): { condition: string; maxAttempts?: number } | null {
-  const r = restart.trim();
-  if (r === "always" || r === "unless-stopped") return { condition: "any" };
-  if (r === "no" || r === "false") return { condition: "none" };
-  const m = /^on-failure(?::(\d+))?$/.exec(r);
-  if (m) return m[1] ? { condition: "on-failure", maxAttempts: Number(m[1]) } : { condition: "on-failure" };
-  return null;
-}
 
 function keyStart(p: Pair): number {
   return (p.key as Node).range?.[0] ?? 0;

@@ -58,6 +58,8 @@ export interface SwarmVerification {
   after?: { ok: boolean; evidence: string };
   /** Why the deploy phase could not run or decide. */
   reason?: string;
+  /** The daemon it used and where that came from (`DOCKER_HOST`, `context <name>`, `the default socket`). */
+  endpoint?: { host: string; source: string };
 }
 
 export interface Verification {

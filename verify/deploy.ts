@@ -19,9 +19,13 @@ import { findRule } from "../pipeline/registry.js";
 import type { RunDir } from "../reports/read-run-dir.js";
 import { docker } from "../swarm/daemon.js";
 import { ensureStandin } from "../swarm/image.js";
+import { dockerEndpoint } from "../swarm/endpoint.js";
+import type { DockerEndpoint } from "../swarm/endpoint.js";
 import { SwarmSession } from "../swarm/stack.js";
 import type { CommandRecord, StackSpec } from "../swarm/stack.js";
 import type { WorkspaceCopy } from "./patched-copy.js";
+import { inspectProbe, lastLines, renderProbe } from "./swarm-observations.js";
+import type { Observation } from "./swarm-observations.js";
 import { recipeEnv } from "./validators.js";
 
 export interface DeployOptions {
@@ -30,25 +34,27 @@ export interface DeployOptions {
   timeoutMs: number;
 }
 
-/** One phase's observation; `ok: null` when it could not be made (the deploy a probe needs failed). */
-interface Observation {
-  ok: boolean | null;
-  evidence: string;
-}
-
 type Yaml = Record<string, unknown>;
 const obj = (v: unknown): Yaml => (v && typeof v === "object" && !Array.isArray(v) ? (v as Yaml) : {});
 
-/** The swarm DOCKER_HOST (or the default socket) reaches, or why none. */
-export async function reachSwarm(): Promise<{ host: string } | { reason: string }> {
-  const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
+/**
+ * The swarm DOCKER_HOST, else the current docker context, else the default socket reaches
+ * (swarm/endpoint.ts), or why none.
+ */
+export async function reachSwarm(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DockerEndpoint | { reason: string }> {
+  const endpoint = dockerEndpoint(env);
+  if ("reason" in endpoint) return endpoint;
+  const { host, source } = endpoint;
+  const at = `${host} (${source})`;
   // `docker version` first: with no daemon, `docker info --format` of a 20.10 client prints only a
   // template error.
   const v = await docker(host, ["version", "--format", "{{.Server.Version}}"], 20_000);
   if (v.missing) return { reason: "the docker client is not installed (Debian: docker.io)" };
   if (v.exitCode !== 0) {
     const why = firstLine(v.output.trim().split("\n").filter(Boolean).at(-1) ?? "");
-    return { reason: `no docker daemon at ${host} (start one with \`redfix swarm up\`): ${why}` };
+    return { reason: `no docker daemon at ${at} (start one with \`redfix swarm up\`): ${why}` };
   }
   const r = await docker(
     host,
@@ -56,17 +62,13 @@ export async function reachSwarm(): Promise<{ host: string } | { reason: string 
     20_000,
   );
   const [state, manager] = r.stdout.trim().split(" ");
-  if (state !== "active") return { reason: `the docker daemon at ${host} is not in a swarm (${state})` };
-  if (manager !== "true") return { reason: `the docker daemon at ${host} is not a swarm manager` };
-  return { host };
+  if (state !== "active") return { reason: `the docker daemon at ${at} is not in a swarm (${state})` };
+  if (manager !== "true") return { reason: `the docker daemon at ${at} is not a swarm manager` };
+  return endpoint;
 }
 
 function firstLine(s: string): string {
   return s.trim().split("\n")[0] ?? "";
-}
-
-function lastLines(s: string, n = 3): string {
-  return s.trim().split("\n").slice(-n).join(" | ");
 }
 
 export class DeployPhase {
@@ -76,6 +78,7 @@ export class DeployPhase {
     private readonly before: WorkspaceCopy,
     private readonly session: SwarmSession | null,
     private readonly unavailable: string | null,
+    private readonly endpoint: DockerEndpoint | null = null,
   ) {}
 
   /** Reaches the swarm once for the whole run; a phase without one marks its findings skipped. */
@@ -90,7 +93,8 @@ export class DeployPhase {
         return new DeployPhase(rd, before, null, (e as Error).message);
       }
     }
-    return new DeployPhase(rd, before, new SwarmSession(reach.host, image, opts.timeoutMs), null);
+    const session = new SwarmSession(reach.host, image, opts.timeoutMs);
+    return new DeployPhase(rd, before, session, null, reach);
   }
 
   /** Removes everything the phase made on the swarm. */
@@ -144,12 +148,13 @@ export class DeployPhase {
       } finally {
         await session.removeStacks(stacks, log);
       }
-      writeFileSync(join(dir, `swarm-${phase}.log`), renderLog(log, o));
+      writeFileSync(join(dir, `swarm-${phase}.log`), renderLog(log, o, this.endpoint));
       return o;
     };
     const b = await observe("before", this.before);
     const a = await observe("after", after);
     const out: SwarmVerification = { verdict: swarmVerdict(b, a), before: asResult(b), after: asResult(a) };
+    if (this.endpoint) out.endpoint = { host: this.endpoint.host, source: this.endpoint.source };
     if (b.ok === null || a.ok === null) out.reason = [b, a].find((x) => x.ok === null)!.evidence;
     return out;
   }
@@ -165,12 +170,13 @@ export function swarmVerdict(b: Observation, a: Observation): SwarmVerification[
   return b.ok ? "not-reproduced" : "confirmed-fix";
 }
 
-function renderLog(log: CommandRecord[], o: Observation): string {
+function renderLog(log: CommandRecord[], o: Observation, endpoint: DockerEndpoint | null): string {
   const parts = log.map(
     (c) =>
       `$ ${c.command.join(" ")}\n# exit ${c.exitCode ?? "killed"}${c.timedOut ? " (timed out)" : ""}, ${c.durationMs} ms\n${c.output}${c.output.endsWith("\n") || !c.output ? "" : "\n"}`,
   );
-  return `${parts.join("\n")}\n# ${o.ok === null ? "no observation" : o.ok ? "ok" : "not ok"}: ${o.evidence}\n`;
+  const head = endpoint ? `# swarm: ${endpoint.host} (${endpoint.source})\n` : "";
+  return `${head}${parts.join("\n")}\n# ${o.ok === null ? "no observation" : o.ok ? "ok" : "not ok"}: ${o.evidence}\n`;
 }
 
 /**
@@ -231,6 +237,10 @@ async function observeProbe(
         ? { ok: true, evidence: `${probe.path} is writable from ${probe.service}` }
         : { ok: false, evidence: `writing ${probe.path} from ${probe.service}: ${lastLines(w.output)}` };
     }
+    case "render":
+      return renderProbe(session, probe, specFor(dir, stack, probe.files), log);
+    case "inspect":
+      return inspectProbe(session, probe, specFor(dir, stack, probe.files), log);
     case "resolve":
       return resolveProbe(session, probe, dir, before, repo, stack, log, stacks);
     case "redeploy": {

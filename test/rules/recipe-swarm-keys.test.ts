@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { analyze } from "../../pipeline/analyze.js";
-import { restartPolicy } from "../../codemods/RF102-key-ignored-by-swarm.js";
+import { restartPolicy } from "../../analyzers/RF102-key-ignored-by-swarm.js";
 import { compareExpectations, readExpectations } from "../support/annotations.js";
 import { runCodemodFixture } from "../support/codemod-fixture.js";
 import { FIXTURES, removeDir } from "../support/workspace.js";
