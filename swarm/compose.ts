@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { parse } from "yaml";
+import { parseDocument, visit } from "yaml";
 
 export type Yaml = Record<string, unknown>;
 
@@ -133,13 +133,33 @@ function absolutePaths(doc: Yaml, dir: string): void {
   }
 }
 
+/**
+ * A compose file as YAML 1.1, as docker's loader reads it, but a plain `.` (`build: .`) stays the
+ * string it is there: yaml's 1.1 float pattern would make it NaN, which `docker stack deploy` refuses
+ * ("json: unsupported value: NaN").
+ */
+function parseCompose(text: string): unknown {
+  const doc = parseDocument(text, { merge: true, version: "1.1" });
+  if (doc.errors.length > 0) throw doc.errors[0]!;
+  visit(doc, {
+    Scalar(_, node) {
+      if (
+        typeof node.value === "number" &&
+        Number.isNaN(node.value) &&
+        !/^[-+]?\.nan$/i.test(node.source ?? "")
+      ) {
+        node.value = node.source;
+      }
+    },
+  });
+  return doc.toJS();
+}
+
 /** The files of `dir`, interpolated with `env` and merged in order. */
 export function loadStack(dir: string, files: string[], env: Record<string, string>): Yaml {
   const merged: Yaml = {};
   for (const f of files) {
-    const doc = asMap(
-      interpolateAll(parse(readFileSync(join(dir, f), "utf8"), { merge: true, version: "1.1" }), env),
-    );
+    const doc = asMap(interpolateAll(parseCompose(readFileSync(join(dir, f), "utf8")), env));
     absolutePaths(doc, dir);
     for (const [k, v] of Object.entries(doc)) {
       if (k === "services" || k === "volumes" || k === "networks" || k === "secrets" || k === "configs") {

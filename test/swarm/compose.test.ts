@@ -75,4 +75,16 @@ test("busybox nslookup: the answer's addresses, not the server's", () => {
   assert.equal(answerAddresses("** server can't find app: NXDOMAIN\n"), []);
 });
 
+test("a plain `.` (`build: .`) stays a string; `.nan` is still NaN", () => {
+  const dir = mkdtempSync(join(tmpdir(), "redfix-compose-"));
+  try {
+    writeFileSync(join(dir, "compose.yml"), "services:\n  app:\n    build: .\n    x-n: .nan\n");
+    const app = loadStack(dir, ["compose.yml"], {}).services as Record<string, Record<string, unknown>>;
+    assert.is(app.app!.build, ".");
+    assert.ok(Number.isNaN(app.app!["x-n"]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
