@@ -94,6 +94,12 @@ links, restart\`) or make the deploy fail.
 - \`links\` — **warning**: ignored (and legacy). Fix: delete when no link defines an alias other than
   the service's own name (an alias would need a network alias instead).
 
+On a real swarm (\`redfix verify\`'s deploy phase, docs/scaling.md), before and after the fix: the long-form
+\`depends_on\` is rejected ("must be a list"); \`container_name\`, \`build\` and \`links\` are ignored (the task's
+container has swarm's name, the service runs \`image:\`, the linked name resolves by swarm's DNS anyway);
+\`restart: no\` runs as \`condition: any\` and \`restart\` beside a \`restart_policy\` is ignored. \`restart\` alone
+with another value is converted, so the swarm does not reproduce it (\`not-reproduced\`).
+
 Sources: docker/cli \`cli/compose/convert/service.go\` (\`convertRestartPolicy\`; no tmpfs in the service
 conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), docker docs "Deploy a stack to a swarm" and the compose file v3 reference (keys ignored by
 \`docker stack deploy\`), docker/cli's stack schema (\`depends_on\` is a list), domain.md ("Swarm semantics").`,

@@ -113,6 +113,8 @@ the variable is \`STACK_NAME\`, \`*_HOST\`, \`DOMAIN\`, \`*_URL\`…), **warning
 
 Fix: add \`X=\${X}\` to the service's \`environment:\` in the file that mounts the config, in the form the file uses
 (list or map; a new \`environment:\` list when there is none), and bump the config's version in abra.sh.
+On a real swarm (\`redfix verify\`'s deploy phase, docs/scaling.md) the file swarm rendered is read back from
+the task: \`server _app:3000;\` before the fix, \`server <stack>_app:3000;\` after.
 Sources: docker docs "Store configuration data using Docker Configs" (templated configs, \`env\`),
 swarmkit's template context (\`template/context.go\`: \`env\` reads the container spec's environment).`,
   },
