@@ -4,7 +4,8 @@
  * then DOCKER_CONTEXT, then the config's current context, else the default socket. Also the two
  * readers of what swarm made of a stack file (verify/swarm-observations.ts). No daemon needed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -63,6 +64,21 @@ it("a context made by `docker context create` and chosen by `docker context use`
     reach.reason,
     new RegExp(`no docker daemon at ${sock.replace(/[.]/g, "\\.")} \\(context rf-swarm\\)`),
   );
+});
+
+it("a context with TLS certificates is refused with the reason (redfix hands docker only the host)", async () => {
+  assert.ok(config, "no docker config");
+  const c = await dockerCli(["context", "create", "rf-tls", "--docker", "host=tcp://127.0.0.1:2376"]);
+  assert.is(c.exitCode, 0, c.output);
+  assert.equal(dockerEndpoint({ DOCKER_CONFIG: config, DOCKER_CONTEXT: "rf-tls" }), {
+    host: "tcp://127.0.0.1:2376",
+    source: "context rf-tls",
+  });
+  // Where `docker context create --docker ca=…,cert=…,key=…` keeps the certificates.
+  const hash = createHash("sha256").update("rf-tls").digest("hex");
+  mkdirSync(join(config, "contexts", "tls", hash, "docker"), { recursive: true });
+  const r = dockerEndpoint({ DOCKER_CONFIG: config, DOCKER_CONTEXT: "rf-tls" });
+  assert.match((r as { reason: string }).reason, /docker context "rf-tls" uses TLS certificates/);
 });
 
 it("a broken config.json is said, not taken for the default", () => {
