@@ -28,6 +28,7 @@ export const r001: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R001, "compose config has expected version" (level warn; how to resolve: "ensure
 'version: \\"3.8\\"' in compose configs"). Co-op Cloud recipes pin the compose file format so that every
 \`docker stack deploy\` reads them the same way.

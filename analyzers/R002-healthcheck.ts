@@ -15,6 +15,7 @@ export const r002: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R002, "healthcheck enabled for all services" (level warn; how to resolve: "wire up
 healthchecks"). Swarm only knows a task is ready, and only rolls an upgrade back, through its healthcheck;
 without one a deploy "converges" as soon as the process starts.

@@ -13,6 +13,7 @@ export const r003: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R003, "all images use a tag" (level warn). An image without a tag is \`latest\`: each
 deploy may run a different version, and \`abra recipe upgrade\` has nothing to compare.
 

@@ -14,6 +14,7 @@ export const r004: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R004, "no unstable tags" (level warn). \`latest\` moves: a redeploy or a node that pulls
 later runs another version than the one the recipe release was tested with.
 

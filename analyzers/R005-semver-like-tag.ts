@@ -29,6 +29,7 @@ export const r005: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R005, "tags use semver-like format" (level warn). \`abra recipe upgrade\` compares
 image tags to offer upgrades; a tag it cannot parse (\`main\`, \`stable\`, \`alpine\`, a commit hash) is never
 upgraded and says nothing about compatibility.

@@ -12,6 +12,7 @@ export const r006: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R006, "has published catalogue version" (level warn). Operators deploy released
 versions; a recipe with none can only be deployed with \`--chaos\`, from whatever its default branch holds.
 

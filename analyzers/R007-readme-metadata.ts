@@ -71,6 +71,7 @@ export const r007: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R007, "README.md metadata filled in" (level warn). The recipe catalogue and its web page
 are generated from the block between \`<!-- metadata -->\` and \`<!-- endmetadata -->\`.
 

@@ -13,6 +13,7 @@ export const r008: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R008, ".env.sample provided" (level error; how to resolve: "create an example
 .env.sample"). \`abra app new\` copies \`.env.sample\` into the new app's env file; without it no app can be
 created from the recipe.

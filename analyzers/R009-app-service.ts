@@ -12,6 +12,7 @@ export const r009: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R009, "one service named 'app'" (level error). abra's commands (\`app logs\`, \`app run\`,
 \`app cmd\`, the version label it reads) and harnesses address the main service as \`app\`.
 

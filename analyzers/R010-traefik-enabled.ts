@@ -12,6 +12,7 @@ export const r010: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R010, "traefik routing enabled" (level error; how to resolve: include
 "traefik.enable=true" deploy label). Co-op Cloud's Traefik only routes to services that opt in; a web app
 without the label is unreachable at its \`DOMAIN\`.

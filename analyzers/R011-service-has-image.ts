@@ -19,6 +19,7 @@ export const r011: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R011 ("all services have images"). Swarm cannot build images, so a service without
 \`image:\` cannot be deployed. abra judges \`compose.yml\`; redfix judges the merged stack of every overlay
 combination, which catches the case abra misses: a service declared only in an overlay, with no image in any

@@ -25,6 +25,7 @@ export const r012: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R012, "config version are vendored" (level error; how to resolve: "vendor config versions in
 an abra.sh"). Swarm configs are immutable: a config is named \`\${STACK_NAME}_<cfg>_\${<CFG>_VERSION}\` and the
 maintainer bumps \`export <CFG>_VERSION=vN\` in \`abra.sh\` whenever the file changes. A version variable nobody

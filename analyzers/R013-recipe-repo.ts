@@ -22,6 +22,7 @@ export const r013: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R013, "git.coopcloud.tech repo exists" (level warn). Operators fetch recipes from the
 public catalogue's repos; a recipe that only lives on a maintainer's disk cannot be deployed by anyone else.
 

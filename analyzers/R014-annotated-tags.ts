@@ -16,6 +16,7 @@ export const r014: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R014, "only annotated tags used for recipe version" (level error; how to resolve: replace
 the lightweight tag with an annotated one). abra reads a release's notes and date from its tag object; a
 lightweight tag has none, and abra's version listing fails on it.

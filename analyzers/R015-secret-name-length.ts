@@ -49,6 +49,7 @@ export const r015: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `abra recipe lint R015, "long secret names" (level warn; how to resolve: reduce the secret name to
 ${SECRET_NAME_LIMIT} characters). A recipe's secrets are created as \`\${STACK_NAME}_<secret>_\${SECRET_<SECRET>_VERSION}\`;
 swarm rejects names longer than ${SWARM_NAME_LIMIT} characters, and abra's stack names run up to ${STACK_NAME_LIMIT}

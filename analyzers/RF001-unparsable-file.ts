@@ -12,6 +12,7 @@ export const rf001: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ALL_KINDS,
+    scope: "workspace",
     docs: `A compose file, \`.env.sample\`, \`abra.sh\`, config template or harness source that cannot be read
 as text or parsed. The finding points at the first error the parser reports (line and column), or at the
 first byte that is not UTF-8. Also reported: a file over the size limit (2 MiB), a compose file whose top

@@ -13,6 +13,7 @@ export const rf002: Rule = {
     classification: "recipe-defect",
     fixable: false,
     kinds: ALL_KINDS,
+    scope: "workspace",
     docs: `A config or secret \`file:\` that does not exist, a \`COMPOSE_FILE\` in \`.env.sample\` naming an
 overlay the recipe does not have, or a path that leaves the recipe folder — \`../\`, an absolute path, or a
 symlink whose target is outside. A deploy from another checkout would read a different file, or none.

@@ -20,6 +20,7 @@ export const rf101: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ALL_KINDS,
+    scope: "recipe",
     docs: `\`docker stack deploy\` ignores \`depends_on\`, but every tool that renders the stack first
 (\`docker compose config\`, \`abra app config\`, image pre-pull steps) fails with
 \`service "sidekiq" depends on undefined service "discourse"\`. The deploy then pulls large images inline and

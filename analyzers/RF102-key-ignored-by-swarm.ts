@@ -70,6 +70,7 @@ export const rf102: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "recipe",
     docs: `Recipes are deployed with \`docker stack deploy\` semantics, not \`docker compose up\`. Keys from the compose
 world that swarm does not know either do nothing (\`Ignoring unsupported options: build, container_name,
 links, restart\`) or make the deploy fail.

@@ -214,6 +214,7 @@ export const rf110: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "recipe",
     docs: `backup-bot-two copies a service's volumes as files. For a running PostgreSQL or MariaDB/MySQL
 server that copy is inconsistent (pages written mid-copy), and restoring it writes files under a server
 that keeps its own state in memory, so the restored state does not come back. This is the mattermost-lts

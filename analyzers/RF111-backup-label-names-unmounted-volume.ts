@@ -51,6 +51,7 @@ export const rf111: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "recipe",
     docs: `backup-bot-two reads \`backupbot.backup.volumes.<volume>=false\` and
 \`backupbot.backup.volumes.<volume>.path=…\` with \`<volume>\` the compose volume key the service mounts
 (\`postgres_data\` in \`- postgres_data:/var/lib/postgresql/data\`). A label naming any other key matches

@@ -172,6 +172,7 @@ export const rf120: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "workspace",
     docs: `Every swarm service is reachable on each of its networks by its bare service name. On an external
 network shared by every stack (\`proxy\`, where Traefik sits), the bare name \`app\` resolves to *every*
 stack's \`app\`, at random (moby/moby#30313, #41532, #37348). A config that reaches its own stack's

@@ -98,6 +98,7 @@ export const rf121: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "recipe",
     docs: `A config with \`template_driver: golang\` is rendered by swarm when a task starts, from that task's
 environment: \`{{ env "X" }}\` is the value of \`X\` in the **service's** \`environment:\`, not in the app's \`.env\`
 nor in abra's deploy environment. A variable the service does not set renders as an empty string, so an nginx

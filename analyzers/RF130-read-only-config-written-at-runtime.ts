@@ -64,6 +64,7 @@ export const rf130: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: SWARM_KINDS,
+    scope: "recipe",
     docs: `Swarm mounts configs read-only (mode 0444; the writable bit is ignored), and a \`:ro\` mount is read-only
 by definition. An application that saves its own config file at run time fails on such a mount — often
 not at the first deploy but at an upgrade, when a new version starts writing a key the old one did not

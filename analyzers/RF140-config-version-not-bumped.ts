@@ -76,6 +76,7 @@ export const rf140: Rule = {
     classification: "recipe-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "recipe",
     docs: `Swarm configs are immutable: a config named \`\${STACK_NAME}_app_ini_\${APP_INI_VERSION}\` whose file changes
 while \`APP_INI_VERSION\` stays the same cannot be updated, and \`abra app deploy\` fails with
 \`only updates to Labels are allowed\`. Co-op Cloud versions every config with an

@@ -85,6 +85,7 @@ export const rf201: Rule = {
     classification: "harness-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "workspace",
     docs: `A green run promotes the recipe's canonical deployment to \`canonical_domain(r)\`. When that is the
 domain a warm deployment is live at (a value of \`WARM_DOMAINS\`, or \`stable_domain(r)\` of a warm recipe),
 promoting takes over the live provider: keycloak's canonical deployment replaced the OIDC provider every

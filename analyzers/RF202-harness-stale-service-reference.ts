@@ -117,6 +117,7 @@ export const rf202: Rule = {
     classification: "harness-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "workspace",
     docs: `The ops helpers address a deployed app by its compose service name (\`exec_in(app, cmd, service="app")\`,
 \`service_logs\`, \`restart\`). When the recipe has no such service — renamed in the recipe, or named after the
 upstream project instead of the recipe's \`app\` — the test fails with abra's "no such service" before it

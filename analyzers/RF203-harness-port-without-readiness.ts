@@ -146,6 +146,7 @@ export const rf203: Rule = {
     classification: "harness-defect",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "workspace",
     docs: `The harness calls a deployment ready when its \`HEALTH_PATH\` answers 200 over HTTP. A test that opens a
 socket on a non-HTTP port (Mumble's TLS voice port 64738) is then racing the service behind that port: the
 health path may be served by a sidecar (mumble's \`status\` nginx) that is up long before the port accepts

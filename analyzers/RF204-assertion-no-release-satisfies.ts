@@ -184,6 +184,7 @@ export const rf204: Rule = {
     classification: "test-scope",
     fixable: true,
     kinds: ABRA_ONLY,
+    scope: "workspace",
     docs: `A harness test that asserts a change in the recipe's compose file — discourse's upgrade test asserting the
 move from \`bitnamilegacy/discourse\` to the official image — is red on every run when no release of the recipe
 performs that change and the head does not either. The defect is upstream (the migration is missing), and the

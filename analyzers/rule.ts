@@ -20,9 +20,20 @@ export interface RuleMeta {
   fixable: boolean;
   /** The folder kinds it judges (load/kinds.ts): the pipeline hands it only recipes of these kinds. */
   kinds: readonly FolderKind[];
+  /**
+   * What one finding of the rule depends on: `recipe` — the recipe it is in and nothing else (no
+   * other recipe, no harness, no workspace-level load problem), so `--cache` reuses its findings for
+   * an unchanged recipe; `workspace` (the default) — the whole workspace (RF120 compares recipes, the
+   * harness rules look up recipes' services), so it runs on every recipe in every run that is not a
+   * full cache hit. test/pipeline/incremental.test.ts checks each `recipe` rule finds the same per
+   * recipe alone as in the whole workspace.
+   */
+  scope?: RuleScope;
   /** Markdown: why it matters, what it checks, the fix, and the source of the rule. */
   docs: string;
 }
+
+export type RuleScope = "recipe" | "workspace";
 
 /** abra's lint rules: what `abra recipe lint` judges holds only for abra recipes. */
 export const ABRA_ONLY: readonly FolderKind[] = ["abra-recipe"];

@@ -33,8 +33,18 @@ export const LOAD_ADAPT_TIMEOUT_MS = 5_000;
 const MAX_IMPORTED_FILES = 32;
 const MAX_IMPORT_DEPTH = 8;
 
+/**
+ * Results of earlier runs, by what decides them (analyze's `--cache` keeps it across runs, keyed
+ * also by the caddy binary): a key answered here runs no caddy. Only `passed` and `failed` are
+ * stored: a skip (caddy missing, a timeout) says nothing about the next run.
+ */
+export interface AdaptStore {
+  get(key: string): CaddyAdaptResult | undefined;
+  set(key: string, result: CaddyAdaptResult): void;
+}
+
 /** Runs `caddy adapt` on the Caddyfile configs that have bare service-name upstreams; never throws. */
-export async function adaptCaddyfiles(ws: Workspace): Promise<void> {
+export async function adaptCaddyfiles(ws: Workspace, store?: AdaptStore): Promise<void> {
   const cache = new Map<string, Promise<CaddyAdaptResult>>();
   for (const recipe of ws.recipes) {
     const samples = Object.fromEntries(
@@ -69,12 +79,22 @@ export async function adaptCaddyfiles(ws: Workspace): Promise<void> {
       const run = (text: string, asTemplate: boolean): Promise<CaddyAdaptResult> => {
         const key = JSON.stringify([text, asTemplate, samples, opts.path, [...files]]);
         let p = cache.get(key);
+        const known = p ? undefined : store?.get(key);
+        if (known) {
+          p = Promise.resolve(known);
+          cache.set(key, p);
+        }
         if (!p) {
           p = asTemplate
             ? caddyAdaptTemplate(text, { env: { STACK_NAME: "stack_sample", ...samples } }, opts).then(
                 ({ rendered: _r, ...rest }) => rest,
               )
             : caddyAdapt(text, opts);
+          if (store)
+            p = p.then((r) => {
+              if (r.status !== "skipped") store.set(key, r);
+              return r;
+            });
           cache.set(key, p);
         }
         return p;

@@ -12,11 +12,12 @@ import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
 import { SEVERITY_RANK } from "../core/finding.js";
 import { buildSeries, uniqueRepoNames } from "./series.js";
+import { incrementalProblems, type Increment } from "./incremental.js";
 import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
-import { adaptCaddyfiles } from "../load/caddy.js";
+import { adaptCaddyfiles, type AdaptStore } from "../load/caddy.js";
 import { readFileSafe } from "../core/safe-file.js";
 import { isInside } from "../core/paths.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../core/source.js";
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
   profile?: string;
   /** Values for the config options the rules declare (`--backup-hooks`), over the config file's. */
   options?: Record<string, string>;
+  /** `caddy adapt` results of earlier runs (pipeline/cache.ts): an unchanged Caddyfile is not adapted again. */
+  adaptStore?: AdaptStore;
 }
 
 export interface AnalyzeResult {
@@ -51,7 +54,11 @@ export interface AnalyzeResult {
   run: Omit<RunInfo, "tool">;
 }
 
-export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+/**
+ * `increment` (pipeline/incremental.ts, used by `--cache`): the result covers only the recipes it
+ * names fresh, with the workspace-scope findings of the others left out; the cache adds their stored part.
+ */
+export async function analyze(opts: AnalyzeOptions, increment?: Increment): Promise<AnalyzeResult> {
   const root = resolve(opts.recipes);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`${opts.recipes} is not a folder`);
@@ -76,7 +83,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     );
   }
   // caddy adapt of the Caddyfile configs, for the rules to read (they never run processes).
-  await adaptCaddyfiles(workspace);
+  await adaptCaddyfiles(workspace, opts.adaptStore);
   if (harness) {
     // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
     const { loadHarness } = await import("../harness/load.js");
@@ -98,7 +105,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       });
     }
   }
-  const problems = runRules(workspace, RULES, opts.rules ?? []);
+  const repoList: RunInfo["repos"] = workspace.recipes.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    path: r.dir,
+  }));
+  if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
+  const names = uniqueRepoNames(repoList);
+  const problems = increment
+    ? incrementalProblems(workspace, RULES, opts.rules ?? [], names, increment)
+    : runRules(workspace, RULES, opts.rules ?? []);
   const items = toFindings(problems, config);
   const sources = new Map<string, string>();
   for (const r of workspace.recipes) {
@@ -119,13 +135,6 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   );
   if (unknown.length > 0) throw new UsageError(unknown.join("\n"));
   const textOf = (p: string) => sources.get(p) ?? readOrNull(p, [root, ...(harness ? [harness] : [])]);
-  const repoList: RunInfo["repos"] = workspace.recipes.map((r) => ({
-    name: r.name,
-    kind: r.kind,
-    path: r.dir,
-  }));
-  if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
-  const names = uniqueRepoNames(repoList);
   let series = buildSeries(items, workspace, config, RULES, textOf, names);
   // A fix may make another rule's patch unnecessary (a recipe patch that adds the service a harness
   // reference names): withdraw those, and build the series again without them.
@@ -155,7 +164,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     workspace,
     config,
     items,
-    unusedDirectives: unusedDirectives(directives, items, ran),
+    unusedDirectives: unusedDirectives(directives, items, ran, increment?.used() ?? []),
     findings: items.map((i) => i.finding),
     series,
     upstream,

@@ -3,11 +3,19 @@
  * result depends on: the bytes of every file under the recipes and harness roots (of a git folder
  * only what names commits and tags: HEAD, refs, packed-refs, config), the resolved config, the
  * command's options, the external programs it runs (caddy, git) and redfix itself (its version and
- * the build of its compiled files). An
- * unchanged workspace reuses the stored findings, patches and drafts, and when the run directory
- * still holds what that run wrote, it is not written again. Any change re-analyzes the whole
- * workspace: rules see all recipes at once (RF120 compares them), so a recipe's part cannot be
- * replayed alone yet.
+ * the build of its compiled files). An unchanged workspace reuses the stored findings, patches and
+ * drafts, and when the run directory still holds what that run wrote, it is not written again.
+ *
+ * After a change the run is incremental (pipeline/incremental.ts): the workspace is loaded (parsed)
+ * whole, the `workspace`-scope rules run on all of it, and a recipe is analyzed afresh — its
+ * `recipe`-scope rules, codemods and patch series — only when its files, its repo name, or its
+ * findings of the `workspace`-scope rules changed, or a harness finding names it (a harness patch
+ * is linked to recipe patches). Every other recipe's findings, patches, refusals, drafts and
+ * directive uses are the stored ones. Patches are numbered per repo, and a recipe's patches touch
+ * only its repo, so the merged result is byte-identical to a cold run (test/pipeline/incremental.test.ts).
+ *
+ * `caddy adapt` results are kept in the same file, keyed by the Caddyfile's text, its imports, the
+ * sample env and the caddy binary: an unchanged Caddyfile is never adapted again.
  */
 import { createHash } from "node:crypto";
 import {
@@ -27,8 +35,13 @@ import type { Finding } from "../core/finding.js";
 import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import type { Draft } from "../codemods/codemod.js";
+import type { PatchFile, Repo } from "../core/patch.js";
+import type { AdaptStore } from "../load/caddy.js";
+import type { CaddyAdaptResult } from "../load/configs/index.js";
 import { analysisConfig, analyze, type AnalyzeOptions, type AnalyzeResult } from "./analyze.js";
-import { RULES, type RegisteredRule } from "./registry.js";
+import { compareFindings, directiveUse } from "./check.js";
+import { recipeOwner, type Increment } from "./incremental.js";
+import { RULES, findRule, type RegisteredRule } from "./registry.js";
 
 /** What the CLI needs of an analysis; a cached run has no workspace model to give. */
 export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items">;
@@ -51,9 +64,11 @@ export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
 
 export const DEFAULT_CACHE_FILE = ".redfixcache";
 /** Bumped when the stored shape changes: an older file is then ignored, never misread. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** One entry per workspace and options; the oldest go first beyond this many. */
 const MAX_ENTRIES = 16;
+/** Stored `caddy adapt` results; the least recently used go first beyond this many. */
+const MAX_ADAPT = 20_000;
 
 interface Stored {
   findings: Finding[];
@@ -66,9 +81,27 @@ interface Stored {
   run: AnalyzeOutcome["run"];
 }
 
+/** What one recipe contributed to a run: reused as is while its key and its wide findings hold. */
+interface RecipePart {
+  /** Its files, its repo name and kind. */
+  key: string;
+  /** Its findings of the `workspace`-scope rules, before fixes (as `toFindings` made them). */
+  wide: string;
+  findings: Finding[];
+  repo: Repo | null;
+  patches: PatchFile[];
+  refused: PatchSeries["refused"];
+  drafts: [string, Draft][];
+  used: string[];
+}
+
 interface Entry {
   key: string;
+  /** Everything but the files: redfix, tools, config and options. Recipe parts hold only under it. */
+  base: string;
   result: Stored;
+  /** Recipe folder → its part of `result`. */
+  recipes: Record<string, RecipePart>;
   /** The run directory written from this result, and the size and mtime of each file in it then. */
   outputs: { dir: string; stamp: string } | null;
   used: number;
@@ -77,12 +110,27 @@ interface Entry {
 interface CacheFile {
   format: number;
   entries: Record<string, Entry>;
+  adapt: Record<string, { result: CaddyAdaptResult; used: number }>;
+}
+
+/** How a run used the cache: observable, so tests count work rather than time it. */
+export interface CacheStats {
+  mode: "hit" | "incremental" | "full";
+  /** Recipes in the workspace. */
+  recipes: number;
+  /** Recipe folders the `recipe`-scope rules ran on (all of them in a full run, none on a hit). */
+  analyzed: string[];
+  /** `caddy adapt` processes started (not answered by the cache). */
+  adaptRuns: number;
+  /** `caddy adapt` results answered by the cache. */
+  adaptReused: number;
 }
 
 export interface Cached {
   outcome: AnalyzeOutcome;
   /** True when the result came from the cache. */
   hit: boolean;
+  stats: CacheStats;
   /** Whether `dir` still holds exactly what was written from this result (then nothing needs writing). */
   written(dir: string): boolean;
   /** Records the run directory just written from this result; saves the cache file. */
@@ -96,47 +144,47 @@ export function cacheFile(location: string | undefined): string {
   return isDir ? join(path, DEFAULT_CACHE_FILE) : path;
 }
 
-export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise<Cached> {
+export async function analyzeCached(options: AnalyzeOptions, file: string): Promise<Cached> {
+  // The store is the cache's own, never part of a key.
+  const { adaptStore: _ignored, ...opts } = options;
   const config = analysisConfig(opts);
   const root = resolve(opts.recipes);
   const harness = opts.harness ? resolve(opts.harness) : null;
   const scope = digest(
     JSON.stringify({ root, harness, rules: opts.rules ?? [], profile: opts.profile, options: opts.options }),
   );
-  const key = digest(
+  const tools = toolStamp();
+  const base = digest(
     JSON.stringify({
       version: VERSION,
       build: buildStamp(),
-      tools: toolStamp(),
+      tools,
       config,
       opts: { ...opts, recipes: root, harness },
     }),
-    treeDigest(root),
-    harness ? treeDigest(harness) : "",
   );
+  const key = digest(base, treeDigest(root), harness ? treeDigest(harness) : "");
   const cache = readCache(file);
   const old = cache.entries[scope];
+  const stats: CacheStats = { mode: "hit", recipes: 0, analyzed: [], adaptRuns: 0, adaptReused: 0 };
   let entry: Entry;
   let hit = false;
   if (old && old.key === key) {
     entry = old;
     hit = true;
+    stats.recipes = Object.keys(old.recipes).length;
   } else {
-    const r = await analyze(opts);
-    entry = {
-      key,
-      result: {
-        findings: r.findings,
-        unusedDirectives: r.unusedDirectives,
-        series: r.series,
-        upstream: r.upstream,
-        rules: r.rules.map((x) => x.meta.id),
-        config: r.config,
-        run: r.run,
-      },
-      outputs: null,
-      used: 0,
-    };
+    const adaptStore = persistentAdapt(cache, tools[0]!, stats);
+    const parts = old?.base === base ? old.recipes : {};
+    let run = await incrementalRun({ ...opts, adaptStore }, parts);
+    // A patch outside its finding's own repo (never made by today's codemods) cannot be cut along
+    // recipes: analyze the whole workspace afresh and store no parts.
+    if (!run) run = await incrementalRun({ ...opts, adaptStore }, {}, true);
+    if (!run) throw new Error("analyze cache: a full run cannot be incomplete");
+    stats.mode = Object.keys(parts).length > 0 ? "incremental" : "full";
+    stats.recipes = run.recipes;
+    stats.analyzed = run.analyzed;
+    entry = { key, base, result: run.result, recipes: run.parts, outputs: null, used: 0 };
   }
   entry.used = Date.now();
   cache.entries[scope] = entry;
@@ -154,6 +202,7 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
   return {
     outcome,
     hit,
+    stats,
     written: (dir) => entry.outputs?.dir === resolve(dir) && entry.outputs.stamp === outputStamp(dir),
     wrote: (dir) => {
       entry.outputs = { dir: resolve(dir), stamp: outputStamp(dir) };
@@ -162,14 +211,186 @@ export async function analyzeCached(opts: AnalyzeOptions, file: string): Promise
   };
 }
 
+interface RunParts {
+  result: Stored;
+  parts: Record<string, RecipePart>;
+  recipes: number;
+  analyzed: string[];
+}
+
+/**
+ * One analysis that reuses the parts of unchanged recipes and merges them with what it analyzed;
+ * null when its patches cannot be cut along recipes (with `uncut`, a full run: then it keeps no parts).
+ */
+async function incrementalRun(
+  opts: AnalyzeOptions,
+  parts: Record<string, RecipePart>,
+  uncut = false,
+): Promise<RunParts | null> {
+  const reused = new Map<string, RecipePart>();
+  const keys = new Map<string, string>();
+  const wideOf = new Map<string, string>();
+  const increment: Increment = {
+    ran: new Set(),
+    used: () => [...reused.values()].flatMap((p) => p.used),
+    fresh(ws, names, wide) {
+      const owner = recipeOwner(ws.recipes);
+      const wideBy = new Map<string, Finding[]>();
+      // Recipes a harness finding names: its patch is linked to theirs (RF202's afterSeries).
+      const named = new Set<string>();
+      for (const it of wide) {
+        const dir = owner(it.finding.root, it.finding.file);
+        if (dir === null) named.add(it.finding.recipe);
+        else wideBy.set(dir, [...(wideBy.get(dir) ?? []), it.finding]);
+      }
+      const nameCount = new Map<string, number>();
+      for (const r of ws.recipes) nameCount.set(r.name, (nameCount.get(r.name) ?? 0) + 1);
+      const fresh = new Set<string>();
+      for (const r of ws.recipes) {
+        const k = digest(r.dir, names.get(r.dir) ?? r.name, r.kind, treeDigest(r.dir));
+        const w = digest(JSON.stringify(wideBy.get(r.dir) ?? []));
+        keys.set(r.dir, k);
+        wideOf.set(r.dir, w);
+        const part = parts[r.dir];
+        // Codemods find a recipe by name: two of one name are always analyzed afresh together.
+        if (
+          uncut ||
+          !part ||
+          part.key !== k ||
+          part.wide !== w ||
+          named.has(r.name) ||
+          nameCount.get(r.name)! > 1
+        )
+          fresh.add(r.dir);
+        else reused.set(r.dir, part);
+      }
+      return fresh;
+    },
+  };
+  const r = await analyze(opts, increment);
+  const analyzed = [...increment.ran].sort();
+  const recipes = r.workspace.recipes.length;
+  const owner = recipeOwner(r.workspace.recipes);
+  const ownerOf = new Map(r.findings.map((f) => [f.id, owner(f.root, f.file)] as const));
+  // Every patch in the repo of its findings' recipe (or the harness's): what lets parts be cut.
+  const cut = r.series.patches.every(
+    (p) => p.repo.kind === "harness" || p.findingIds.every((id) => ownerOf.get(id) === p.repo.path),
+  );
+  if (!cut)
+    return uncut
+      ? { result: stored(r, r.findings, r.series, r.upstream), parts: {}, recipes, analyzed }
+      : null;
+  const drafts = new Map<string, Draft>();
+  for (const it of r.items) {
+    const d = findRule(it.problem.rule)?.fix?.draft?.(it.problem, r.workspace);
+    if (d) drafts.set(it.finding.id, d);
+  }
+  const kept: Record<string, RecipePart> = {};
+  for (const rec of r.workspace.recipes) {
+    const part = reused.get(rec.dir);
+    if (part) {
+      kept[rec.dir] = part;
+      continue;
+    }
+    const owned = r.findings.filter((f) => ownerOf.get(f.id) === rec.dir);
+    const ids = new Set(owned.map((f) => f.id));
+    kept[rec.dir] = {
+      key: keys.get(rec.dir)!,
+      wide: wideOf.get(rec.dir)!,
+      findings: owned,
+      repo: r.series.repos.find((x) => x.path === rec.dir) ?? null,
+      patches: r.series.patches.filter((p) => p.repo.path === rec.dir),
+      refused: r.series.refused.filter((x) => ids.has(x.findingId)),
+      drafts: owned.flatMap((f) => (drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [])),
+      used: r.items.filter((it) => ids.has(it.finding.id)).flatMap((it) => directiveUse(it) ?? []),
+    };
+  }
+  return { result: merge(r, reused, drafts, ownerOf), parts: kept, recipes, analyzed };
+}
+
+function stored(r: AnalyzeResult, findings: Finding[], series: PatchSeries, upstream: Draft[]): Stored {
+  return {
+    findings,
+    unusedDirectives: r.unusedDirectives,
+    series,
+    upstream,
+    rules: r.rules.map((x) => x.meta.id),
+    config: r.config,
+    run: r.run,
+  };
+}
+
+/**
+ * The analysis of the fresh recipes and the reused parts as one result, in a cold run's order:
+ * findings by `compareFindings`, repos by name with each repo's patches and refusals together,
+ * drafts in their findings' order.
+ */
+function merge(
+  r: AnalyzeResult,
+  reused: ReadonlyMap<string, RecipePart>,
+  drafts: ReadonlyMap<string, Draft>,
+  ownerOf: ReadonlyMap<string, string | null>,
+): Stored {
+  if (reused.size === 0) return stored(r, r.findings, r.series, r.upstream);
+  const parts = [...reused.values()];
+  const findings = [...r.findings, ...parts.flatMap((p) => p.findings)].sort(compareFindings);
+  const repos = [...r.series.repos, ...parts.flatMap((p) => (p.repo ? [p.repo] : []))].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  const patches = new Map<string, PatchFile[]>();
+  for (const p of [...r.series.patches, ...parts.flatMap((x) => x.patches)])
+    patches.set(p.repo.path, [...(patches.get(p.repo.path) ?? []), p]);
+  // A refusal belongs to its finding's repo: the recipe's, else the harness's.
+  const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
+  const refused = new Map<string, PatchSeries["refused"]>();
+  for (const x of r.series.refused) {
+    const repo = ownerOf.get(x.findingId) ?? harnessRepo;
+    refused.set(repo, [...(refused.get(repo) ?? []), x]);
+  }
+  for (const [dir, p] of reused) refused.set(dir, [...(refused.get(dir) ?? []), ...p.refused]);
+  const inRepos = new Set(repos.map((x) => x.path));
+  const allDrafts = new Map([...drafts, ...parts.flatMap((p) => p.drafts)]);
+  return stored(
+    r,
+    findings,
+    {
+      patches: repos.flatMap((x) => patches.get(x.path) ?? []),
+      repos,
+      refused: [
+        ...repos.flatMap((x) => refused.get(x.path) ?? []),
+        ...[...refused].filter(([repo]) => !inRepos.has(repo)).flatMap(([, xs]) => xs),
+      ],
+    },
+    findings.flatMap((f) => (allDrafts.has(f.id) ? [allDrafts.get(f.id)!] : [])),
+  );
+}
+
+/** The cache file's `caddy adapt` results as analyze's store, keyed also by the caddy binary. */
+function persistentAdapt(cache: CacheFile, caddy: string, stats: CacheStats): AdaptStore {
+  const k = (key: string) => digest(caddy, key);
+  return {
+    get(key) {
+      const hit = cache.adapt[k(key)];
+      if (!hit) return undefined;
+      hit.used = Date.now();
+      stats.adaptReused++;
+      return hit.result;
+    },
+    set(key, result) {
+      stats.adaptRuns++;
+      cache.adapt[k(key)] = { result, used: Date.now() };
+    },
+  };
+}
+
 function readCache(file: string): CacheFile {
   try {
     const c = JSON.parse(readFileSync(file, "utf8")) as CacheFile;
-    if (c.format === FORMAT && c.entries && typeof c.entries === "object") return c;
+    if (c.format === FORMAT && c.entries && typeof c.entries === "object" && c.adapt) return c;
   } catch {
     // missing, unreadable or from another version: start afresh
   }
-  return { format: FORMAT, entries: {} };
+  return { format: FORMAT, entries: {}, adapt: {} };
 }
 
 function saveCache(file: string, cache: CacheFile): void {
@@ -177,6 +398,9 @@ function saveCache(file: string, cache: CacheFile): void {
     .sort((a, b) => b[1].used - a[1].used)
     .slice(0, MAX_ENTRIES);
   cache.entries = Object.fromEntries(keep);
+  const adapt = Object.entries(cache.adapt);
+  if (adapt.length > MAX_ADAPT)
+    cache.adapt = Object.fromEntries(adapt.sort((a, b) => b[1].used - a[1].used).slice(0, MAX_ADAPT));
   mkdirSync(dirname(file), { recursive: true });
   // Through a rename: two runs sharing a cache file never leave half of one behind.
   const tmp = `${file}.${process.pid}.tmp`;

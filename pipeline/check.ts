@@ -9,17 +9,40 @@ import { ruleLevel } from "../load/config.js";
 import type { SourceFile } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
 import type { Finding, Suppression } from "../core/finding.js";
-import type { Analyzed, Problem, Rule } from "../analyzers/rule.js";
+import type { Analyzed, Problem, Rule, RuleScope } from "../analyzers/rule.js";
 
-export function runRules(ws: Workspace, rules: readonly Rule[], only: string[] = []): Problem[] {
+/**
+ * Part of a run (the incremental `--cache`, pipeline/incremental.ts): only the rules of one scope,
+ * and for `recipe` rules only the recipes whose folder is in `recipes`; `ran` collects the folders
+ * the `recipe` rules were given (what the cache reports as re-analyzed).
+ */
+export interface RuleSelection {
+  scope: RuleScope;
+  recipes?: ReadonlySet<string>;
+  ran?: Set<string>;
+}
+
+export function runRules(
+  ws: Workspace,
+  rules: readonly Rule[],
+  only: string[] = [],
+  select?: RuleSelection,
+): Problem[] {
   const out: Problem[] = [];
   const wanted = only.map((r) => r.toUpperCase());
   for (const rule of rules) {
     if (wanted.length > 0 && !wanted.includes(rule.meta.id)) continue;
     const level = ruleLevel(ws.config, rule.meta.id, rule.meta.severity);
     if (level === "off") continue;
+    const scope = rule.meta.scope ?? "workspace";
+    if (select && select.scope !== scope) continue;
+    const subset = select?.scope === "recipe" ? select.recipes : undefined;
     // A rule sees only the folders of the kinds it judges: abra's lint never reaches a compose project.
-    const recipes = ws.recipes.filter((r) => rule.meta.kinds.includes(r.kind));
+    const recipes = ws.recipes.filter(
+      (r) => rule.meta.kinds.includes(r.kind) && (!subset || subset.has(r.dir)),
+    );
+    if (subset && recipes.length === 0) continue;
+    if (scope === "recipe") for (const r of recipes) select?.ran?.add(r.dir);
     rule.check({
       workspace: recipes.length === ws.recipes.length ? ws : { ...ws, recipes },
       report(p) {
@@ -191,11 +214,13 @@ export function unusedDirectives(
   directives: Directive[],
   items: Analyzed[],
   ran: readonly string[],
+  /** Directives used by findings not in `items` (recipes the incremental cache reused), by `directiveUse`. */
+  alsoUsed: Iterable<string> = [],
 ): string[] {
-  const used = new Set<string>();
+  const used = new Set<string>(alsoUsed);
   for (const it of items) {
-    if (it.finding.suppressed?.kind !== "inline" || typeof it.problem.file === "string") continue;
-    used.add(`${it.problem.file.absPath}\0${it.finding.line - 1}\0${it.finding.rule}`);
+    const key = directiveUse(it);
+    if (key) used.add(key);
   }
   const running = new Set(ran);
   return directives.flatMap((d) =>
@@ -206,4 +231,10 @@ export function unusedDirectives(
           `${d.file}:${d.line}: unused redfix-disable-next-line ${id} (no ${id} finding on the next line)`,
       ),
   );
+}
+
+/** The directive a finding's inline suppression used (file, line, rule), as a key; null if none. */
+export function directiveUse(it: Analyzed): string | null {
+  if (it.finding.suppressed?.kind !== "inline" || typeof it.problem.file === "string") return null;
+  return `${it.problem.file.absPath}\0${it.finding.line - 1}\0${it.finding.rule}`;
 }
