@@ -32,6 +32,7 @@ process.stdout.write(
     findings: r.findings.length,
     patches: r.series.patches.length,
     hit: cached?.hit ?? false,
+    ...(cached ? { analyzed: cached.stats.analyzed.length } : {}),
     maxRssKiB: process.resourceUsage().maxRSS,
     cpuMs: cpuMs(),
   }),

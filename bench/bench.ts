@@ -5,11 +5,22 @@
  * - a bare `yaml` parse of the same compose files (the floor),
  * - a cold `analyze` (run directory and report included; best of 3 at N, one run at 10×N),
  * - a warm one: `--cache` on the unchanged workspace, the run directory already written,
+ * - one recipe changed since the cached run: `--cache` re-analyzes that recipe (and the cross-recipe
+ *   rules) and writes the run directory,
  * - peak memory, report size and the report's first screen in headless Chromium.
  * Targets are checked in this one run and never in timed tests.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../core/package.js";
@@ -46,7 +57,16 @@ function workspace(count: number): string {
 
 interface Run {
   ms: number;
-  out: { findings: number; patches: number; hit: boolean; maxRssKiB: number; cpuMs: number; docs?: number };
+  out: {
+    findings: number;
+    patches: number;
+    hit: boolean;
+    maxRssKiB: number;
+    cpuMs: number;
+    docs?: number;
+    /** Recipes the per-recipe rules ran on (a cached run). */
+    analyzed?: number;
+  };
 }
 
 function timed(script: string, args: string[]): Run {
@@ -65,6 +85,7 @@ interface Measured {
   parse: Run;
   cold: Run;
   warm: Run;
+  oneChanged: Run;
   reportBytes: number;
   screen: Awaited<ReturnType<typeof firstScreen>>;
 }
@@ -81,6 +102,19 @@ async function measure(count: number, runs: number): Promise<Measured> {
     const cache = join(work, `cache-${runs - 1}`);
     const warm = best(Array.from({ length: runs }, () => timed("analyze-once.js", [root, out, cache])));
     if (!warm.out.hit) throw new Error("bench: the warm run missed the cache");
+    // One recipe changes: each run starts from the cache of the unchanged workspace (a copy).
+    const changed = readdirSync(root).sort()[0]!;
+    const compose = join(root, changed, "compose.yml");
+    appendFileSync(compose, "\n# one changed recipe\n");
+    const oneChanged = best(
+      Array.from({ length: runs }, (_, i) => {
+        const copy = join(work, `cache-changed-${i}`);
+        copyFileSync(cache, copy);
+        return timed("analyze-once.js", [root, out, copy]);
+      }),
+    );
+    if (oneChanged.out.hit || oneChanged.out.analyzed !== 1)
+      throw new Error(`bench: one changed recipe re-analyzed ${oneChanged.out.analyzed} recipes`);
     const parse = best(Array.from({ length: runs }, () => timed("yaml-baseline.js", [root])));
     const report = join(out, "report.html");
     return {
@@ -88,6 +122,7 @@ async function measure(count: number, runs: number): Promise<Measured> {
       parse,
       cold,
       warm,
+      oneChanged,
       reportBytes: statSync(report).size,
       screen: await firstScreen(report, runs),
     };
@@ -108,6 +143,8 @@ const rows: [string, (m: Measured) => string][] = [
   ["cold / bare parse", (m) => `${(m.cold.ms / m.parse.ms).toFixed(1)}x`],
   ["warm analyze, --cache (wall / CPU)", (m) => `${s(m.warm.ms)} / ${s(m.warm.out.cpuMs)}`],
   ["warm / cold", (m) => `${((m.warm.ms / m.cold.ms) * 100).toFixed(0)} %`],
+  ["one recipe changed, --cache (wall / CPU)", (m) => `${s(m.oneChanged.ms)} / ${s(m.oneChanged.out.cpuMs)}`],
+  ["one changed / cold", (m) => `${((m.oneChanged.ms / m.cold.ms) * 100).toFixed(0)} %`],
   ["peak memory, cold", (m) => mib(m.cold.out.maxRssKiB)],
   ["findings / patches", (m) => `${m.cold.out.findings} / ${m.cold.out.patches}`],
   ["report.html", (m) => `${(m.reportBytes / 1024 / 1024).toFixed(2)} MB`],

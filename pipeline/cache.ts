@@ -70,27 +70,29 @@ const MAX_ENTRIES = 16;
 /** Stored `caddy adapt` results; the least recently used go first beyond this many. */
 const MAX_ADAPT = 20_000;
 
+/** What a run gives besides the findings, patches and drafts (those are in its parts). */
 interface Stored {
-  findings: Finding[];
   /** Absent in an entry written before directives were checked. */
   unusedDirectives?: string[];
-  series: PatchSeries;
-  upstream: Draft[];
   rules: string[];
   config: RedfixConfig;
   run: AnalyzeOutcome["run"];
 }
 
-/** What one recipe contributed to a run: reused as is while its key and its wide findings hold. */
-interface RecipePart {
+/**
+ * What one recipe contributed to a run (or, as `Entry.rest`, what no recipe owns: the harness's
+ * findings and patches): reused as is while its key and its wide findings hold.
+ */
+interface Part {
   /** Its files, its repo name and kind. */
   key: string;
   /** Its findings of the `workspace`-scope rules, before fixes (as `toFindings` made them). */
   wide: string;
   findings: Finding[];
-  repo: Repo | null;
+  repos: Repo[];
   patches: PatchFile[];
-  refused: PatchSeries["refused"];
+  /** Each refusal with the repo it was refused in. */
+  refused: (PatchSeries["refused"][number] & { repo: string })[];
   drafts: [string, Draft][];
   used: string[];
 }
@@ -100,8 +102,9 @@ interface Entry {
   /** Everything but the files: redfix, tools, config and options. Recipe parts hold only under it. */
   base: string;
   result: Stored;
-  /** Recipe folder → its part of `result`. */
-  recipes: Record<string, RecipePart>;
+  /** Recipe folder → its part of the result. */
+  recipes: Record<string, Part>;
+  rest: Part;
   /** The run directory written from this result, and the size and mtime of each file in it then. */
   outputs: { dir: string; stamp: string } | null;
   used: number;
@@ -184,7 +187,7 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
     stats.mode = Object.keys(parts).length > 0 ? "incremental" : "full";
     stats.recipes = run.recipes;
     stats.analyzed = run.analyzed;
-    entry = { key, base, result: run.result, recipes: run.parts, outputs: null, used: 0 };
+    entry = { key, base, result: run.result, recipes: run.parts, rest: run.rest, outputs: null, used: 0 };
   }
   entry.used = Date.now();
   cache.entries[scope] = entry;
@@ -194,6 +197,7 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
   // The caller may set the command line's --fail-on on the config: not on the stored one.
   const outcome: AnalyzeOutcome = {
     ...entry.result,
+    ...assemble([...Object.values(entry.recipes), entry.rest]),
     unusedDirectives: entry.result.unusedDirectives ?? [],
     config: structuredClone(entry.result.config),
     rules,
@@ -213,7 +217,8 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
 
 interface RunParts {
   result: Stored;
-  parts: Record<string, RecipePart>;
+  parts: Record<string, Part>;
+  rest: Part;
   recipes: number;
   analyzed: string[];
 }
@@ -224,10 +229,10 @@ interface RunParts {
  */
 async function incrementalRun(
   opts: AnalyzeOptions,
-  parts: Record<string, RecipePart>,
+  parts: Record<string, Part>,
   uncut = false,
 ): Promise<RunParts | null> {
-  const reused = new Map<string, RecipePart>();
+  const reused = new Map<string, Part>();
   const keys = new Map<string, string>();
   const wideOf = new Map<string, string>();
   const increment: Increment = {
@@ -276,93 +281,107 @@ async function incrementalRun(
   const cut = r.series.patches.every(
     (p) => p.repo.kind === "harness" || p.findingIds.every((id) => ownerOf.get(id) === p.repo.path),
   );
-  if (!cut)
-    return uncut
-      ? { result: stored(r, r.findings, r.series, r.upstream), parts: {}, recipes, analyzed }
-      : null;
+  if (!cut && !uncut) return null;
   const drafts = new Map<string, Draft>();
   for (const it of r.items) {
     const d = findRule(it.problem.rule)?.fix?.draft?.(it.problem, r.workspace);
     if (d) drafts.set(it.finding.id, d);
   }
-  const kept: Record<string, RecipePart> = {};
-  for (const rec of r.workspace.recipes) {
-    const part = reused.get(rec.dir);
-    if (part) {
-      kept[rec.dir] = part;
-      continue;
-    }
-    const owned = r.findings.filter((f) => ownerOf.get(f.id) === rec.dir);
-    const ids = new Set(owned.map((f) => f.id));
-    kept[rec.dir] = {
-      key: keys.get(rec.dir)!,
-      wide: wideOf.get(rec.dir)!,
-      findings: owned,
-      repo: r.series.repos.find((x) => x.path === rec.dir) ?? null,
-      patches: r.series.patches.filter((p) => p.repo.path === rec.dir),
-      refused: r.series.refused.filter((x) => ids.has(x.findingId)),
-      drafts: owned.flatMap((f) => (drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [])),
+  const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
+  /** The part of the fresh result whose findings `owns` picks, with the repos `repo` picks. */
+  const partOf = (owns: (dir: string | null) => boolean, repo: (path: string) => boolean): Part => {
+    const findings = r.findings.filter((f) => owns(ownerOf.get(f.id) ?? null));
+    const ids = new Set(findings.map((f) => f.id));
+    return {
+      key: "",
+      wide: "",
+      findings,
+      repos: r.series.repos.filter((x) => repo(x.path)),
+      patches: r.series.patches.filter((p) => repo(p.repo.path)),
+      refused: r.series.refused
+        .filter((x) => ids.has(x.findingId))
+        .map((x) => ({ ...x, repo: ownerOf.get(x.findingId) ?? harnessRepo })),
+      drafts: findings.flatMap((f) =>
+        drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [],
+      ),
       used: r.items.filter((it) => ids.has(it.finding.id)).flatMap((it) => directiveUse(it) ?? []),
     };
-  }
-  return { result: merge(r, reused, drafts, ownerOf), parts: kept, recipes, analyzed };
-}
-
-function stored(r: AnalyzeResult, findings: Finding[], series: PatchSeries, upstream: Draft[]): Stored {
-  return {
-    findings,
+  };
+  const result: Stored = {
     unusedDirectives: r.unusedDirectives,
-    series,
-    upstream,
     rules: r.rules.map((x) => x.meta.id),
     config: r.config,
     run: r.run,
   };
+  if (!cut) {
+    // Kept whole, in a cold run's order: no recipe part, nothing reused next time.
+    const all = partOf(
+      () => true,
+      () => true,
+    );
+    return {
+      result,
+      parts: {},
+      rest: { ...all, refused: r.series.refused.map((x) => ({ ...x, repo: "" })) },
+      recipes,
+      analyzed,
+    };
+  }
+  const kept: Record<string, Part> = {};
+  for (const rec of r.workspace.recipes) {
+    kept[rec.dir] = reused.get(rec.dir) ?? {
+      ...partOf(
+        (dir) => dir === rec.dir,
+        (path) => path === rec.dir,
+      ),
+      key: keys.get(rec.dir)!,
+      wide: wideOf.get(rec.dir)!,
+    };
+  }
+  const rest = partOf(
+    (dir) => dir === null,
+    (path) => !(path in kept),
+  );
+  return { result, parts: kept, rest, recipes, analyzed };
 }
 
 /**
- * The analysis of the fresh recipes and the reused parts as one result, in a cold run's order:
- * findings by `compareFindings`, repos by name with each repo's patches and refusals together,
- * drafts in their findings' order.
+ * The parts of a run as one result, in a cold run's order: findings by `compareFindings`, repos by
+ * name with each repo's patches and refusals together, drafts in their findings' order.
  */
-function merge(
-  r: AnalyzeResult,
-  reused: ReadonlyMap<string, RecipePart>,
-  drafts: ReadonlyMap<string, Draft>,
-  ownerOf: ReadonlyMap<string, string | null>,
-): Stored {
-  if (reused.size === 0) return stored(r, r.findings, r.series, r.upstream);
-  const parts = [...reused.values()];
-  const findings = [...r.findings, ...parts.flatMap((p) => p.findings)].sort(compareFindings);
-  const repos = [...r.series.repos, ...parts.flatMap((p) => (p.repo ? [p.repo] : []))].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+function assemble(parts: Part[]): Pick<AnalyzeOutcome, "findings" | "series" | "upstream"> {
+  const findings = parts.flatMap((p) => p.findings).sort(compareFindings);
+  const repos = parts
+    .flatMap((p) => p.repos)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byRepo = <T>(xs: T[], repo: (x: T) => string): Map<string, T[]> => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) m.set(repo(x), [...(m.get(repo(x)) ?? []), x]);
+    return m;
+  };
+  const patches = byRepo(
+    parts.flatMap((p) => p.patches),
+    (p) => p.repo.path,
   );
-  const patches = new Map<string, PatchFile[]>();
-  for (const p of [...r.series.patches, ...parts.flatMap((x) => x.patches)])
-    patches.set(p.repo.path, [...(patches.get(p.repo.path) ?? []), p]);
-  // A refusal belongs to its finding's repo: the recipe's, else the harness's.
-  const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
-  const refused = new Map<string, PatchSeries["refused"]>();
-  for (const x of r.series.refused) {
-    const repo = ownerOf.get(x.findingId) ?? harnessRepo;
-    refused.set(repo, [...(refused.get(repo) ?? []), x]);
-  }
-  for (const [dir, p] of reused) refused.set(dir, [...(refused.get(dir) ?? []), ...p.refused]);
+  const refused = byRepo(
+    parts.flatMap((p) => p.refused),
+    (x) => x.repo,
+  );
   const inRepos = new Set(repos.map((x) => x.path));
-  const allDrafts = new Map([...drafts, ...parts.flatMap((p) => p.drafts)]);
-  return stored(
-    r,
+  const drafts = new Map(parts.flatMap((p) => p.drafts));
+  return {
     findings,
-    {
+    series: {
       patches: repos.flatMap((x) => patches.get(x.path) ?? []),
       repos,
+      // Refusals outside the repos (a whole run kept uncut) keep their order, after the rest.
       refused: [
         ...repos.flatMap((x) => refused.get(x.path) ?? []),
         ...[...refused].filter(([repo]) => !inRepos.has(repo)).flatMap(([, xs]) => xs),
-      ],
+      ].map(({ findingId, reason }) => ({ findingId, reason })),
     },
-    findings.flatMap((f) => (allDrafts.has(f.id) ? [allDrafts.get(f.id)!] : [])),
-  );
+    upstream: findings.flatMap((f) => (drafts.has(f.id) ? [drafts.get(f.id)!] : [])),
+  };
 }
 
 /** The cache file's `caddy adapt` results as analyze's store, keyed also by the caddy binary. */
