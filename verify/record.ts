@@ -57,6 +57,24 @@ export interface VerifyRecord {
   /** Where the replays ran: "bwrap" (sandboxed) or "none" (`--no-sandbox`, or no working bwrap). */
   sandbox?: "bwrap" | "none";
   sandboxReason?: string;
+  /** Wall time of each stage for this finding (`npm run bench:verify` sums them). */
+  stages?: VerifyStages;
+}
+
+/**
+ * Milliseconds per stage of one finding's verification. The runner's own overhead is `copyMs`
+ * (the patched copy), `applyMs` (`git apply`) and `recheckMs` (the static re-check); `validatorsMs`
+ * are the real validators, `replayMs` the harness tests (each replay's own time, not the wait for its
+ * turn), `collectMs` the wait for pytest's collection (once per run), `deployMs` the swarm phase.
+ */
+export interface VerifyStages {
+  copyMs: number;
+  applyMs: number;
+  recheckMs: number;
+  validatorsMs: number;
+  collectMs: number;
+  replayMs: number;
+  deployMs: number;
 }
 
 /**

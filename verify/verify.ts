@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckResult, Finding, RunCounts, SwarmVerification } from "../core/finding.js";
 import { analyze } from "../pipeline/analyze.js";
+import type { AdaptStore } from "../load/caddy.js";
+import type { CaddyAdaptResult } from "../load/configs/index.js";
 import { defaultConfig, loadConfig } from "../load/config.js";
 import { loadWorkspace } from "../load/workspace.js";
 import { RULES } from "../pipeline/registry.js";
@@ -19,7 +21,7 @@ import { readFileSafe } from "../core/safe-file.js";
 import { RunDirWriter, writeFindings } from "../reports/run-dir.js";
 import { detectSandbox, runReplayProcess, type Sandbox } from "./sandbox.js";
 import { countRuns } from "./record.js";
-import type { VerifyRecord, TestRun } from "./record.js";
+import type { VerifyRecord, VerifyStages, TestRun } from "./record.js";
 import { readRunDir } from "../reports/read-run-dir.js";
 import type { RunDir } from "../reports/read-run-dir.js";
 import { collectTests, collectedOnly, targetedTests } from "./targeted-tests.js";
@@ -131,22 +133,39 @@ async function verifyFinding(
   // Finding ids were checked by readRunDir: one plain path component each.
   const dir = `verify/${finding.id}`;
   const checks: CheckResult[] = [];
-  const after = copyWorkspace(rd);
+  const stages: VerifyStages = {
+    copyMs: 0,
+    applyMs: 0,
+    recheckMs: 0,
+    validatorsMs: 0,
+    collectMs: 0,
+    replayMs: 0,
+    deployMs: 0,
+  };
+  const timed = async <T>(stage: keyof VerifyStages, work: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      stages[stage] += performance.now() - t0;
+    }
+  };
+  const after = await timed("copyMs", () => copyWorkspace(rd));
   const runs: TestRun[] = [];
   let tests: string[] = [];
   let note: string | undefined;
   let swarm: SwarmVerification | undefined;
   try {
-    const applyError = await applyAlone(rd, after, fix.repo, fix.patch, sandbox);
+    const applyError = await timed("applyMs", () => applyAlone(rd, after, fix.repo, fix.patch, sandbox));
     checks.push(
       applyError
         ? { name: "git apply", status: "failed", reason: applyError }
         : { name: "git apply", status: "passed" },
     );
     if (!applyError) {
-      checks.push(...(await staticRecheck(after, finding, baseline, rd.run.rules)));
-      checks.push(...(await validators(rd, after, finding, opts.timeoutMs)));
-      const c = await collect();
+      checks.push(...(await timed("recheckMs", () => staticRecheck(after, finding, baseline, rd.run.rules))));
+      checks.push(...(await timed("validatorsMs", () => validators(rd, after, finding, opts.timeoutMs))));
+      const c = await timed("collectMs", collect);
       const targeted = collectedOnly(targetedTests(finding, c.nodeIds, overrides), c.nodeIds);
       tests = targeted.tests;
       if (targeted.refused.length > 0) {
@@ -165,11 +184,14 @@ async function verifyFinding(
           const replayAs = (mode: TestRun["mode"], index: number) =>
             replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs, sandbox, writer, rd.dir);
           // Alone means alone: no other finding's replays run meanwhile, even with --jobs > 1.
-          for (let i = 1; i <= opts.repeat; i++) runs.push(await exclusive(() => replayAs("alone", i)));
+          for (let i = 1; i <= opts.repeat; i++)
+            runs.push(await exclusive(() => timed("replayMs", () => replayAs("alone", i))));
           if (opts.load > 0) {
             runs.push(
               ...(await exclusive(() =>
-                Promise.all(Array.from({ length: opts.load }, (_, k) => replayAs("load", k + 1))),
+                timed("replayMs", () =>
+                  Promise.all(Array.from({ length: opts.load }, (_, k) => replayAs("load", k + 1))),
+                ),
               )),
             );
           }
@@ -179,11 +201,11 @@ async function verifyFinding(
         // The deploy phase writes its logs itself: their folder made and checked (no link) by the
         // run directory's writer, the files recorded in its manifest.
         for (const p of ["before", "after"]) writer.claim(`${dir}/swarm-${p}.log`);
-        swarm = await deploy.verify(finding, after, join(rd.dir, dir));
+        swarm = await timed("deployMs", () => deploy.verify(finding, after, join(rd.dir, dir)));
       }
     }
   } finally {
-    after.dispose();
+    await timed("copyMs", () => after.dispose());
   }
   const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => {
     const { passed, failed, timedOut } = countRuns(runs, phase, mode);
@@ -232,6 +254,7 @@ async function verifyFinding(
     ...(note ? { note } : {}),
     sandbox: sandbox.kind,
     ...(sandbox.reason ? { sandboxReason: sandbox.reason } : {}),
+    stages: rounded(stages),
   };
   writer.write(`${dir}/result.json`, () => [`${JSON.stringify(record, null, 2)}\n`]);
   return record;
@@ -308,6 +331,16 @@ async function replay(
   };
 }
 
+/**
+ * `caddy adapt` results of this process's re-checks: every copy holds the same Caddyfiles but the
+ * one a patch changes (the key is the text, imports and env, never the copy's path), so each
+ * distinct Caddyfile is adapted once per verify run, not once per finding.
+ */
+const ADAPTED: AdaptStore = (() => {
+  const results = new Map<string, CaddyAdaptResult>();
+  return { get: (key) => results.get(key), set: (key, r) => void results.set(key, r) };
+})();
+
 /** The finding is gone from the patched copy, and nothing new appeared. */
 async function staticRecheck(
   copy: WorkspaceCopy,
@@ -319,6 +352,7 @@ async function staticRecheck(
     recipes: copy.recipes,
     rules,
     ...(copy.harness ? { harness: copy.harness } : {}),
+    adaptStore: ADAPTED,
   });
   const ids = new Set(r.findings.map((f) => f.id));
   const out: CheckResult[] = [];
@@ -383,6 +417,12 @@ function selected(f: Finding, only: VerifyOptions["only"]): boolean {
     pick(only?.recipes, (r) => r === f.recipe) &&
     pick(only?.findings, (id) => f.id.startsWith(id))
   );
+}
+
+function rounded(stages: VerifyStages): VerifyStages {
+  const out = { ...stages };
+  for (const k of Object.keys(out) as (keyof VerifyStages)[]) out[k] = Math.round(out[k]);
+  return out;
 }
 
 /** Runs `work` with no other replay in flight; replays queue in call order. */

@@ -88,7 +88,12 @@ export function register(program: Command): void {
           `${LOAD_PER_CORE} per CPU core, ${LOAD_PER_CORE * availableParallelism()} here`,
         ),
     )
-    .option("--jobs <j>", "findings verified at once", positiveInt("--jobs", 1), 1)
+    .addOption(
+      // Copies, patches, static re-checks and validators overlap; replays never do (alone means alone).
+      new Option("--jobs <j>", "findings verified at once")
+        .argParser(positiveInt("--jobs", 1))
+        .default(availableParallelism(), `the CPU cores, ${availableParallelism()} here`),
+    )
     .option(
       "--timeout <s>",
       "seconds before a replay's process tree is killed",
