@@ -140,6 +140,36 @@ test("a change in one recipe that changes another's RF120 findings re-analyzes b
   }
 });
 
+test("with a harness: a recipe a harness finding names is re-analyzed with the harness, as a cold run finds", async () => {
+  const ws = repoFrom(EXAMPLES);
+  const harness = join(process.cwd(), "examples", "cc-ci");
+  try {
+    const file = join(work, "h.cache");
+    const first = await analyzeCached({ recipes: ws, harness }, file);
+    assert.ok(
+      first.outcome.findings.some((f) => f.root === "harness"),
+      "the harness has findings",
+    );
+    addService(
+      join(ws, "gitea", "compose.yml"),
+      "  extra:\n    image: nginx:1.27\n    restart: always\n\n",
+      /^(?=volumes:\n)/m,
+    );
+    const second = await analyzeCached({ recipes: ws, harness }, file);
+    assert.is(second.stats.mode, "incremental");
+    assert.ok(second.stats.analyzed.includes(join(ws, "gitea")));
+    assert.ok(
+      second.stats.analyzed.length < second.stats.recipes,
+      `${second.stats.analyzed.length} analyzed`,
+    );
+    const r = await analyze({ recipes: ws, harness });
+    const cold = await runDir(join(work, "cold-h"), { ...r, rules: r.rules });
+    sameTree(await runDir(join(work, "warm-h"), second.outcome), cold);
+  } finally {
+    removeDir(ws);
+  }
+});
+
 needs("caddy")(
   "caddy adapt runs once per Caddyfile: never again while its text, imports and env stay",
   async () => {
