@@ -84,7 +84,14 @@ needs("pytest")(
           cases: { id: string; outcome: string }[];
         }[];
         checks: { name: string; status: string }[];
+        stages: Record<string, number>;
       };
+      // Each stage's wall time is recorded (npm run bench:verify sums them): the replays took time,
+      // and the runner's own stages are there beside them.
+      assert.ok(record.stages.replayMs! > 0, "replays took time");
+      for (const stage of ["copyMs", "applyMs", "recheckMs", "validatorsMs", "collectMs", "deployMs"])
+        assert.type(record.stages[stage], "number", stage);
+      assert.ok(record.stages.recheckMs! > 0, "the static re-check took time");
       // Both mapped tests replay in one pytest process per run; its JUnit XML tells them apart.
       const outcomes = (test: string, phase: string, mode: string) =>
         record.runs
