@@ -1,11 +1,11 @@
 import { configUpstreams, envValueUpstreams, isBareServiceName } from "../load/configs/index.js";
 import type { UpstreamRef } from "../load/configs/index.js";
-import type { ComposeFile, KeyValueEntry } from "../load/compose.js";
+import type { KeyValueEntry } from "../load/compose.js";
 import type { MergedService, StackCombination } from "../load/merge.js";
 import type { Range, SourceFile } from "../core/source.js";
 import type { FileReference, Recipe, Workspace } from "../load/workspace.js";
-import type { ProblemEvidence, Rule, RuleContext } from "./rule.js";
-import { SWARM_KINDS } from "./rule.js";
+import type { CrossFact, Placed, PlacedEvidence, ProblemEvidence, Rule, RuleContext } from "./rule.js";
+import { SWARM_KINDS, placed } from "./rule.js";
 
 /** Other stacks named in a message; the rest are counted. */
 const MAX_NAMED_OTHERS = 5;
@@ -67,8 +67,15 @@ export interface Rf120Data {
 interface Holder {
   recipe: string;
   service: string;
-  file: ComposeFile;
   alias: boolean;
+  /** Where the service is declared (the evidence line). */
+  at: Placed;
+}
+
+/** One name a recipe puts on a shared network: RF120's cross-recipe fact (keyed by the name). */
+interface NameFact extends CrossFact {
+  net: string;
+  holder: Holder;
 }
 
 /** External network keys of a stack → the network's real name (`name:` or the key). */
@@ -86,7 +93,7 @@ function externalNetworks(combo: StackCombination): Map<string, string> {
 /** Real external network name → host name → who puts that name on it, across every analyzed recipe. */
 export function networkNames(ws: Workspace): Map<string, Map<string, Holder[]>> {
   const table = new Map<string, Map<string, Holder[]>>();
-  const add = (net: string, host: string, h: Holder) => {
+  const add = ({ net, key: host, holder: h }: NameFact) => {
     const names = table.get(net) ?? new Map<string, Holder[]>();
     const list = names.get(host) ?? [];
     if (!list.some((x) => x.recipe === h.recipe && x.service === h.service && x.alias === h.alias))
@@ -94,21 +101,50 @@ export function networkNames(ws: Workspace): Map<string, Map<string, Holder[]>> 
     names.set(host, list);
     table.set(net, names);
   };
-  for (const recipe of ws.recipes) {
-    for (const combo of recipe.combinations) {
-      const ext = externalNetworks(combo);
-      for (const svc of combo.services.values()) {
-        const file = svc.declarations[0]!.file;
-        for (const [key, aliases] of svc.networks) {
-          const net = ext.get(key);
-          if (!net) continue;
-          add(net, svc.name, { recipe: recipe.name, service: svc.name, file, alias: false });
-          for (const a of aliases) add(net, a, { recipe: recipe.name, service: svc.name, file, alias: true });
-        }
+  // In the loader's order, loaded or not: the order of the holders is the order of the evidence.
+  const all = [
+    ...ws.recipes.map((r) => ({ relDir: r.relDir, facts: () => nameFacts(r) })),
+    ...(ws.deferred ?? []).map((d) => ({
+      relDir: d.relDir,
+      facts: () => (d.facts[rf120.meta.id] ?? []) as NameFact[],
+    })),
+  ].sort((a, b) => (a.relDir < b.relDir ? -1 : a.relDir > b.relDir ? 1 : 0));
+  for (const r of all) for (const f of r.facts()) add(f);
+  return table;
+}
+
+/** The names a recipe puts on its external networks, in the order its stacks declare them. */
+function nameFacts(recipe: Recipe): NameFact[] {
+  const out: NameFact[] = [];
+  for (const combo of recipe.combinations) {
+    const ext = externalNetworks(combo);
+    for (const svc of combo.services.values()) {
+      const file = svc.declarations[0]!.file;
+      const keyRange = file.services.find((s) => s.name === svc.name)?.keyRange ?? { start: 0, end: 0 };
+      const at = placed(file.source, keyRange);
+      for (const [key, aliases] of svc.networks) {
+        const net = ext.get(key);
+        if (!net) continue;
+        out.push({
+          key: svc.name,
+          net,
+          holder: { recipe: recipe.name, service: svc.name, alias: false, at },
+        });
+        for (const a of aliases)
+          out.push({ key: a, net, holder: { recipe: recipe.name, service: svc.name, alias: true, at } });
       }
     }
   }
-  return table;
+  return out;
+}
+
+/** Every bare host name a recipe's services reference: what its findings read of the table. */
+function lookups(recipe: Recipe): string[] {
+  const out = new Set<string>();
+  for (const combo of recipe.combinations)
+    for (const svc of combo.services.values())
+      for (const { ref } of referencesOf(recipe, combo, svc)) out.add(ref.host);
+  return [...out].sort();
 }
 
 /** The service a bare host names in this stack: by service name or network alias. */
@@ -207,6 +243,7 @@ Every Caddyfile the fix touches is checked with \`caddy adapt\` after rendering 
 with sample values; a Caddyfile that fails is a finding, and a fix that would make it fail is not
 offered. Sources: docs.coopcloud.tech (networking, "stack-qualified names"), domain.md.`,
   },
+  cross: { facts: nameFacts, lookups },
   check(ctx) {
     const table = networkNames(ctx.workspace);
     for (const recipe of ctx.workspace.recipes) checkRecipe(ctx, recipe, table);
@@ -258,15 +295,14 @@ function checkRecipe(ctx: RuleContext, recipe: Recipe, table: Map<string, Map<st
           : verdict.generic
             ? `\`${ref.host}\` is a name every recipe uses, so other stacks on \`${verdict.net}\` answer to it too`
             : `\`${target.name}\` sits on \`${verdict.net}\` itself, so any other stack's \`${ref.host}\` collides with it`;
-        const evidence: ProblemEvidence[] = [
+        const evidence: (ProblemEvidence | PlacedEvidence)[] = [
           {
             source: target.declarations[0]!.file.source,
             range: target.declarations[0]!.value.keyRange,
             note: `the target, \`${target.name}\`, in this stack`,
           },
           ...verdict.others.slice(0, 3).map((h) => ({
-            source: h.file.source,
-            range: h.file.services.find((s) => s.name === h.service)?.keyRange ?? { start: 0, end: 0 },
+            at: h.at,
             note: `${h.recipe}: \`${h.service}\` on \`${verdict!.net}\``,
           })),
         ];
@@ -376,8 +412,7 @@ function otherStack(ctx: RuleContext, recipe: Recipe, r: OtherStackRef): void {
     key: `other-stack:${r.ref.host}:${r.ref.kind}:${r.ref.raw}`,
     severity: answering.length > 1 ? "error" : "warning",
     evidence: best.others.slice(0, 3).map((h) => ({
-      source: h.file.source,
-      range: h.file.services.find((s) => s.name === h.service)?.keyRange ?? { start: 0, end: 0 },
+      at: h.at,
       note: `${h.recipe}: \`${h.service}\` on \`${best.net}\``,
     })),
     data: {

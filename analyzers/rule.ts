@@ -6,7 +6,7 @@
 import type { Classification, Finding, RootName, Severity, Target } from "../core/finding.js";
 import type { Position, Range, SourceFile } from "../core/source.js";
 import type { ConfigOption, FolderKind } from "../load/config.js";
-import type { Workspace } from "../load/workspace.js";
+import type { Recipe, Workspace } from "../load/workspace.js";
 
 export interface RuleMeta {
   id: string;
@@ -49,6 +49,29 @@ export interface ProblemEvidence {
   note: string;
 }
 
+/**
+ * Evidence in a recipe the run did not load (`Workspace.deferred`): its position as an earlier run
+ * of the same bytes resolved it.
+ */
+export interface PlacedEvidence {
+  root?: RootName;
+  at: Placed;
+  note: string;
+}
+
+export interface Placed {
+  file: string;
+  line: number;
+  endLine?: number;
+}
+
+/** Where evidence at `range` of `source` is shown: its first line, and its last when another. */
+export function placed(source: SourceFile, range: Range): Placed {
+  const a = source.lines.position(range.start);
+  const b = source.lines.position(Math.max(range.start, range.end - 1));
+  return { file: source.path, line: a.line, ...(b.line !== a.line ? { endLine: b.line } : {}) };
+}
+
 export interface Problem<D = unknown> {
   rule: string;
   recipe: string;
@@ -59,7 +82,7 @@ export interface Problem<D = unknown> {
   /** When there is no text to hold a range (an unreadable file). */
   position?: Position;
   message: string;
-  evidence: ProblemEvidence[];
+  evidence: (ProblemEvidence | PlacedEvidence)[];
   /** Identifies the problem independently of line numbers, so ids survive unrelated edits. */
   key: string;
   severity: Severity;
@@ -114,6 +137,22 @@ export interface Rule {
   swarm?: (data: unknown) => SwarmProbe | null;
   /** Config keys the rule's fix reads, with their values and default. */
   options?: readonly ConfigOption[];
+  /**
+   * A `workspace` rule that compares recipes through a table: what one recipe puts in it (`facts`,
+   * JSON, each under a key) and the keys it looks up (`lookups`). The incremental cache keeps both
+   * per recipe; an unchanged recipe is then not loaded at all — its stored facts stand in for it
+   * (`Workspace.deferred`, which `check` must read as it reads loaded recipes) — unless a fact under
+   * one of its lookups changed.
+   */
+  cross?: {
+    facts(recipe: Recipe): CrossFact[];
+    lookups(recipe: Recipe): string[];
+  };
+}
+
+export interface CrossFact {
+  key: string;
+  [field: string]: unknown;
 }
 
 /**

@@ -109,6 +109,20 @@ export interface Workspace {
   problems: LoadProblem[];
   /** Folders under the root that were not analyzed, each with why (relative path; `.` for the root). */
   skipped: SkippedFolder[];
+  /**
+   * Recipes the incremental cache did not load (their files are unchanged and no cross-recipe fact
+   * they look up changed): their place, and what the `cross` rules stored of them. Absent otherwise.
+   */
+  deferred?: DeferredRecipe[];
+}
+
+export interface DeferredRecipe {
+  name: string;
+  dir: string;
+  relDir: string;
+  kind: FolderKind;
+  /** Rule id → the facts its `cross` stored for this recipe. */
+  facts: Record<string, unknown[]>;
 }
 
 export interface SkippedFolder {
@@ -123,7 +137,15 @@ export function isRecipeDir(dir: string): boolean {
 
 const NO_COMPOSE = "no compose file (compose.yml, docker-compose*.yml or *stack*.yml)";
 
-export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace {
+/**
+ * `defer` (the incremental cache): the recipe folders not to load; each is listed in `deferred`
+ * with the kind and facts `defer` gives, where it would have been loaded.
+ */
+export function loadWorkspace(
+  rootArg: string,
+  config: RedfixConfig,
+  defer?: (dir: string) => Omit<DeferredRecipe, "name" | "dir" | "relDir"> | null,
+): Workspace {
   const root = resolve(rootArg);
   const excluded = excludeMatcher(config);
   const ws: Workspace = { root, recipes: [], harness: null, config, problems: [], skipped: [] };
@@ -134,7 +156,9 @@ export function loadWorkspace(rootArg: string, config: RedfixConfig): Workspace 
       ws.skipped.push({ path: relDir || ".", reason: "`kinds` in the config says skip" });
       return;
     }
-    ws.recipes.push(loadRecipe(dir, relDir, name, excluded, kind));
+    const deferred = relDir ? defer?.(dir) : null;
+    if (deferred) (ws.deferred ??= []).push({ name, dir, relDir, ...deferred });
+    else ws.recipes.push(loadRecipe(dir, relDir, name, excluded, kind));
   };
   if (isRecipeDir(root)) {
     take(root, "", basename(root));

@@ -7,7 +7,14 @@ import { basename, resolve } from "node:path";
 import { CONFIG_OPTIONS, RULES, findRule } from "./registry.js";
 import type { RegisteredRule } from "./registry.js";
 import type { Draft } from "../codemods/codemod.js";
-import { scanDirectives, toFindings, runRules, unknownDirectiveIds, unusedDirectives } from "./check.js";
+import {
+  scanDirectives,
+  toFindings,
+  runRules,
+  unknownDirectiveIds,
+  unusedDirectives,
+  type Directive,
+} from "./check.js";
 import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
 import { SEVERITY_RANK } from "../core/finding.js";
@@ -48,6 +55,8 @@ export interface AnalyzeResult {
   series: PatchSeries;
   /** `file:line: …` for each inline directive that suppressed nothing (`--report-unused-directives`). */
   unusedDirectives: string[];
+  /** The inline directives of the files this run read. */
+  directives: Directive[];
   /** Upstream issue texts drafted for findings whose fix belongs upstream (RF204), for the run directory. */
   upstream: Draft[];
   rules: RegisteredRule[];
@@ -71,8 +80,14 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
   for (const id of opts.rules ?? []) {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
   }
-  const workspace = loadWorkspace(root, config);
-  if (workspace.recipes.length === 0 && workspace.problems.length === 0 && !harness) {
+  const workspace = loadWorkspace(root, config, increment?.defer);
+  const deferred = workspace.deferred ?? [];
+  if (
+    workspace.recipes.length === 0 &&
+    deferred.length === 0 &&
+    workspace.problems.length === 0 &&
+    !harness
+  ) {
     const seen = workspace.skipped
       .slice(0, 8)
       .map((s) => `${s.path} (${s.reason})`)
@@ -105,11 +120,10 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
       });
     }
   }
-  const repoList: RunInfo["repos"] = workspace.recipes.map((r) => ({
-    name: r.name,
-    kind: r.kind,
-    path: r.dir,
-  }));
+  // Recipes the incremental cache did not load are repos of the run all the same, in the loader's order.
+  const repoList: RunInfo["repos"] = [...workspace.recipes, ...deferred]
+    .sort((a, b) => (a.relDir < b.relDir ? -1 : a.relDir > b.relDir ? 1 : 0))
+    .map((r) => ({ name: r.name, kind: r.kind, path: r.dir }));
   if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
   const names = uniqueRepoNames(repoList);
   const problems = increment
@@ -123,12 +137,16 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
     if (r.envSample) sources.set(r.envSample.source.absPath, r.envSample.source.text);
     for (const ref of r.fileRefs) if (ref.source) sources.set(ref.source.absPath, ref.source.text);
   }
-  const directives = scanDirectives(
+  const scanned = scanDirectives(
     new Map([
       ...sources,
       ...(workspace.harness?.modules ?? []).map((m) => [m.source.absPath, m.source.text] as const),
     ]),
   );
+  // With those of the recipes not loaded, in file order (a stable sort keeps each file's line order).
+  const directives = increment?.directives
+    ? [...scanned, ...increment.directives()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    : scanned;
   const unknown = unknownDirectiveIds(
     directives,
     RULES.map((r) => r.meta.id),
@@ -165,6 +183,7 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
     config,
     items,
     unusedDirectives: unusedDirectives(directives, items, ran, increment?.used() ?? []),
+    directives: scanned,
     findings: items.map((i) => i.finding),
     series,
     upstream,

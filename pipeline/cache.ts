@@ -39,12 +39,16 @@ import type { PatchFile, Repo } from "../core/patch.js";
 import type { AdaptStore } from "../load/caddy.js";
 import type { CaddyAdaptResult } from "../load/configs/index.js";
 import { analysisConfig, analyze, type AnalyzeOptions, type AnalyzeResult } from "./analyze.js";
-import { compareFindings, directiveUse } from "./check.js";
+import { compareFindings, directiveUse, type Directive } from "./check.js";
+import { uniqueRepoNames } from "./series.js";
+import { loadWorkspace, type Recipe } from "../load/workspace.js";
+import type { FolderKind } from "../load/config.js";
+import type { CrossFact } from "../analyzers/rule.js";
 import { recipeOwner, type Increment } from "./incremental.js";
 import { RULES, findRule, type RegisteredRule } from "./registry.js";
 
 /** What the CLI needs of an analysis; a cached run has no workspace model to give. */
-export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items">;
+export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items" | "directives">;
 
 /**
  * The outcome of a fresh analysis without its workspace model: once the run directory is being
@@ -64,7 +68,7 @@ export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
 
 export const DEFAULT_CACHE_FILE = ".redfixcache";
 /** Bumped when the stored shape changes: an older file is then ignored, never misread. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** One entry per workspace and options; the oldest go first beyond this many. */
 const MAX_ENTRIES = 16;
 /** Stored `caddy adapt` results; the least recently used go first beyond this many. */
@@ -95,6 +99,13 @@ interface Part {
   refused: (PatchSeries["refused"][number] & { repo: string })[];
   drafts: [string, Draft][];
   used: string[];
+  /** A recipe's: the digest of its folder, its kind and repo name, what the `cross` rules keep of it, its directives. */
+  tree?: string;
+  kind?: FolderKind;
+  repoName?: string;
+  facts?: Record<string, unknown[]>;
+  lookups?: Record<string, string[]>;
+  directives?: Directive[];
 }
 
 interface Entry {
@@ -123,6 +134,8 @@ export interface CacheStats {
   recipes: number;
   /** Recipe folders the `recipe`-scope rules ran on (all of them in a full run, none on a hit). */
   analyzed: string[];
+  /** Recipes loaded (parsed): the changed ones, and those a changed cross-recipe fact reaches. */
+  loaded: number;
   /** `caddy adapt` processes started (not answered by the cache). */
   adaptRuns: number;
   /** `caddy adapt` results answered by the cache. */
@@ -169,7 +182,14 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
   const key = digest(base, treeDigest(root), harness ? treeDigest(harness) : "");
   const cache = readCache(file);
   const old = cache.entries[scope];
-  const stats: CacheStats = { mode: "hit", recipes: 0, analyzed: [], adaptRuns: 0, adaptReused: 0 };
+  const stats: CacheStats = {
+    mode: "hit",
+    recipes: 0,
+    analyzed: [],
+    loaded: 0,
+    adaptRuns: 0,
+    adaptReused: 0,
+  };
   let entry: Entry;
   let hit = false;
   if (old && old.key === key) {
@@ -179,14 +199,15 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
   } else {
     const adaptStore = persistentAdapt(cache, tools[0]!, stats);
     const parts = old?.base === base ? old.recipes : {};
-    let run = await incrementalRun({ ...opts, adaptStore }, parts);
+    let run = await incrementalRun({ ...opts, adaptStore }, config, parts);
     // A patch outside its finding's own repo (never made by today's codemods) cannot be cut along
     // recipes: analyze the whole workspace afresh and store no parts.
-    if (!run) run = await incrementalRun({ ...opts, adaptStore }, {}, true);
+    if (!run) run = await incrementalRun({ ...opts, adaptStore }, config, {}, true);
     if (!run) throw new Error("analyze cache: a full run cannot be incomplete");
     stats.mode = Object.keys(parts).length > 0 ? "incremental" : "full";
     stats.recipes = run.recipes;
     stats.analyzed = run.analyzed;
+    stats.loaded = run.loaded;
     entry = { key, base, result: run.result, recipes: run.parts, rest: run.rest, outputs: null, used: 0 };
   }
   entry.used = Date.now();
@@ -221,6 +242,71 @@ interface RunParts {
   rest: Part;
   recipes: number;
   analyzed: string[];
+  loaded: number;
+}
+
+/**
+ * The recipes an incremental run need not load: stored ones whose folder is unchanged, whose repo
+ * name stays, and none of whose lookups meets a cross-recipe fact that changed (a fact of a changed,
+ * new or removed recipe). Learning the changed recipes' facts means loading them first (they are
+ * loaded again by the run: a few recipes, not the workspace). With a harness, none: the harness
+ * rules read every recipe.
+ */
+function deferrable(
+  opts: AnalyzeOptions,
+  config: RedfixConfig,
+  parts: Record<string, Part>,
+  trees: Map<string, string>,
+): Map<string, { kind: FolderKind; facts: Record<string, unknown[]> }> {
+  const out = new Map<string, { kind: FolderKind; facts: Record<string, unknown[]> }>();
+  if (opts.harness) return out;
+  const unchanged = new Set<string>();
+  for (const [dir, part] of Object.entries(parts)) {
+    if (!part.tree || !part.kind || !part.facts || !part.lookups || !part.directives) return out;
+    const tree = treeDigest(dir);
+    trees.set(dir, tree);
+    if (tree === part.tree) unchanged.add(dir);
+  }
+  const probe = loadWorkspace(resolve(opts.recipes), config, (dir) =>
+    unchanged.has(dir) ? { kind: parts[dir]!.kind!, facts: parts[dir]!.facts! } : null,
+  );
+  const deferred = probe.deferred ?? [];
+  const names = uniqueRepoNames(
+    [...probe.recipes, ...deferred].map((r) => ({ name: r.name, kind: r.kind, path: r.dir })),
+  );
+  const present = new Set([...probe.recipes, ...deferred].map((r) => r.dir));
+  const gone = Object.keys(parts).filter((dir) => !present.has(dir));
+  const changedKeys = new Map<string, Set<string>>();
+  for (const rule of RULES) {
+    if (!rule.cross) continue;
+    const id = rule.meta.id;
+    const table = (facts: unknown[][]): Map<string, string[]> => {
+      const m = new Map<string, string[]>();
+      for (const f of facts.flat() as CrossFact[]) m.set(f.key, [...(m.get(f.key) ?? []), JSON.stringify(f)]);
+      return m;
+    };
+    const before = table(
+      [...probe.recipes.map((r) => r.dir), ...gone].map((dir) => parts[dir]?.facts?.[id] ?? []),
+    );
+    const after = table(probe.recipes.map((r) => crossFacts(rule, r).facts));
+    const keys = new Set<string>();
+    for (const k of new Set([...before.keys(), ...after.keys()]))
+      if ((before.get(k) ?? []).join("\n") !== (after.get(k) ?? []).join("\n")) keys.add(k);
+    changedKeys.set(id, keys);
+  }
+  for (const d of deferred) {
+    const part = parts[d.dir]!;
+    if (part.repoName !== names.get(d.dir)) continue;
+    const reached = [...changedKeys].some(([id, keys]) => (part.lookups![id] ?? []).some((k) => keys.has(k)));
+    if (!reached) out.set(d.dir, { kind: part.kind!, facts: part.facts! });
+  }
+  return out;
+}
+
+/** What a `cross` rule keeps of a recipe: nothing for a recipe of a kind it does not judge. */
+function crossFacts(rule: RegisteredRule, recipe: Recipe): { facts: unknown[]; lookups: string[] } {
+  if (!rule.cross || !rule.meta.kinds.includes(recipe.kind)) return { facts: [], lookups: [] };
+  return { facts: rule.cross.facts(recipe), lookups: rule.cross.lookups(recipe) };
 }
 
 /**
@@ -229,16 +315,22 @@ interface RunParts {
  */
 async function incrementalRun(
   opts: AnalyzeOptions,
+  config: RedfixConfig,
   parts: Record<string, Part>,
   uncut = false,
 ): Promise<RunParts | null> {
+  const trees = new Map<string, string>();
+  const defer = uncut ? new Map() : deferrable(opts, config, parts, trees);
   const reused = new Map<string, Part>();
   const keys = new Map<string, string>();
   const wideOf = new Map<string, string>();
   const increment: Increment = {
     ran: new Set(),
     used: () => [...reused.values()].flatMap((p) => p.used),
+    defer: (dir) => defer.get(dir) ?? null,
+    directives: () => [...defer.keys()].flatMap((dir) => parts[dir]!.directives!),
     fresh(ws, names, wide) {
+      for (const d of ws.deferred ?? []) reused.set(d.dir, parts[d.dir]!);
       const owner = recipeOwner(ws.recipes);
       const wideBy = new Map<string, Finding[]>();
       // Recipes a harness finding names: its patch is linked to theirs (RF202's afterSeries).
@@ -252,7 +344,9 @@ async function incrementalRun(
       for (const r of ws.recipes) nameCount.set(r.name, (nameCount.get(r.name) ?? 0) + 1);
       const fresh = new Set<string>();
       for (const r of ws.recipes) {
-        const k = digest(r.dir, names.get(r.dir) ?? r.name, r.kind, treeDigest(r.dir));
+        const tree = trees.get(r.dir) ?? treeDigest(r.dir);
+        trees.set(r.dir, tree);
+        const k = digest(r.dir, names.get(r.dir) ?? r.name, r.kind, tree);
         const w = digest(JSON.stringify(wideBy.get(r.dir) ?? []));
         keys.set(r.dir, k);
         wideOf.set(r.dir, w);
@@ -274,7 +368,8 @@ async function incrementalRun(
   };
   const r = await analyze(opts, increment);
   const analyzed = [...increment.ran].sort();
-  const recipes = r.workspace.recipes.length;
+  const loaded = r.workspace.recipes.length;
+  const recipes = loaded + (r.workspace.deferred?.length ?? 0);
   const owner = recipeOwner(r.workspace.recipes);
   const ownerOf = new Map(r.findings.map((f) => [f.id, owner(f.root, f.file)] as const));
   // Every patch in the repo of its findings' recipe (or the harness's): what lets parts be cut.
@@ -325,10 +420,14 @@ async function incrementalRun(
       rest: { ...all, refused: r.series.refused.map((x) => ({ ...x, repo: "" })) },
       recipes,
       analyzed,
+      loaded,
     };
   }
   const kept: Record<string, Part> = {};
+  const repoNames = new Map(r.run.repos.map((x) => [x.path, x.name] as const));
+  for (const d of r.workspace.deferred ?? []) kept[d.dir] = parts[d.dir]!;
   for (const rec of r.workspace.recipes) {
+    const cross = RULES.filter((x) => x.cross).map((x) => [x.meta.id, crossFacts(x, rec)] as const);
     kept[rec.dir] = reused.get(rec.dir) ?? {
       ...partOf(
         (dir) => dir === rec.dir,
@@ -336,13 +435,19 @@ async function incrementalRun(
       ),
       key: keys.get(rec.dir)!,
       wide: wideOf.get(rec.dir)!,
+      tree: trees.get(rec.dir)!,
+      kind: rec.kind,
+      repoName: repoNames.get(rec.dir)!,
+      facts: Object.fromEntries(cross.map(([id, c]) => [id, c.facts])),
+      lookups: Object.fromEntries(cross.map(([id, c]) => [id, c.lookups])),
+      directives: r.directives.filter((d) => d.file.startsWith(`${rec.dir}/`)),
     };
   }
   const rest = partOf(
     (dir) => dir === null,
     (path) => !(path in kept),
   );
-  return { result, parts: kept, rest, recipes, analyzed };
+  return { result, parts: kept, rest, recipes, analyzed, loaded };
 }
 
 /**

@@ -9,7 +9,7 @@ import { ruleLevel } from "../load/config.js";
 import type { SourceFile } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
 import type { Finding, Suppression } from "../core/finding.js";
-import type { Analyzed, Problem, Rule, RuleScope } from "../analyzers/rule.js";
+import { placed, type Analyzed, type Problem, type Rule, type RuleScope } from "../analyzers/rule.js";
 
 /**
  * Part of a run (the incremental `--cache`, pipeline/incremental.ts): only the rules of one scope,
@@ -43,8 +43,13 @@ export function runRules(
     );
     if (subset && recipes.length === 0) continue;
     if (scope === "recipe") for (const r of recipes) select?.ran?.add(r.dir);
+    // Recipes the incremental cache did not load count only for rules of their kind, as loaded ones.
+    const deferred = ws.deferred?.filter((d) => rule.meta.kinds.includes(d.kind));
     rule.check({
-      workspace: recipes.length === ws.recipes.length ? ws : { ...ws, recipes },
+      workspace:
+        recipes.length === ws.recipes.length && deferred?.length === ws.deferred?.length
+          ? ws
+          : { ...ws, recipes, ...(deferred ? { deferred } : {}) },
       report(p) {
         out.push({
           ...p,
@@ -96,17 +101,11 @@ function findingOf(p: Problem): Finding {
     endLine: end.line,
     endColumn: end.column,
     message: p.message,
-    evidence: p.evidence.map((e) => {
-      const a = e.source.lines.position(e.range.start);
-      const b = e.source.lines.position(Math.max(e.range.start, e.range.end - 1));
-      return {
-        root: e.root ?? p.root,
-        file: e.source.path,
-        line: a.line,
-        ...(b.line !== a.line ? { endLine: b.line } : {}),
-        note: e.note,
-      };
-    }),
+    evidence: p.evidence.map((e) => ({
+      root: e.root ?? p.root,
+      ...("at" in e ? e.at : placed(e.source, e.range)),
+      note: e.note,
+    })),
     classification: p.classification,
     fix: null,
   };

@@ -6,8 +6,8 @@
  * cache (pipeline/cache.ts); everything is cut along repos, which is how patches are numbered.
  */
 import type { Analyzed, Problem, Rule } from "../analyzers/rule.js";
-import type { Recipe, Workspace } from "../load/workspace.js";
-import { runRules, toFindings } from "./check.js";
+import type { DeferredRecipe, Recipe, Workspace } from "../load/workspace.js";
+import { runRules, toFindings, type Directive } from "./check.js";
 
 export interface Increment {
   /**
@@ -20,6 +20,10 @@ export interface Increment {
   used(): Iterable<string>;
   /** Filled by the run: the recipe folders the `recipe`-scope rules were given. */
   ran: Set<string>;
+  /** Recipes not to load at all (load/workspace.ts `defer`): their kind and cross-recipe facts. */
+  defer?: (dir: string) => Omit<DeferredRecipe, "name" | "dir" | "relDir"> | null;
+  /** The inline directives of the files of the recipes not loaded. */
+  directives?: () => Directive[];
 }
 
 export function incrementalProblems(
