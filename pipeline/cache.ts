@@ -179,7 +179,8 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
       opts: { ...opts, recipes: root, harness },
     }),
   );
-  const key = digest(base, treeDigest(root), harness ? treeDigest(harness) : "");
+  const trees = new Map<string, string>();
+  const key = digest(base, treeDigest(root, trees), harness ? treeDigest(harness) : "");
   const cache = readCache(file);
   const old = cache.entries[scope];
   const stats: CacheStats = {
@@ -199,10 +200,10 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
   } else {
     const adaptStore = persistentAdapt(cache, tools[0]!, stats);
     const parts = old?.base === base ? old.recipes : {};
-    let run = await incrementalRun({ ...opts, adaptStore }, config, parts);
+    let run = await incrementalRun({ ...opts, adaptStore }, config, parts, trees);
     // A patch outside its finding's own repo (never made by today's codemods) cannot be cut along
     // recipes: analyze the whole workspace afresh and store no parts.
-    if (!run) run = await incrementalRun({ ...opts, adaptStore }, config, {}, true);
+    if (!run) run = await incrementalRun({ ...opts, adaptStore }, config, {}, trees, true);
     if (!run) throw new Error("analyze cache: a full run cannot be incomplete");
     stats.mode = Object.keys(parts).length > 0 ? "incremental" : "full";
     stats.recipes = run.recipes;
@@ -263,10 +264,12 @@ function deferrable(
   const unchanged = new Set<string>();
   for (const [dir, part] of Object.entries(parts)) {
     if (!part.tree || !part.kind || !part.facts || !part.lookups || !part.directives) return out;
-    const tree = treeDigest(dir);
+    const tree = trees.get(dir) ?? treeDigest(dir);
     trees.set(dir, tree);
     if (tree === part.tree) unchanged.add(dir);
   }
+  // Nothing to reuse (a first run): no probe, which would load the workspace twice.
+  if (unchanged.size === 0) return out;
   const probe = loadWorkspace(resolve(opts.recipes), config, (dir) =>
     unchanged.has(dir) ? { kind: parts[dir]!.kind!, facts: parts[dir]!.facts! } : null,
   );
@@ -317,9 +320,10 @@ async function incrementalRun(
   opts: AnalyzeOptions,
   config: RedfixConfig,
   parts: Record<string, Part>,
+  /** Folder → its digest, as far as already computed. */
+  trees: Map<string, string>,
   uncut = false,
 ): Promise<RunParts | null> {
-  const trees = new Map<string, string>();
   const defer = uncut ? new Map() : deferrable(opts, config, parts, trees);
   const reused = new Map<string, Part>();
   const keys = new Map<string, string>();
@@ -543,7 +547,7 @@ function digest(...parts: string[]): string {
  * say which commits and tags there are: objects are immutable, and walking them would cost more
  * than the analysis. A symlink is hashed as its target's text, not followed.
  */
-export function treeDigest(root: string): string {
+export function treeDigest(root: string, folders?: Map<string, string>): string {
   const h = createHash("sha256");
   const walk = (dir: string, rel: string): void => {
     let entries: Dirent[];
@@ -558,7 +562,12 @@ export function treeDigest(root: string): string {
       const path = join(dir, e.name);
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.name === ".git") gitDigest(h, path, r);
-      else if (e.isDirectory()) walk(path, r);
+      else if (e.isDirectory() && folders && !rel) {
+        // Each top-level folder (a recipe) by its own digest, kept for the incremental cache.
+        const sub = treeDigest(path);
+        folders.set(path, sub);
+        h.update(`${r}\0folder\0${sub}\0`);
+      } else if (e.isDirectory()) walk(path, r);
       else if (e.isFile()) fileDigest(h, path, r);
       else h.update(`${r}\0${e.isSymbolicLink() ? "symlink" : "other"}\0`);
     }
