@@ -6,13 +6,16 @@
  * the build of its compiled files). An unchanged workspace reuses the stored findings, patches and
  * drafts, and when the run directory still holds what that run wrote, it is not written again.
  *
- * After a change the run is incremental (pipeline/incremental.ts): the workspace is loaded (parsed)
- * whole, the `workspace`-scope rules run on all of it, and a recipe is analyzed afresh — its
- * `recipe`-scope rules, codemods and patch series — only when its files, its repo name, or its
- * findings of the `workspace`-scope rules changed, or a harness finding names it (a harness patch
- * is linked to recipe patches). Every other recipe's findings, patches, refusals, drafts and
- * directive uses are the stored ones. Patches are numbered per repo, and a recipe's patches touch
- * only its repo, so the merged result is byte-identical to a cold run (test/pipeline/incremental.test.ts).
+ * After a change the run is incremental (pipeline/incremental.ts): only the recipes whose folder
+ * changed are loaded, plus the unchanged ones that look up a cross-recipe fact (a rule's `cross`:
+ * RF120's names on shared networks) that changed; every other recipe is not read at all, its stored
+ * facts standing in for it. The `workspace`-scope rules run on what was loaded, and a recipe is
+ * analyzed afresh — its `recipe`-scope rules, codemods and patch series — only when its files, its
+ * repo name, or its findings of the `workspace`-scope rules changed, or a harness finding names it
+ * (a harness patch is linked to recipe patches; with a harness every recipe is loaded). Every other
+ * recipe's findings, patches, refusals, drafts and directives are the stored ones. Patches are
+ * numbered per repo, and a recipe's patches touch only its repo, so the assembled result is
+ * byte-identical to a cold run (test/pipeline/incremental.test.ts).
  *
  * `caddy adapt` results are kept in the same file, keyed by the Caddyfile's text, its imports, the
  * sample env and the caddy binary: an unchanged Caddyfile is never adapted again.
