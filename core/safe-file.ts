@@ -24,22 +24,27 @@ export interface SafeReadOptions {
 /** Reads `absPath` (which may be a symlink that stays inside `root`); never throws, never blocks. */
 export function readFileSafe(absPath: string, opts: SafeReadOptions): SafeRead {
   let real: string;
-  let realRoot: string;
   try {
-    realRoot = realpathSync(opts.root);
-  } catch {
-    return { ok: false, problem: "unreadable", message: "its root folder cannot be resolved" };
-  }
-  try {
-    real = realpathSync(absPath);
+    // The C library's realpath: one call, where Node's own walks every component with lstat.
+    real = realpathSync.native(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT")
       return { ok: false, problem: "missing", message: "does not exist (or is a dangling symlink)" };
     return { ok: false, problem: "unreadable", message: `cannot be resolved (${code ?? "error"})` };
   }
-  if (!isInside(realRoot, real)) {
-    return { ok: false, problem: "outside", message: "is a symlink to a file outside its root; not read" };
+  // A resolved path has no link in it: when it lies under the root as given, the root is its own
+  // real path, and resolving it again (once per file of a catalogue) would find the same.
+  if (!isInside(opts.root, real)) {
+    let realRoot: string;
+    try {
+      realRoot = realpathSync.native(opts.root);
+    } catch {
+      return { ok: false, problem: "unreadable", message: "its root folder cannot be resolved" };
+    }
+    if (!isInside(realRoot, real)) {
+      return { ok: false, problem: "outside", message: "is a symlink to a file outside its root; not read" };
+    }
   }
   let fd: number;
   try {

@@ -7,6 +7,7 @@
  * `..`, a glob or a placeholder is a `bad-reference` load problem (RF002) and caddy does not run on
  * that file.
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { isReadFailure, readSource } from "../core/source.js";
 import {
@@ -45,12 +46,39 @@ export interface AdaptStore {
 
 /** Runs `caddy adapt` on the Caddyfile configs that have bare service-name upstreams; never throws. */
 export async function adaptCaddyfiles(ws: Workspace, store?: AdaptStore): Promise<void> {
-  const cache = new Map<string, Promise<CaddyAdaptResult>>();
-  for (const recipe of ws.recipes) {
+  const adapter = new CaddyAdapter(store);
+  for (const recipe of ws.recipes) adapter.start(recipe);
+  await adapter.done();
+}
+
+/**
+ * The adapt runs of a workspace, started recipe by recipe as each is loaded (analyze overlaps them
+ * with the loading of the rest and with the rules that do not read them) and run side by side, at
+ * most one per core: each is a child process, and the loader's thread only waits on them.
+ * The same text with the same inputs is adapted once per run, and not at all when `store` (analyze's
+ * `--cache`) has its result from an earlier run.
+ */
+export class CaddyAdapter {
+  private readonly cache = new Map<string, Promise<CaddyAdaptResult>>();
+  private readonly pending: Promise<void>[] = [];
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly store?: AdaptStore,
+    private readonly limit = Math.max(1, availableParallelism()),
+  ) {}
+
+  /**
+   * Starts the adapt runs of one loaded recipe. What it decides without caddy (refused imports,
+   * which are load problems on the recipe) is done before this returns, in the recipe's order.
+   */
+  start(recipe: Recipe): void {
     const samples = Object.fromEntries(
       (recipe.envSample?.variables ?? []).filter((v) => !v.commented).map((v) => [v.name, v.value]),
     );
     const done = new Set<string>();
+    let services: Map<string, string> | null = null;
     for (const ref of recipe.fileRefs) {
       const src = ref.source;
       if (ref.kind !== "config" || !src || !/caddyfile/i.test(src.path)) continue;
@@ -64,9 +92,10 @@ export async function adaptCaddyfiles(ws: Workspace, store?: AdaptStore): Promis
         };
         continue;
       }
-      const services = serviceNames(recipe);
+      services ??= serviceNames(recipe);
+      const names = services;
       const refs = (configUpstreams(src.path, src.text)?.refs ?? []).filter(
-        (r) => !r.templated && isBareServiceName(r.host) && services.has(r.host),
+        (r) => !r.templated && isBareServiceName(r.host) && names.has(r.host),
       );
       if (refs.length === 0) continue;
       const templated = ref.entry.templateDriver === "golang";
@@ -78,43 +107,70 @@ export async function adaptCaddyfiles(ws: Workspace, store?: AdaptStore): Promis
       };
       const run = (text: string, asTemplate: boolean): Promise<CaddyAdaptResult> => {
         const key = JSON.stringify([text, asTemplate, samples, opts.path, [...files]]);
-        let p = cache.get(key);
-        const known = p ? undefined : store?.get(key);
+        let p = this.cache.get(key);
+        const known = p ? undefined : this.store?.get(key);
         if (known) {
           p = Promise.resolve(known);
-          cache.set(key, p);
+          this.cache.set(key, p);
         }
         if (!p) {
-          p = asTemplate
-            ? caddyAdaptTemplate(text, { env: { STACK_NAME: "stack_sample", ...samples } }, opts).then(
-                ({ rendered: _r, ...rest }) => rest,
-              )
-            : caddyAdapt(text, opts);
+          p = this.slot(() =>
+            asTemplate
+              ? caddyAdaptTemplate(text, { env: { STACK_NAME: "stack_sample", ...samples } }, opts).then(
+                  ({ rendered: _r, ...rest }) => rest,
+                )
+              : caddyAdapt(text, opts),
+          );
+          const store = this.store;
           if (store)
             p = p.then((r) => {
               if (r.status !== "skipped") store.set(key, r);
               return r;
             });
-          cache.set(key, p);
+          this.cache.set(key, p);
         }
         return p;
       };
-      const before = await run(src.text, templated);
-      const result: NonNullable<FileReference["caddyAdapt"]> = { before };
-      if (before.status !== "failed") {
-        try {
-          const patched = applyHostEdits(
-            src.text,
-            refs.map((r) =>
-              qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, services.get(r.host)!)),
-            ),
-          );
-          result.qualified = await run(patched, true);
-        } catch (e) {
-          result.qualified = { status: "skipped", reason: (e as Error).message };
+      const adapting = (async () => {
+        const before = await run(src.text, templated);
+        const result: NonNullable<FileReference["caddyAdapt"]> = { before };
+        if (before.status !== "failed") {
+          try {
+            const patched = applyHostEdits(
+              src.text,
+              refs.map((r) =>
+                qualifyHost(src.text, r, qualifiedName(src.text, r.hostRange.start, names.get(r.host)!)),
+              ),
+            );
+            result.qualified = await run(patched, true);
+          } catch (e) {
+            result.qualified = { status: "skipped", reason: (e as Error).message };
+          }
         }
-      }
-      ref.caddyAdapt = result;
+        ref.caddyAdapt = result;
+      })();
+      // Awaited in `done`; until then a failure must not be an unhandled rejection.
+      adapting.catch(() => undefined);
+      this.pending.push(adapting);
+    }
+  }
+
+  /** Every run started so far has finished and its result is on its file reference. */
+  async done(): Promise<void> {
+    while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+  }
+
+  /** Runs `fn` when fewer than `limit` runs are under way. */
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    // A finished run hands its slot to the next waiting one, so `running` never passes `limit`.
+    if (this.running >= this.limit) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }

@@ -137,31 +137,66 @@ export function isRecipeDir(dir: string): boolean {
 
 const NO_COMPOSE = "no compose file (compose.yml, docker-compose*.yml or *stack*.yml)";
 
+/** The incremental cache's choice of recipe folders not to load (see `loadWorkspace`). */
+export type Defer = (dir: string) => Omit<DeferredRecipe, "name" | "dir" | "relDir"> | null;
+
 /**
  * `defer` (the incremental cache): the recipe folders not to load; each is listed in `deferred`
  * with the kind and facts `defer` gives, where it would have been loaded.
  */
-export function loadWorkspace(
+export function loadWorkspace(rootArg: string, config: RedfixConfig, defer?: Defer): Workspace {
+  const steps = loading(rootArg, config, defer);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `loadWorkspace`, handing each recipe to `loaded` as soon as it is read, and letting the event loop
+ * run between recipes: work started on a recipe (its `caddy adapt` child processes) runs while the
+ * rest load.
+ */
+export async function loadWorkspaceAsync(
   rootArg: string,
   config: RedfixConfig,
-  defer?: (dir: string) => Omit<DeferredRecipe, "name" | "dir" | "relDir"> | null,
-): Workspace {
+  loaded: (recipe: Recipe) => void,
+  defer?: Defer,
+): Promise<Workspace> {
+  const steps = loading(rootArg, config, defer);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    loaded(step.value);
+    await new Promise<void>((go) => setImmediate(go));
+  }
+}
+
+/** The loader, one recipe at a time: yields each recipe once loaded, returns the workspace. */
+function* loading(rootArg: string, config: RedfixConfig, defer?: Defer): Generator<Recipe, Workspace> {
   const root = resolve(rootArg);
   const excluded = excludeMatcher(config);
   const ws: Workspace = { root, recipes: [], harness: null, config, problems: [], skipped: [] };
   const forced = kindMatcher(config);
-  const take = (dir: string, relDir: string, name: string) => {
+  const take = (dir: string, relDir: string, name: string, files: string[]): Recipe | null => {
     const kind = forced(relDir || ".") ?? forced(name);
     if (kind === "skip") {
       ws.skipped.push({ path: relDir || ".", reason: "`kinds` in the config says skip" });
-      return;
+      return null;
     }
     const deferred = relDir ? defer?.(dir) : null;
-    if (deferred) (ws.deferred ??= []).push({ name, dir, relDir, ...deferred });
-    else ws.recipes.push(loadRecipe(dir, relDir, name, excluded, kind));
+    if (deferred) {
+      (ws.deferred ??= []).push({ name, dir, relDir, ...deferred });
+      return null;
+    }
+    const recipe = loadRecipe(dir, relDir, name, excluded, kind, files);
+    ws.recipes.push(recipe);
+    return recipe;
   };
-  if (isRecipeDir(root)) {
-    take(root, "", basename(root));
+  const rootFiles = safeList(root);
+  if (rootFiles.some(isComposeName)) {
+    const recipe = take(root, "", basename(root), rootFiles);
+    if (recipe) yield recipe;
     return ws;
   }
   let entries: string[] = [];
@@ -199,8 +234,12 @@ export function loadWorkspace(
       continue;
     }
     if (!st.isDirectory()) continue;
-    if (isRecipeDir(dir)) take(dir, name, name);
-    else ws.skipped.push({ path: name, reason: NO_COMPOSE });
+    // The folder is listed once: what makes it a recipe is also what the recipe loads.
+    const files = safeList(dir);
+    if (files.some(isComposeName)) {
+      const recipe = take(dir, name, name, files);
+      if (recipe) yield recipe;
+    } else ws.skipped.push({ path: name, reason: NO_COMPOSE });
   }
   return ws;
 }
@@ -219,6 +258,7 @@ function loadRecipe(
   name: string,
   excluded: (p: string) => boolean,
   forced: FolderKind | null,
+  files: string[],
 ): Recipe {
   const recipe: Recipe = {
     name,
@@ -259,7 +299,6 @@ function loadRecipe(
     return r;
   };
 
-  const files = safeList(dir);
   // Every compose file is parsed once; which of them make the stack depends on the kind they show.
   const parsed = new Map<string, { cf: ComposeFile | null; problems: LoadProblem[] }>();
   for (const f of files.filter(isComposeName)) {
@@ -571,12 +610,12 @@ function fileReferences(recipe: Recipe, read: (f: string) => SourceFile | null):
         }
         let real: string;
         try {
-          real = realpathSync(abs);
+          real = realpathSync.native(abs);
         } catch {
           problem(`${kind} \`${entry.name}\` file ${p} cannot be resolved`, "unresolvable");
           continue;
         }
-        if (!isInside(realpathSync(recipe.dir), real)) {
+        if (!isInside(realpathSync.native(recipe.dir), real)) {
           problem(
             `${kind} \`${entry.name}\` file ${p} is a symlink to ${real}, outside the recipe folder; it was not read`,
             "escape",
@@ -611,7 +650,7 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
   if (st.isSymbolicLink()) {
     let real: string;
     try {
-      real = realpathSync(abs);
+      real = realpathSync.native(abs);
     } catch {
       return {
         kind: "not-a-file" as const,
@@ -620,7 +659,7 @@ function readInside(recipe: Recipe, abs: string, relPath: string) {
         position: { line: 1, column: 1 },
       };
     }
-    if (!isInside(realpathSync(recipe.dir), real)) {
+    if (!isInside(realpathSync.native(recipe.dir), real)) {
       return {
         kind: "not-a-file" as const,
         message: `${relPath} is a symlink to ${real}, outside the recipe folder; it was not read`,

@@ -23,8 +23,8 @@ import { incrementalProblems, type Increment } from "./incremental.js";
 import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
 import { loadConfig, resolveProfile, ruleLevel } from "../load/config.js";
-import { loadWorkspace } from "../load/workspace.js";
-import { adaptCaddyfiles, type AdaptStore } from "../load/caddy.js";
+import { loadWorkspaceAsync } from "../load/workspace.js";
+import { CaddyAdapter, type AdaptStore } from "../load/caddy.js";
 import { readFileSafe } from "../core/safe-file.js";
 import { isInside } from "../core/paths.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../core/source.js";
@@ -80,7 +80,10 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
   for (const id of opts.rules ?? []) {
     if (!RULES.some((r) => r.meta.id === id.toUpperCase())) throw new UsageError(`unknown rule ${id}`);
   }
-  const workspace = loadWorkspace(root, config, increment?.defer);
+  // caddy adapt of the Caddyfile configs, for the rules to read (they never run processes): started
+  // as each recipe is loaded, so the child processes run on the other cores while the rest load.
+  const caddy = new CaddyAdapter(opts.adaptStore);
+  const workspace = await loadWorkspaceAsync(root, config, (recipe) => caddy.start(recipe), increment?.defer);
   const deferred = workspace.deferred ?? [];
   if (
     workspace.recipes.length === 0 &&
@@ -97,8 +100,6 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
         (seen ? `; skipped: ${seen}` : ""),
     );
   }
-  // caddy adapt of the Caddyfile configs, for the rules to read (they never run processes).
-  await adaptCaddyfiles(workspace, opts.adaptStore);
   if (harness) {
     // Loaded only when asked for: the adapters pull in tree-sitter or ts-morph as the files need.
     const { loadHarness } = await import("../harness/load.js");
@@ -126,6 +127,7 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
     .map((r) => ({ name: r.name, kind: r.kind, path: r.dir }));
   if (harness) repoList.push({ name: basename(harness), kind: "harness", path: harness });
   const names = uniqueRepoNames(repoList);
+  await caddy.done();
   const problems = increment
     ? incrementalProblems(workspace, RULES, opts.rules ?? [], names, increment)
     : runRules(workspace, RULES, opts.rules ?? []);

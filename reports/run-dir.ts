@@ -73,6 +73,8 @@ export class RunDirWriter {
   readonly dir: string;
   private readonly manifest = new Set<string>();
   private readonly removedDirs = new Set<string>();
+  /** Folders under `dir` this writer has made or found to be real folders (not links). */
+  private readonly folders = new Set<string>();
 
   constructor(out: string, opts: { create: boolean }) {
     this.dir = resolve(out);
@@ -110,17 +112,21 @@ export class RunDirWriter {
     let p = this.dir;
     for (const c of parts.slice(0, -1)) {
       p = join(p, c);
+      // A folder checked (or made) by this writer is not checked again for each of its files.
+      if (this.folders.has(p)) continue;
       let st;
       try {
         st = lstatSync(p);
       } catch {
         if (!create) return null;
         mkdirSync(p);
+        this.folders.add(p);
         continue;
       }
       if (st.isSymbolicLink() || !st.isDirectory()) {
         throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
       }
+      this.folders.add(p);
     }
     return join(p, parts.at(-1)!);
   }
@@ -210,7 +216,10 @@ export class RunDirWriter {
     for (const d of [...this.removedDirs].sort((a, b) => b.length - a.length)) {
       try {
         const p = this.target(`${d}/x`, false);
-        if (p) rmdirSync(dirname(p));
+        if (p) {
+          rmdirSync(dirname(p));
+          this.folders.delete(dirname(p));
+        }
       } catch {
         // not empty, or not ours
       }

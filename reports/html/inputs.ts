@@ -1,5 +1,5 @@
 /** Reads the run directory's files the report is built from (docs/run-directory.md). */
-import { constants } from "node:fs";
+import { constants, lstatSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { readFileSafe, readTextSafe } from "../../core/safe-file.js";
 import { dirname, join, resolve } from "node:path";
@@ -39,6 +39,11 @@ export interface RunInputs {
   details: RunDetails;
   /** Problems with the run directory as a whole, shown at the top of the report. */
   notes: string[];
+  /**
+   * Whether the run directory has a `verify/` folder: without one (after analyze) no finding has a
+   * verify record, and thousands of findings need no look-up each.
+   */
+  verifyRecords: boolean;
 }
 
 /**
@@ -101,7 +106,13 @@ export async function readRunInputs(
 
   const rules = await sarifRules(join(dir, "redfix.sarif"));
   for (const [id, docs] of Object.entries(extraRules)) rules.set(id, { ...rules.get(id), ...docs });
-  return { runDir: dir, version, findings, roots, repos, rules, details, notes };
+  let verifyRecords = true;
+  try {
+    lstatSync(join(dir, "verify"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") verifyRecords = false;
+  }
+  return { runDir: dir, version, findings, roots, repos, rules, details, notes, verifyRecords };
 }
 
 /**

@@ -88,8 +88,10 @@ export async function verificationView(
   runDir: string,
   findingId: string,
   summary: Verification | undefined,
+  /** False when the run directory has no `verify/` folder: no finding has a record to read. */
+  records = true,
 ): Promise<VerificationView> {
-  const loaded = await loadRecord(runDir, findingId);
+  const loaded = records ? await loadRecord(runDir, findingId) : { problem: null };
   const record = "record" in loaded ? loaded.record : null;
   const verdict = summary?.verdict ?? record?.verdict ?? "unverified";
   const rates = record ? ratesFromRuns(record.runs) : ratesFromCounts(summary);

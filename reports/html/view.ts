@@ -2,7 +2,7 @@
  * The report's view model: everything the templates show, computed here so the templates only lay
  * out text. Strings stay raw; Handlebars escapes them when they are written.
  */
-import { readFileSafe, readTextSafe } from "../../core/safe-file.js";
+import { readFileSafe } from "../../core/safe-file.js";
 import { relative } from "node:path";
 import type { Finding, RootName, Severity } from "../../core/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
@@ -182,9 +182,8 @@ export class FindingBodies {
     const { excerpts, more } = await evidence(this.reader, f);
     let fix = view.fix;
     if (fix?.patchPath) {
-      const r = readFileSafe(fix.patchPath, { root: this.input.runDir, maxBytes: 64 * 1024 * 1024 });
-      const text = r.ok ? r.bytes.toString("utf8") : null;
-      fix = { ...fix, patchText: text };
+      const r = readPatch(this.input, fix.patchPath);
+      fix = { ...fix, patchText: "text" in r ? r.text : null };
     }
     return { ...view, excerpts, moreEvidence: more, fix };
   }
@@ -200,7 +199,7 @@ function cutMessage(m: string): string {
 
 async function findingView(input: RunInputs, f: Finding): Promise<FindingView> {
   const root = rootOf(f);
-  const verification = await verificationView(input.runDir, f.id, f.verification);
+  const verification = await verificationView(input.runDir, f.id, f.verification, input.verifyRecords);
   return {
     id: f.id,
     anchor: `finding-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
@@ -282,17 +281,14 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   };
   const path = inside(input.runDir, fix.patch);
   if (!path) return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
-  let text: string;
-  try {
-    text = readTextSafe(path, input.runDir, 64 * 1024 * 1024);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+  const read = readPatch(input, path);
+  if (!("text" in read))
     return {
       ...view,
       patchHref: null,
-      note: code === "ENOENT" ? "the patch file is missing" : `the patch cannot be read (${code})`,
+      note: read.missing ? "the patch file is missing" : `the patch cannot be read (${read.code})`,
     };
-  }
+  const text = read.text;
   const size = text.split("\n").length;
   // Past this, the page would hold (and draw) a diff nobody reads inline: the file is linked instead.
   if (size > MAX_DIFF_LINES)
@@ -306,6 +302,29 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   view.patchPath = path;
   if (text.trim() === "") view.note = "the patch is empty";
   return { ...view, ...applyCommand(input, fix.repo, fix.patch) };
+}
+
+type PatchRead = { text: string } | { missing: boolean; code: string };
+
+/**
+ * A patch file of the run directory, through the safe reader. The last few are kept: several
+ * findings share one patch, and each finding's patch is read for its view and again when written.
+ */
+const patchReads = new WeakMap<RunInputs, Map<string, PatchRead>>();
+const PATCHES_KEPT = 64;
+
+function readPatch(input: RunInputs, path: string): PatchRead {
+  let kept = patchReads.get(input);
+  if (!kept) patchReads.set(input, (kept = new Map()));
+  const hit = kept.get(path);
+  if (hit) return hit;
+  const r = readFileSafe(path, { root: input.runDir, maxBytes: 64 * 1024 * 1024 });
+  const read: PatchRead = r.ok
+    ? { text: r.bytes.toString("utf8") }
+    : { missing: r.problem === "missing", code: `EINVAL: ${r.message}` };
+  kept.set(path, read);
+  if (kept.size > PATCHES_KEPT) kept.delete(kept.keys().next().value!);
+  return read;
 }
 
 /** review.json, read once per report rather than once per patch (thousands in a catalogue). */
