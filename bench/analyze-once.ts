@@ -4,9 +4,9 @@
  * With a cache file it runs as `analyze --cache --cache-location <file>` does.
  */
 import { afterRunDirWritten } from "../cli/hooks.js";
-import { analyze, type AnalyzeOptions } from "../pipeline/analyze.js";
+import { analyze, releaseAnalysis, type AnalyzeOptions } from "../pipeline/analyze.js";
 import { analyzeCached, outcomeOf } from "../pipeline/cache.js";
-import { writeRunDir } from "../reports/run-dir.js";
+import { patchTexts, writeRunDir } from "../reports/run-dir.js";
 
 const [recipes, out, cacheFile] = process.argv.slice(2);
 const opts: AnalyzeOptions = {
@@ -15,6 +15,8 @@ const opts: AnalyzeOptions = {
 };
 const cached = cacheFile ? await analyzeCached(opts, cacheFile) : null;
 const r = cached ? cached.outcome : outcomeOf(await analyze(opts));
+// As the CLI does: the workspace model is collected before the run directory and report are built.
+if (!cached?.hit) await releaseAnalysis();
 if (!cached?.written(out!)) {
   writeRunDir(
     out!,
@@ -24,7 +26,7 @@ if (!cached?.written(out!)) {
     r.run,
     r.upstream,
   );
-  await afterRunDirWritten(out!);
+  await afterRunDirWritten(out!, { findings: r.findings, patches: patchTexts(r.series) });
   cached?.wrote(out!);
 }
 process.stdout.write(

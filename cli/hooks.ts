@@ -2,7 +2,7 @@
 import { relative } from "node:path";
 import { RULES } from "../pipeline/registry.js";
 import { writeReport } from "../reports/html/render.js";
-import type { RuleDocs } from "../reports/html/render.js";
+import type { RuleDocs, WrittenRun } from "../reports/html/render.js";
 
 export function ruleDocs(): Record<string, RuleDocs> {
   const rules: Record<string, RuleDocs> = {};
@@ -17,6 +17,7 @@ export function shown(p: string): string {
   return r === "" ? "." : r.startsWith("..") ? p : r;
 }
 
-export async function afterRunDirWritten(runDir: string): Promise<string> {
-  return writeReport(runDir, { rules: ruleDocs() });
+/** `written`: what this process just wrote there (analyze), so the report need not read it back. */
+export async function afterRunDirWritten(runDir: string, written?: WrittenRun): Promise<string> {
+  return writeReport(runDir, { rules: ruleDocs(), ...(written ? { written } : {}) });
 }

@@ -294,6 +294,15 @@ function runRoots(out: string): SarifRoots | undefined {
  * Writes `patches/<repo>/` and removes what an earlier run wrote there and this one does not; removing
  * only stale files is much cheaper than deleting and recreating thousands of patches on every run.
  */
+/** Where each patch of a series is written in the run directory → its text (what the report shows). */
+export function patchTexts(series: PatchSeries): Map<string, string> {
+  return new Map(series.patches.map((p) => [patchFile(p), p.content]));
+}
+
+function patchFile(p: PatchSeries["patches"][number]): string {
+  return `patches/${p.path.split("/")[1]!}/${p.name}`;
+}
+
 function writePatches(w: RunDirWriter, series: PatchSeries): void {
   const wanted = new Map<string, string[]>();
   for (const p of series.patches) {
@@ -308,7 +317,7 @@ function writePatches(w: RunDirWriter, series: PatchSeries): void {
   for (const f of w.written("patches/")) if (!keep.has(f)) w.remove(f);
   for (const [repoDir, names] of wanted)
     w.write(`patches/${repoDir}/series`, () => [`${names.join("\n")}\n`]);
-  for (const p of series.patches) w.write(`patches/${p.path.split("/")[1]!}/${p.name}`, () => [p.content]);
+  for (const p of series.patches) w.write(patchFile(p), () => [p.content]);
 }
 
 function holds(file: string, bytes: Iterable<Buffer>): boolean {

@@ -2,14 +2,14 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { analyze, failed } from "../../pipeline/analyze.js";
+import { analyze, failed, releaseAnalysis } from "../../pipeline/analyze.js";
 import { analyzeCached, cacheFile, outcomeOf } from "../../pipeline/cache.js";
 import { applyBaseline, readBaseline } from "../../reports/baseline.js";
 import { renderGitlab } from "../../reports/gitlab.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
 import { renderJunit } from "../../reports/junit.js";
-import { writeRunDir } from "../../reports/run-dir.js";
+import { patchTexts, writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif, sarifPerRepo } from "../../reports/sarif.js";
 import { renderText, terminalSafe, useColor } from "../../reports/text.js";
 import { afterRunDirWritten, shown } from "../hooks.js";
@@ -78,6 +78,8 @@ export function register(program: Command): void {
         ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
         : null;
       const result = cached ? cached.outcome : outcomeOf(await analyze(opts));
+      // The workspace model is garbage now: collected before the run directory and report are built.
+      if (!cached?.hit) await releaseAnalysis();
       // (?? []: a cache entry written before the field existed.)
       for (const line of result.config.ignored ?? []) process.stderr.write(`warning: ${line}\n`);
       const baselined = typeof o.baseline === "string";
@@ -96,7 +98,7 @@ export function register(program: Command): void {
           result.run,
           result.upstream,
         );
-        await afterRunDirWritten(out);
+        await afterRunDirWritten(out, { findings: result.findings, patches: patchTexts(result.series) });
         if (!baselined) cached?.wrote(out);
       }
       const file = typeof o.outputFile === "string" ? o.outputFile : null;

@@ -4,6 +4,7 @@ import { open } from "node:fs/promises";
 import { readFileSafe, readTextSafe } from "../../core/safe-file.js";
 import { dirname, join, resolve } from "node:path";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
+import { VERSION } from "../../core/package.js";
 
 /** What the report shows about a rule; redfix fills it from rule metadata (RuleMeta). */
 export interface RuleDocs {
@@ -44,28 +45,50 @@ export interface RunInputs {
    * verify record, and thousands of findings need no look-up each.
    */
   verifyRecords: boolean;
+  /** The patch texts this process just wrote, by path relative to the run directory. */
+  patchTexts?: ReadonlyMap<string, string>;
 }
 
 /**
  * findings.json is required (without it there is nothing to report, and the error says so); run.json
  * and redfix.sarif only add context, so their absence becomes a note.
  */
+/**
+ * What a run directory was just written from, in this process: the report takes the findings and
+ * patch texts from here instead of reading and parsing them back (tens of megabytes in a catalogue).
+ */
+export interface WrittenRun {
+  findings: Finding[];
+  /** Patch path relative to the run directory (`patches/<repo>/<name>`) → the text written there. */
+  patches: ReadonlyMap<string, string>;
+}
+
 export async function readRunInputs(
   runDir: string,
   extraRules: Record<string, RuleDocs> = {},
+  written?: WrittenRun,
 ): Promise<RunInputs> {
   const dir = resolve(runDir);
   const notes: string[] = [];
-  const doc = await readJson(join(dir, "findings.json"));
-  if ("problem" in doc)
-    throw new Error(
-      doc.problem === "missing"
-        ? `${dir} has no findings.json: is it a run directory (redfix analyze --out)?`
-        : `${join(dir, "findings.json")}: ${doc.problem}`,
-    );
-  const findings = (doc.value as Partial<FindingsDocument>).findings;
-  if (!Array.isArray(findings)) throw new Error(`${join(dir, "findings.json")}: no "findings" list`);
-  const version = (doc.value as Partial<FindingsDocument>).tool?.version ?? "unknown";
+  let findings: Finding[];
+  let version: string;
+  if (written) {
+    // findings.json was written from these by this process: the same findings, under this version.
+    findings = written.findings;
+    version = VERSION;
+  } else {
+    const doc = await readJson(join(dir, "findings.json"));
+    if ("problem" in doc)
+      throw new Error(
+        doc.problem === "missing"
+          ? `${dir} has no findings.json: is it a run directory (redfix analyze --out)?`
+          : `${join(dir, "findings.json")}: ${doc.problem}`,
+      );
+    const listed = (doc.value as Partial<FindingsDocument>).findings;
+    if (!Array.isArray(listed)) throw new Error(`${join(dir, "findings.json")}: no "findings" list`);
+    findings = listed;
+    version = (doc.value as Partial<FindingsDocument>).tool?.version ?? "unknown";
+  }
 
   const roots: RunRoots = { recipes: null, harness: null };
   const repos = new Map<string, { kind: string; path: string }>();
@@ -112,7 +135,18 @@ export async function readRunInputs(
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") verifyRecords = false;
   }
-  return { runDir: dir, version, findings, roots, repos, rules, details, notes, verifyRecords };
+  return {
+    runDir: dir,
+    version,
+    findings,
+    roots,
+    repos,
+    rules,
+    details,
+    notes,
+    verifyRecords,
+    ...(written ? { patchTexts: written.patches } : {}),
+  };
 }
 
 /**

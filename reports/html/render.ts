@@ -11,11 +11,11 @@ import { createGzip } from "node:zlib";
 import { join } from "node:path";
 import { RunDirWriter } from "../run-dir.js";
 import Handlebars from "handlebars";
-import { readRunInputs, type RuleDocs } from "./inputs.js";
+import { readRunInputs, type RuleDocs, type WrittenRun } from "./inputs.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
-import { FindingBodies, buildView, type ReportView } from "./view.js";
+import { FindingBodies, buildView, type FindingView, type ReportView } from "./view.js";
 
-export type { RuleDocs } from "./inputs.js";
+export type { RuleDocs, WrittenRun } from "./inputs.js";
 
 export interface ReportOptions {
   /** Rule docs by id; they override what redfix.sarif in the run directory says. */
@@ -24,6 +24,8 @@ export interface ReportOptions {
   date?: string;
   /** Pack the findings when their markup is longer than this (characters); default PACK_ABOVE. */
   packAbove?: number;
+  /** What this process just wrote to the run directory, used instead of reading it back. */
+  written?: WrittenRun;
 }
 
 export const REPORT_FILE = "report.html";
@@ -83,7 +85,7 @@ async function streamReport(
   options: ReportOptions,
   write: (s: string) => void | Promise<void>,
 ): Promise<void> {
-  const input = await readRunInputs(runDir, options.rules);
+  const input = await readRunInputs(runDir, options.rules, options.written);
   const view = await buildView(input);
   if (options.date) view.run.date = options.date;
   const t = templates();
@@ -123,8 +125,12 @@ async function streamReport(
     chunkSize = 0;
     if (!gzip.write(text)) await once(gzip, "drain");
   };
-  for (let i = 0; i < view.findings.length; i++) {
-    const html = t.finding(await bodies.fill(view.findings[i]!, input.findings[i]!));
+  // Each finding's view is let go once written: a catalogue's views are tens of megabytes.
+  const views: (FindingView | null)[] = view.findings;
+  for (let i = 0; i < views.length; i++) {
+    const one = views[i]!;
+    views[i] = null;
+    const html = t.finding(await bodies.fill(one, input.findings[i]!));
     if (plain) {
       plain.push(html);
       plainSize += html.length;

@@ -35,10 +35,12 @@ export function decisionView(
   patch: string,
   path: string | null,
   findingId: string,
+  /** The patch's digest when the caller has just read it. */
+  digest?: string,
 ): DecisionView {
-  let sha256 = "";
+  let sha256 = digest ?? "";
   try {
-    if (path) sha256 = patchDigest(path);
+    if (path && digest === undefined) sha256 = patchDigest(path);
   } catch {
     sha256 = "";
   }

@@ -3,6 +3,7 @@
  * out text. Strings stay raw; Handlebars escapes them when they are written.
  */
 import { readFileSafe } from "../../core/safe-file.js";
+import { createHash } from "node:crypto";
 import { relative } from "node:path";
 import type { Finding, RootName, Severity } from "../../core/finding.js";
 import { ExcerptReader, type Excerpt, type ExcerptRequest } from "./excerpt.js";
@@ -182,7 +183,7 @@ export class FindingBodies {
     const { excerpts, more } = await evidence(this.reader, f);
     let fix = view.fix;
     if (fix?.patchPath) {
-      const r = readPatch(this.input, fix.patchPath);
+      const r = readPatch(this.input, fix.patchPath, f.fix!.patch);
       fix = { ...fix, patchText: "text" in r ? r.text : null };
     }
     return { ...view, excerpts, moreEvidence: more, fix };
@@ -277,11 +278,20 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
     applyCommand: null,
     applyId: `apply-${f.id.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     note: null,
-    decision: decisionView(reviewOnce(input), fix.patch, inside(input.runDir, fix.patch), f.id),
+    decision: decisionView(reviewOnce(input), fix.patch, null, f.id),
   };
   const path = inside(input.runDir, fix.patch);
-  if (!path) return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
-  const read = readPatch(input, path);
+  const read = path ? readPatch(input, path, fix.patch) : null;
+  // The digest of the bytes just read; a file the safe reader refuses is hashed as before.
+  view.decision = decisionView(
+    reviewOnce(input),
+    fix.patch,
+    path,
+    f.id,
+    read && "sha256" in read ? read.sha256 : undefined,
+  );
+  if (!path || !read)
+    return { ...view, note: `the patch path ${fix.patch} leaves the run directory; not read` };
   if (!("text" in read))
     return {
       ...view,
@@ -304,7 +314,7 @@ async function fixView(input: RunInputs, f: Finding): Promise<FixView> {
   return { ...view, ...applyCommand(input, fix.repo, fix.patch) };
 }
 
-type PatchRead = { text: string } | { missing: boolean; code: string };
+type PatchRead = { text: string; sha256: string } | { missing: boolean; code: string };
 
 /**
  * A patch file of the run directory, through the safe reader. The last few are kept: several
@@ -313,18 +323,25 @@ type PatchRead = { text: string } | { missing: boolean; code: string };
 const patchReads = new WeakMap<RunInputs, Map<string, PatchRead>>();
 const PATCHES_KEPT = 64;
 
-function readPatch(input: RunInputs, path: string): PatchRead {
+function readPatch(input: RunInputs, path: string, rel: string): PatchRead {
+  const written = input.patchTexts?.get(rel);
+  // Written from this text in this process: its bytes are the text's UTF-8.
+  if (written !== undefined) return { text: written, sha256: sha256Of(written) };
   let kept = patchReads.get(input);
   if (!kept) patchReads.set(input, (kept = new Map()));
   const hit = kept.get(path);
   if (hit) return hit;
   const r = readFileSafe(path, { root: input.runDir, maxBytes: 64 * 1024 * 1024 });
   const read: PatchRead = r.ok
-    ? { text: r.bytes.toString("utf8") }
+    ? { text: r.bytes.toString("utf8"), sha256: sha256Of(r.bytes) }
     : { missing: r.problem === "missing", code: `EINVAL: ${r.message}` };
   kept.set(path, read);
   if (kept.size > PATCHES_KEPT) kept.delete(kept.keys().next().value!);
   return read;
+}
+
+function sha256Of(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** review.json, read once per report rather than once per patch (thousands in a catalogue). */
