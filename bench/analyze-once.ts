@@ -3,10 +3,9 @@
  * its own peak memory and CPU time: `node dist/bench/analyze-once.js <recipes> <out> [<cache file>]`.
  * With a cache file it runs as `analyze --cache --cache-location <file>` does.
  */
-import { afterRunDirWritten } from "../cli/hooks.js";
+import { writeAnalysisOutput } from "../cli/hooks.js";
 import { analyze, releaseAnalysis, type AnalyzeOptions } from "../pipeline/analyze.js";
 import { analyzeCached, outcomeOf } from "../pipeline/cache.js";
-import { patchTexts, writeRunDir } from "../reports/run-dir.js";
 
 const [recipes, out, cacheFile] = process.argv.slice(2);
 const opts: AnalyzeOptions = {
@@ -18,15 +17,7 @@ const r = cached ? cached.outcome : outcomeOf(await analyze(opts));
 // As the CLI does: the workspace model is collected before the run directory and report are built.
 if (!cached?.hit) await releaseAnalysis();
 if (!cached?.written(out!)) {
-  writeRunDir(
-    out!,
-    r.findings,
-    r.rules.map((x) => x.meta),
-    r.series,
-    r.run,
-    r.upstream,
-  );
-  await afterRunDirWritten(out!, { findings: r.findings, patches: patchTexts(r.series) });
+  await writeAnalysisOutput(out!, r);
   cached?.wrote(out!);
 }
 process.stdout.write(

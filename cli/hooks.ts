@@ -1,8 +1,10 @@
 /** Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and verify. */
 import { relative } from "node:path";
 import { RULES } from "../pipeline/registry.js";
-import { writeReport } from "../reports/html/render.js";
-import type { RuleDocs, WrittenRun } from "../reports/html/render.js";
+import { writeReport, writeReportWith } from "../reports/html/render.js";
+import { patchTexts, writeRunDirAlongside } from "../reports/run-dir.js";
+import type { AnalyzeOutcome } from "../pipeline/cache.js";
+import type { RuleDocs } from "../reports/html/render.js";
 
 export function ruleDocs(): Record<string, RuleDocs> {
   const rules: Record<string, RuleDocs> = {};
@@ -17,7 +19,26 @@ export function shown(p: string): string {
   return r === "" ? "." : r.startsWith("..") ? p : r;
 }
 
-/** `written`: what this process just wrote there (analyze), so the report need not read it back. */
-export async function afterRunDirWritten(runDir: string, written?: WrittenRun): Promise<string> {
-  return writeReport(runDir, { rules: ruleDocs(), ...(written ? { written } : {}) });
+export async function afterRunDirWritten(runDir: string): Promise<string> {
+  return writeReport(runDir, { rules: ruleDocs() });
+}
+
+/**
+ * The run directory and report.html of an analysis, as `analyze` writes them: the report is rendered
+ * from the findings and patch texts in memory while the patch files are written.
+ */
+export async function writeAnalysisOutput(
+  out: string,
+  r: Pick<AnalyzeOutcome, "findings" | "rules" | "series" | "run" | "upstream">,
+): Promise<void> {
+  const written = { findings: r.findings, patches: patchTexts(r.series) };
+  await writeRunDirAlongside(
+    out,
+    r.findings,
+    r.rules.map((x) => x.meta),
+    r.series,
+    r.run,
+    r.upstream,
+    (w) => writeReportWith(w, { rules: ruleDocs(), written }),
+  );
 }

@@ -12,6 +12,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { lstat as lstatAsync, open as openAsync } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
@@ -184,6 +185,36 @@ export class RunDirWriter {
     return file;
   }
 
+  /**
+   * `write` on libuv's threads: the file's folders are checked (and made) here, its comparison,
+   * creation and writing run while the caller goes on. Thousands of patch files cost the thread
+   * that renders the report nothing but this call.
+   */
+  async writeAsync(rel: string, text: string): Promise<void> {
+    const file = this.target(rel, true)!;
+    this.manifest.add(rel);
+    let st;
+    try {
+      st = await lstatAsync(file);
+    } catch {
+      st = null;
+    }
+    if (st && !st.isFile())
+      throw new RunDirError(`${file} is a symlink or not a file; redfix does not write through it`);
+    const bytes = Buffer.from(text);
+    if (st && st.size === bytes.length && (await holdsAsync(file, bytes))) return;
+    const handle = await openAsync(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      await handle.writeFile(bytes);
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** Records `rel` as redfix's (a file about to be renamed into place), its folders checked. */
   claim(rel: string): string {
     const file = this.target(rel, true)!;
@@ -243,14 +274,51 @@ export function writeRunDir(
   upstream: { path: string; text: string }[] = [],
 ): void {
   const w = new RunDirWriter(out, { create: true });
+  writeRunFiles(w, findings, rules, run, upstream);
+  for (const p of patchesToWrite(w, series)) w.write(p.rel, () => [p.text]);
+  w.save();
+}
+
+/**
+ * `writeRunDir`, with the patch files written on libuv's threads while `alongside` runs on the same
+ * writer (analyze renders the report meanwhile, from the findings and patch texts in memory); the
+ * manifest is saved once both are done.
+ */
+export async function writeRunDirAlongside(
+  out: string,
+  findings: Finding[],
+  rules: RuleMeta[],
+  series: PatchSeries,
+  run: Omit<RunInfo, "tool">,
+  upstream: { path: string; text: string }[],
+  alongside: (w: RunDirWriter) => Promise<unknown>,
+): Promise<void> {
+  const w = new RunDirWriter(out, { create: true });
+  writeRunFiles(w, findings, rules, run, upstream);
+  const patches = Promise.all(patchesToWrite(w, series).map((p) => w.writeAsync(p.rel, p.text)));
+  // Awaited below whatever `alongside` does: a failed write is never an unhandled rejection.
+  patches.catch(() => undefined);
+  try {
+    await alongside(w);
+  } finally {
+    await patches;
+  }
+  w.save();
+}
+
+function writeRunFiles(
+  w: RunDirWriter,
+  findings: Finding[],
+  rules: RuleMeta[],
+  run: Omit<RunInfo, "tool">,
+  upstream: { path: string; text: string }[],
+): void {
   // Verify records and issue drafts of an earlier run would describe other findings.
   for (const f of [...w.written("verify/"), ...w.written("upstream/")]) w.remove(f);
   for (const u of upstream) if (validEntry(u.path)) w.write(u.path, () => [u.text]);
   writeFindingsWith(w, findings, rules, run.roots);
   const info: RunInfo = { tool: { name: "redfix", version: VERSION }, ...run };
   w.write("run.json", () => [`${JSON.stringify(info, null, 2)}\n`]);
-  writePatches(w, series);
-  w.save();
 }
 
 /**
@@ -290,10 +358,6 @@ function runRoots(out: string): SarifRoots | undefined {
   }
 }
 
-/**
- * Writes `patches/<repo>/` and removes what an earlier run wrote there and this one does not; removing
- * only stale files is much cheaper than deleting and recreating thousands of patches on every run.
- */
 /** Where each patch of a series is written in the run directory → its text (what the report shows). */
 export function patchTexts(series: PatchSeries): Map<string, string> {
   return new Map(series.patches.map((p) => [patchFile(p), p.content]));
@@ -303,7 +367,12 @@ function patchFile(p: PatchSeries["patches"][number]): string {
   return `patches/${p.path.split("/")[1]!}/${p.name}`;
 }
 
-function writePatches(w: RunDirWriter, series: PatchSeries): void {
+/**
+ * Writes `patches/<repo>/series` and removes what an earlier run wrote under patches/ and this one
+ * does not (removing only stale files is much cheaper than deleting and recreating thousands of
+ * patches on every run); returns the patch files to write.
+ */
+function patchesToWrite(w: RunDirWriter, series: PatchSeries): { rel: string; text: string }[] {
   const wanted = new Map<string, string[]>();
   for (const p of series.patches) {
     const repoDir = p.path.split("/")[1]!;
@@ -317,7 +386,23 @@ function writePatches(w: RunDirWriter, series: PatchSeries): void {
   for (const f of w.written("patches/")) if (!keep.has(f)) w.remove(f);
   for (const [repoDir, names] of wanted)
     w.write(`patches/${repoDir}/series`, () => [`${names.join("\n")}\n`]);
-  for (const p of series.patches) w.write(patchFile(p), () => [p.content]);
+  return series.patches.map((p) => ({ rel: patchFile(p), text: p.content }));
+}
+
+/** `holds` for one buffer, on libuv's threads. */
+async function holdsAsync(file: string, bytes: Buffer): Promise<boolean> {
+  let handle;
+  try {
+    handle = await openAsync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return false;
+    return (await handle.readFile()).equals(bytes);
+  } finally {
+    await handle.close();
+  }
 }
 
 function holds(file: string, bytes: Iterable<Buffer>): boolean {

@@ -9,10 +9,9 @@ import { renderGitlab } from "../../reports/gitlab.js";
 import { findingsDocument, renderJson } from "../../reports/json.js";
 import { REPORT_FILE } from "../../reports/html/render.js";
 import { renderJunit } from "../../reports/junit.js";
-import { patchTexts, writeRunDir } from "../../reports/run-dir.js";
 import { renderSarif, sarifPerRepo } from "../../reports/sarif.js";
 import { renderText, terminalSafe, useColor } from "../../reports/text.js";
-import { afterRunDirWritten, shown } from "../hooks.js";
+import { shown, writeAnalysisOutput } from "../hooks.js";
 
 export function register(program: Command): void {
   program
@@ -90,15 +89,7 @@ export function register(program: Command): void {
       // (unless a baseline marks some of its findings).
       const report = join(out, REPORT_FILE);
       if (baselined || !cached?.written(out)) {
-        writeRunDir(
-          out,
-          result.findings,
-          result.rules.map((r) => r.meta),
-          result.series,
-          result.run,
-          result.upstream,
-        );
-        await afterRunDirWritten(out, { findings: result.findings, patches: patchTexts(result.series) });
+        await writeAnalysisOutput(out, result);
         if (!baselined) cached?.wrote(out);
       }
       const file = typeof o.outputFile === "string" ? o.outputFile : null;

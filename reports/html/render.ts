@@ -41,6 +41,16 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
 /** Writes `<runDir>/report.html` and returns its path. */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const w = new RunDirWriter(runDir, { create: false });
+  const path = await writeReportWith(w, options);
+  w.save();
+  return path;
+}
+
+/**
+ * `writeReport` through a writer the caller saves: analyze writes the run directory and renders the
+ * report with one (reports/run-dir.ts `writeRunDirAlongside`).
+ */
+export async function writeReportWith(w: RunDirWriter, options: ReportOptions = {}): Promise<string> {
   const path = join(w.dir, REPORT_FILE);
   // Through a rename, so a browser reloading the report never reads half of it. The temporary file is
   // opened without following a link (a link there is refused), and the rename replaces a link at
@@ -59,7 +69,7 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
       buffered = [];
       size = 0;
     };
-    await streamReport(runDir, options, async (s) => {
+    await streamReport(w.dir, options, async (s) => {
       buffered.push(s);
       size += s.length;
       if (size >= WRITE_CHUNK) await flush();
@@ -70,7 +80,6 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   }
   await rename(tmp, w.claim(REPORT_FILE));
   w.remove(`${REPORT_FILE}.tmp`);
-  w.save();
   return path;
 }
 

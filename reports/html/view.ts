@@ -324,17 +324,20 @@ const patchReads = new WeakMap<RunInputs, Map<string, PatchRead>>();
 const PATCHES_KEPT = 64;
 
 function readPatch(input: RunInputs, path: string, rel: string): PatchRead {
-  const written = input.patchTexts?.get(rel);
-  // Written from this text in this process: its bytes are the text's UTF-8.
-  if (written !== undefined) return { text: written, sha256: sha256Of(written) };
   let kept = patchReads.get(input);
   if (!kept) patchReads.set(input, (kept = new Map()));
   const hit = kept.get(path);
   if (hit) return hit;
-  const r = readFileSafe(path, { root: input.runDir, maxBytes: 64 * 1024 * 1024 });
-  const read: PatchRead = r.ok
-    ? { text: r.bytes.toString("utf8"), sha256: sha256Of(r.bytes) }
-    : { missing: r.problem === "missing", code: `EINVAL: ${r.message}` };
+  const written = input.patchTexts?.get(rel);
+  let read: PatchRead;
+  // Written from this text in this process: its bytes are the text's UTF-8.
+  if (written !== undefined) read = { text: written, sha256: sha256Of(written) };
+  else {
+    const r = readFileSafe(path, { root: input.runDir, maxBytes: 64 * 1024 * 1024 });
+    read = r.ok
+      ? { text: r.bytes.toString("utf8"), sha256: sha256Of(r.bytes) }
+      : { missing: r.problem === "missing", code: `EINVAL: ${r.message}` };
+  }
   kept.set(path, read);
   if (kept.size > PATCHES_KEPT) kept.delete(kept.keys().next().value!);
   return read;
