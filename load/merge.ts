@@ -85,5 +85,28 @@ export function mergeStack(files: ComposeFile[], origin: StackCombination["origi
       }
     }
   }
+  // Most merged services have no entries of several kinds (no depends_on, no secrets…): at 5,000
+  // recipes their empty maps were 70,000 maps and 12 MB of the model. They share one.
+  for (const m of services.values()) {
+    m.dependsOn = orNone(m.dependsOn);
+    m.deployLabels = orNone(m.deployLabels);
+    m.environment = orNone(m.environment);
+    m.volumes = orNone(m.volumes);
+    m.configs = orNone(m.configs);
+    m.secrets = orNone(m.secrets);
+    m.networks = orNone(m.networks);
+  }
   return { id: files.map((f) => f.name).join(":"), files, origin, services };
+}
+
+/** The one empty map merged services share; it refuses entries, so sharing it cannot leak one. */
+class NoEntries extends Map<never, never> {
+  override set(): this {
+    throw new Error("a merged service's empty map is shared and read-only");
+  }
+}
+const NONE = new NoEntries();
+
+function orNone<K, V>(m: Map<K, V>): Map<K, V> {
+  return m.size === 0 ? (NONE as unknown as Map<K, V>) : m;
 }
