@@ -3,7 +3,9 @@
  * examples and the rule fixtures, then, side by side at N and 10×N, each in a fresh process as a
  * user runs it (wall time includes Node's start-up):
  * - a bare `yaml` parse of the same compose files (the floor),
- * - a cold `analyze` (run directory and report included; best of 3 at N, one run at 10×N),
+ * - a cold `analyze` as `redfix analyze` runs by default (no cache), into a fresh run directory
+ *   (run directory and report included; best of 3 at N, one run at 10×N),
+ * - the same with an empty `--cache` (which it fills and writes),
  * - a warm one: `--cache` on the unchanged workspace, the run directory already written,
  * - one recipe changed since the cached run: `--cache` re-analyzes that recipe (and the cross-recipe
  *   rules) and writes the run directory,
@@ -84,6 +86,8 @@ interface Measured {
   count: number;
   parse: Run;
   cold: Run;
+  /** A cold run with an empty --cache (it writes the cache file). */
+  seeded: Run;
   warm: Run;
   oneChanged: Run;
   reportBytes: number;
@@ -94,12 +98,14 @@ async function measure(count: number, runs: number): Promise<Measured> {
   const root = workspace(count);
   const work = mkdtempSync(join(tmpdir(), "redfix-bench-out-"));
   try {
-    const out = join(work, "run");
-    // Each cold run starts with no cache (and writes one); the warm runs reuse the last.
+    // Each cold run writes a run directory of its own, with no cache.
     const cold = best(
-      Array.from({ length: runs }, (_, i) => timed("analyze-once.js", [root, out, join(work, `cache-${i}`)])),
+      Array.from({ length: runs }, (_, i) => timed("analyze-once.js", [root, join(work, `cold-${i}`)])),
     );
-    const cache = join(work, `cache-${runs - 1}`);
+    // One cold run with an empty cache fills it; the warm runs reuse it and its run directory.
+    const out = join(work, "run");
+    const cache = join(work, "cache");
+    const seeded = timed("analyze-once.js", [root, out, cache]);
     const warm = best(Array.from({ length: runs }, () => timed("analyze-once.js", [root, out, cache])));
     if (!warm.out.hit) throw new Error("bench: the warm run missed the cache");
     // One recipe changes: each run starts from the cache of the unchanged workspace (a copy).
@@ -121,6 +127,7 @@ async function measure(count: number, runs: number): Promise<Measured> {
       count,
       parse,
       cold,
+      seeded,
       warm,
       oneChanged,
       reportBytes: statSync(report).size,
@@ -144,6 +151,10 @@ const rows: [string, (m: Measured) => string][] = [
   [
     "cold / bare parse (wall / CPU)",
     (m) => `${ratio(m.cold.ms, m.parse.ms)} / ${ratio(m.cold.out.cpuMs, m.parse.out.cpuMs)}`,
+  ],
+  [
+    "cold, empty --cache (wall / CPU / peak)",
+    (m) => `${s(m.seeded.ms)} / ${s(m.seeded.out.cpuMs)} / ${mib(m.seeded.out.maxRssKiB)}`,
   ],
   ["warm analyze, --cache (wall / CPU)", (m) => `${s(m.warm.ms)} / ${s(m.warm.out.cpuMs)}`],
   ["warm / cold", (m) => `${((m.warm.ms / m.cold.ms) * 100).toFixed(0)} %`],
