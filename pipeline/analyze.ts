@@ -205,15 +205,15 @@ export async function analyze(opts: AnalyzeOptions, increment?: Increment): Prom
 /** From this many folders on, a workspace is a catalogue: its heap is kept lean (`leanHeap`). */
 export const CATALOGUE_FOLDERS = 1000;
 /** How far V8 lets a catalogue's heap grow past what the last full collection left, in percent. */
-const CATALOGUE_HEAP_GROWTH = Number(process.env.RF_HGP ?? 25);
+const CATALOGUE_HEAP_GROWTH = 40;
 
 /**
  * V8 lets the heap grow to up to four times what survived the last full collection before it
  * collects again. A catalogue's model is a few hundred megabytes alive at once, and the dead model,
- * the rules' intermediate values and the output's strings then pile up on top of it: a heap that may
- * grow by a quarter instead costs a few more collections (about 3 % of the run at 5,000 recipes)
- * and keeps the peak near what is alive. A small workspace keeps V8's default: its collections are
- * cheap, but more of them would show.
+ * the rules' intermediate values and the output's strings then pile up on top of it. Allowed to grow
+ * by 40 % only, the heap is collected more often but each time with less in it: at 5,000 recipes
+ * 14 full collections instead of 5, the same garbage-collection time (1.4 s), and a peak of 285 MiB
+ * instead of 345 MiB (25 % cost 0.5 s more for the same peak). A small workspace keeps V8's default.
  */
 function leanHeap(): void {
   setFlagsFromString(`--heap-growing-percent=${CATALOGUE_HEAP_GROWTH}`);
