@@ -295,7 +295,17 @@ export async function writeRunDirAlongside(
 ): Promise<void> {
   const w = new RunDirWriter(out, { create: true });
   writeRunFiles(w, findings, rules, run, upstream);
-  const patches = Promise.all(patchesToWrite(w, series).map((p) => w.writeAsync(p.rel, p.text)));
+  // Two files at a time: libuv's four threads also deflate the report's findings and write the
+  // report, which would otherwise wait behind thousands of queued file operations.
+  const files = patchesToWrite(w, series);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < files.length) {
+      const f = files[next++]!;
+      await w.writeAsync(f.rel, f.text);
+    }
+  };
+  const patches = Promise.all([lane(), lane()]);
   // Awaited below whatever `alongside` does: a failed write is never an unhandled rejection.
   patches.catch(() => undefined);
   try {
