@@ -5,7 +5,12 @@ import { isAbsolute, relative } from "node:path";
 export function isInside(dir: string, p: string): boolean {
   // Plain prefixes (no `.` or `..` component, no doubled slash) need no normalizing: the common case,
   // called for every file read.
-  if (plain(dir) && plain(p) && (p === dir || p.startsWith(dir === "/" ? "/" : `${dir}/`))) return true;
+  if (plain(dir) && plain(p)) {
+    if (p === dir) return true;
+    const base = dir === "/" ? "/" : `${dir}/`;
+    // (A first name starting with `..` goes the long way, which counts it as outside.)
+    if (p.startsWith(base) && !p.startsWith("..", base.length)) return true;
+  }
   const r = relative(dir, p);
   return r === "" || (!r.startsWith("..") && !isAbsolute(r));
 }
