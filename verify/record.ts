@@ -32,6 +32,13 @@ export interface TestRun {
   timedOut: boolean;
   /** 1-based repetition (alone) or copy (under load). */
   index: number;
+  /** Where it ran: this machine, or a job on a swarm (`verify --on swarm`). Absent in older records: local. */
+  executor?: "local" | "swarm";
+  /** The swarm service that ran it (removed since) and the node its task ran on. */
+  service?: string;
+  node?: string;
+  /** Why it could not run at all (the swarm could not run the task): counted as neither passed nor failed. */
+  unavailable?: string;
 }
 
 export interface VerifyRecord {

@@ -28,8 +28,10 @@ import { collectTests, collectedOnly, targetedTests } from "./targeted-tests.js"
 import type { Collected } from "./targeted-tests.js";
 import { composeChecks, fileChecks, patchedFiles, recipeEnv } from "./validators.js";
 import { classificationAfter, verdictOf, verdictWithChecks } from "./verdict.js";
-import { DeployPhase, removeOnInterrupt } from "./deploy.js";
+import { DeployPhase } from "./deploy.js";
 import type { DeployOptions } from "./deploy.js";
+import { SwarmReplays, removeAllOnInterrupt } from "./swarm-replay.js";
+import type { ReplayOutcome } from "./swarm-replay.js";
 
 export interface VerifyOptions {
   repeat: number;
@@ -52,6 +54,11 @@ export interface VerifyOptions {
   noSandbox?: boolean;
   /** Called once with the sandbox the replays run in (the CLI says loudly when there is none). */
   onSandbox?: (sandbox: Sandbox) => void;
+  /**
+   * Replays run as jobs on the swarm DOCKER_HOST reaches, in this runner image (`--on swarm
+   * --runner-image`); absent: on this machine.
+   */
+  swarmReplays?: { image: string };
 }
 
 /** A filter that selects no fixed finding: a usage mistake, not an empty success. */
@@ -84,9 +91,21 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
           }));
   const baseline = new Set(rd.doc.findings.map((f) => f.id));
   let done = 0;
-  const deploy = opts.deploy ? await DeployPhase.open(rd, before, opts.deploy) : null;
-  const keep = deploy ? removeOnInterrupt(deploy) : () => undefined;
+  let swarmReplays: SwarmReplays | null = null;
+  let deploy: DeployPhase | null = null;
+  let keep = () => undefined as void;
   try {
+    // Opened first: a swarm or image that is not there is a usage error before anything is deployed.
+    swarmReplays = opts.swarmReplays
+      ? await SwarmReplays.open({
+          image: opts.swarmReplays.image,
+          jobs: opts.jobs,
+          timeoutMs: opts.timeoutMs,
+        })
+      : null;
+    deploy = opts.deploy ? await DeployPhase.open(rd, before, opts.deploy) : null;
+    const parts = [deploy, swarmReplays].filter((p): p is DeployPhase | SwarmReplays => p !== null);
+    keep = parts.length > 0 ? removeAllOnInterrupt(parts) : keep;
     await pool(targets, opts.jobs, async (finding) => {
       opts.onStart?.(finding);
       const record = await verifyFinding(
@@ -101,12 +120,14 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
         deploy,
         sandbox,
         writer,
+        swarmReplays,
       );
       done++;
       opts.onProgress?.(done, targets.length, record);
     });
   } finally {
     await deploy?.dispose();
+    await swarmReplays?.dispose();
     keep();
     before.dispose();
     writer.save();
@@ -128,6 +149,7 @@ async function verifyFinding(
   deploy: DeployPhase | null,
   sandbox: Sandbox,
   writer: RunDirWriter,
+  swarmReplays: SwarmReplays | null,
 ): Promise<VerifyRecord> {
   const fix = finding.fix!;
   // Finding ids were checked by readRunDir: one plain path component each.
@@ -181,20 +203,18 @@ async function verifyFinding(
           ["before", before],
           ["after", after],
         ] as const) {
-          const replayAs = (mode: TestRun["mode"], index: number) =>
-            replay(python, copy, tests, phase, mode, index, dir, opts.timeoutMs, sandbox, writer, rd.dir);
-          // Alone means alone: no other finding's replays run meanwhile, even with --jobs > 1.
-          for (let i = 1; i <= opts.repeat; i++)
-            runs.push(await exclusive(() => timed("replayMs", () => replayAs("alone", i))));
-          if (opts.load > 0) {
-            runs.push(
-              ...(await exclusive(() =>
-                timed("replayMs", () =>
-                  Promise.all(Array.from({ length: opts.load }, (_, k) => replayAs("load", k + 1))),
-                ),
-              )),
+          const where: Executor = swarmReplays
+            ? { kind: "swarm", replays: swarmReplays }
+            : { kind: "local", python, sandbox, runDir: rd.dir };
+          const replayAs = (mode: TestRun["mode"], first: number, copies: number) =>
+            timed("replayMs", () =>
+              replay(where, copy, tests, phase, mode, first, copies, dir, opts.timeoutMs, writer),
             );
-          }
+          // Alone means alone: on this machine no other finding's replays run meanwhile, even with
+          // --jobs > 1; on a swarm each replay alone has a CPU reserved, and a run under load a node.
+          const gate = swarmReplays ? <T>(work: () => Promise<T>) => work() : exclusive;
+          for (let i = 1; i <= opts.repeat; i++) runs.push(...(await gate(() => replayAs("alone", i, 1))));
+          if (opts.load > 0) runs.push(...(await gate(() => replayAs("load", 1, opts.load))));
         }
       }
       if (deploy) {
@@ -205,6 +225,7 @@ async function verifyFinding(
       }
     }
   } finally {
+    await swarmReplays?.forget(after);
     await timed("copyMs", () => after.dispose());
   }
   const count = (phase: TestRun["phase"], mode: TestRun["mode"]): RunCounts => {
@@ -262,72 +283,109 @@ async function verifyFinding(
 
 const PYTEST_ARGS = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"];
 
+/** Where replays run: this machine (sandboxed), or jobs on a swarm. */
+type Executor =
+  | { kind: "local"; python: string; sandbox: Sandbox; runDir: string }
+  | { kind: "swarm"; replays: SwarmReplays };
+
 /**
  * One pytest process over all the finding's targeted tests (one start-up, one fixture set-up per
- * copy under load); pytest's JUnit XML, kept beside the log, says which of them failed. The run
- * passes when every test passed or skipped itself and at least one passed.
+ * copy under load), `copies` of them at once; pytest's JUnit XML, kept beside the log, says which of
+ * them failed. A run passes when every test passed or skipped itself and at least one passed. Where
+ * the process ran (this machine, a swarm job) changes nothing from the JUnit on.
  */
 async function replay(
-  python: string,
+  where: Executor,
   copy: WorkspaceCopy,
   tests: string[],
   phase: TestRun["phase"],
   mode: TestRun["mode"],
-  index: number,
+  first: number,
+  copies: number,
   dir: string,
   timeoutMs: number,
-  sandbox: Sandbox,
   writer: RunDirWriter,
-  runDir: string,
-): Promise<TestRun> {
-  const base = `${phase}-${mode}-${index}`;
-  // pytest writes its XML inside the copy (the only place it may write); redfix moves it to the run dir.
-  const scratch = mkdtempSync(join(copy.dir, ".redfix-junit-"));
-  const junit = join(scratch, "junit.xml");
+): Promise<TestRun[]> {
   // Test ids go after `--`: an id can never be read as an option (`--basetemp=…`, `-p plugin`).
   const args = [...PYTEST_ARGS, "--", ...tests];
+  const outcomes =
+    where.kind === "swarm"
+      ? await where.replays.run(copy, args.slice(2), copies, `${phase}-${mode}`, timeoutMs)
+      : await Promise.all(Array.from({ length: copies }, () => replayHere(where, copy, tests, timeoutMs)));
+  return outcomes.map((r, k) => {
+    const index = first + k;
+    const base = `${phase}-${mode}-${index}`;
+    const cases = r.junit !== null ? junitCases(r.junit) : [];
+    if (r.junit !== null) writer.write(`${dir}/${base}.junit.xml`, () => [r.junit!]);
+    const outcome: TestRun["outcome"] = r.unavailable
+      ? "skipped"
+      : r.exitCode === 0 &&
+          cases.some((c) => c.outcome === "passed") &&
+          cases.every((c) => c.outcome !== "failed")
+        ? "passed"
+        : r.exitCode === 0 && cases.length > 0 && cases.every((c) => c.outcome === "skipped")
+          ? "skipped"
+          : "failed";
+    const header =
+      where.kind === "swarm"
+        ? `# on swarm: service ${r.swarm?.service ?? "?"}, node ${r.swarm?.node || "?"}, image ${where.replays.image}${copies > 1 ? `, copy ${k + 1} of ${copies} in one task` : ""}\n`
+        : where.sandbox.kind === "none"
+          ? `# NOT SANDBOXED: ${where.sandbox.reason ?? ""}\n`
+          : "";
+    const unavailable = r.unavailable ? `# NOT RUN: ${r.unavailable}\n` : "";
+    writer.write(`${dir}/${base}.log`, () => [
+      `$ python3 ${args.join(" ")}\n${header}${unavailable}# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
+    ]);
+    const rel = (name: string) => `${dir}/${name}`;
+    return {
+      phase,
+      mode,
+      passed: outcome === "passed",
+      outcome,
+      ...(tests.length === 1 ? { test: tests[0]! } : {}),
+      cases,
+      command: ["python3", ...args],
+      index,
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      durationMs: r.durationMs,
+      log: rel(`${base}.log`),
+      ...(r.junit !== null ? { junit: rel(`${base}.junit.xml`) } : {}),
+      executor: where.kind,
+      ...(r.swarm ? { service: r.swarm.service, node: r.swarm.node } : {}),
+      ...(r.unavailable ? { unavailable: r.unavailable } : {}),
+    };
+  });
+}
+
+/** One copy on this machine, in the sandbox; pytest writes its XML inside the copy (the only place it may write). */
+async function replayHere(
+  where: Extract<Executor, { kind: "local" }>,
+  copy: WorkspaceCopy,
+  tests: string[],
+  timeoutMs: number,
+): Promise<ReplayOutcome> {
+  const scratch = mkdtempSync(join(copy.dir, ".redfix-junit-"));
+  const junit = join(scratch, "junit.xml");
   const r = await runReplayProcess(
-    sandbox,
+    where.sandbox,
     [copy.dir],
-    python,
+    where.python,
     [...PYTEST_ARGS, `--junitxml=${junit}`, "--", ...tests],
     {
       cwd: copy.harness!,
       env: { REDFIX_RECIPES_DIR: copy.recipes, PYTHONDONTWRITEBYTECODE: "1" },
       timeoutMs,
-      readable: [runDir],
+      readable: [where.runDir],
     },
   );
   const xml = readFileSafe(junit, { root: scratch, maxBytes: 16 * 1024 * 1024 });
-  const wroteJunit = xml.ok;
-  const cases = xml.ok ? junitCases(xml.bytes.toString("utf8")) : [];
-  if (xml.ok) writer.write(`${dir}/${base}.junit.xml`, () => [xml.bytes.toString("utf8")]);
-  const outcome: TestRun["outcome"] =
-    r.exitCode === 0 &&
-    cases.some((c) => c.outcome === "passed") &&
-    cases.every((c) => c.outcome !== "failed")
-      ? "passed"
-      : r.exitCode === 0 && cases.length > 0 && cases.every((c) => c.outcome === "skipped")
-        ? "skipped"
-        : "failed";
-  writer.write(`${dir}/${base}.log`, () => [
-    `$ python3 ${args.join(" ")}${sandbox.kind === "none" ? "\n# NOT SANDBOXED: " + (sandbox.reason ?? "") : ""}\n# exit ${r.exitCode ?? "killed"}${r.timedOut ? " (timed out)" : ""}, ${r.durationMs} ms\n${r.output}`,
-  ]);
-  const rel = (name: string) => `${dir}/${name}`;
   return {
-    phase,
-    mode,
-    passed: outcome === "passed",
-    outcome,
-    ...(tests.length === 1 ? { test: tests[0]! } : {}),
-    cases,
-    command: ["python3", ...args],
-    index,
     exitCode: r.exitCode,
     timedOut: r.timedOut,
     durationMs: r.durationMs,
-    log: rel(`${base}.log`),
-    ...(wroteJunit ? { junit: rel(`${base}.junit.xml`) } : {}),
+    output: r.output,
+    junit: xml.ok ? xml.bytes.toString("utf8") : null,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { UsageError } from "../../pipeline/analyze.js";
-import { SwarmError, swarmDirOf, swarmDirs, swarmDown, swarmUp } from "../../swarm/daemon.js";
+import { SwarmError, docker, swarmDirOf, swarmDirs, swarmDown, swarmUp } from "../../swarm/daemon.js";
 import { ensureStandin } from "../../swarm/image.js";
+import { RunnerImageError, buildRunnerImage } from "../../swarm/runner-image.js";
 
 export function register(program: Command): void {
   const swarm = program
@@ -36,6 +37,33 @@ export function register(program: Command): void {
         throw e;
       }
       process.stdout.write(`removed ${target}\n`);
+    });
+  swarm
+    .command("image")
+    .description(
+      "build the runner image `verify --on swarm` replays the bundled example harness in (debootstrap + docker import, no registry); prints its tag",
+    )
+    .option("--rebuild", "make the root file system again even when it is cached")
+    .action(async (o: { rebuild?: boolean }) => {
+      const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
+      const v = await docker(host, ["version", "--format", "{{.Server.Version}}"], 20_000);
+      if (v.missing)
+        throw new UsageError("swarm image: the docker client is not installed (Debian: docker.io)");
+      if (v.exitCode !== 0) {
+        throw new UsageError(
+          `swarm image: no docker daemon at ${host} (start one with \`redfix swarm up\` and set DOCKER_HOST)`,
+        );
+      }
+      try {
+        const tag = await buildRunnerImage(host, {
+          rebuild: o.rebuild === true,
+          say: (line) => process.stderr.write(`swarm image: ${line}\n`),
+        });
+        process.stdout.write(`${tag}\n`);
+      } catch (e) {
+        if (e instanceof RunnerImageError) throw new UsageError(`swarm image: ${e.message}`);
+        throw e;
+      }
     });
 }
 

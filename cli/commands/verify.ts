@@ -108,11 +108,17 @@ export function register(program: Command): void {
     .option("--recipe <name>", "verify only this recipe's findings (repeatable)", collect)
     .option("--finding <id>", "verify only this finding (an id or its prefix; repeatable)", collect)
     .addOption(
-      new Option("--on <where>", "where replays run (swarm: not implemented yet)")
+      new Option(
+        "--on <where>",
+        "where replays run: this machine, or jobs on the swarm DOCKER_HOST reaches (needs --runner-image)",
+      )
         .choices(["local", "swarm"])
         .default("local"),
     )
-    .option("--runner-image <image>", "the image replays run in with --on swarm")
+    .option(
+      "--runner-image <image>",
+      "the image replays run in with --on swarm (`redfix swarm image` builds one for the bundled harness)",
+    )
     .addOption(
       new Option(
         "--images <which>",
@@ -127,15 +133,18 @@ export function register(program: Command): void {
       "run the harness's tests (which run recipe code) on this machine, without the bubblewrap sandbox",
     )
     .action(async (runDir: string, o: VerifyFlags) => {
-      if (o.on === "swarm") {
-        throw new UsageError("--on swarm: replays on a swarm are not implemented yet; use --on local");
+      if (o.on === "swarm" && !o.runnerImage) {
+        throw new UsageError(
+          "--on swarm needs --runner-image <image>: build one with `redfix swarm image` (it prints the tag)",
+        );
       }
-      if (o.runnerImage) throw new UsageError("--runner-image needs --on swarm");
+      if (o.on !== "swarm" && o.runnerImage) throw new UsageError("--runner-image needs --on swarm");
       const tty = process.stderr.isTTY === true;
       const { verifyRun } = await import("../../verify/verify.js");
+      const { SwarmReplayError } = await import("../../verify/swarm-replay.js");
       // The findings verified by this run (the run directory keeps earlier runs' verdicts too).
       const thisRun: VerifyRecord[] = [];
-      await verifyRun(runDir, {
+      const verifying = verifyRun(runDir, {
         repeat: o.repeat,
         load: o.load,
         jobs: o.jobs,
@@ -144,6 +153,7 @@ export function register(program: Command): void {
         ...(o.deploy ? { deploy: { images: o.images, timeoutMs: o.timeout * 1000 } } : {}),
         ...(o.config ? { config: o.config } : {}),
         cwd: process.cwd(),
+        ...(o.on === "swarm" && o.runnerImage ? { swarmReplays: { image: o.runnerImage } } : {}),
         noSandbox: o.sandbox === false,
         onSandbox: (s) => {
           if (s.kind === "none") {
@@ -181,6 +191,12 @@ export function register(program: Command): void {
           }
         },
       });
+      try {
+        await verifying;
+      } catch (e) {
+        if (e instanceof SwarmReplayError) throw new UsageError(e.message);
+        throw e;
+      }
       const report = await afterRunDirWritten(runDir);
       const n = thisRun.length;
       process.stdout.write(
