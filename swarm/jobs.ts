@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ProcessResult } from "../core/process.js";
+import { onExit, type ProcessResult } from "../core/process.js";
 import { docker } from "./daemon.js";
 
 export const JOB_LABEL = "org.redfix.jobs";
@@ -71,6 +71,9 @@ export class JobSession {
   private closing = false;
   private readonly shipped = new Map<string, Promise<Shipment>>();
   private readonly work = mkdtempSync(join(tmpdir(), "redfix-jobs-"));
+  private readonly forgetWork = onExit(() => rmSync(this.work, { recursive: true, force: true }));
+  /** Creations under way: `cleanup` waits for them, so nothing is made after it has looked. */
+  private readonly creating = new Set<Promise<ProcessResult>>();
 
   constructor(readonly host: string) {}
 
@@ -80,6 +83,13 @@ export class JobSession {
 
   private async docker(args: string[], timeoutMs = 60_000): Promise<ProcessResult> {
     return docker(this.host, args, timeoutMs);
+  }
+
+  private create(args: string[]): Promise<ProcessResult> {
+    const p = this.docker(args);
+    this.creating.add(p);
+    void p.finally(() => this.creating.delete(p));
+    return p;
   }
 
   /** Ready, active nodes and their CPUs. */
@@ -124,7 +134,7 @@ export class JobSession {
         const name = `${this.prefix}-${hash}-${String(i).padStart(3, "0")}`;
         const file = join(this.work, name);
         writeFileSync(file, data.subarray(off, off + CHUNK_BYTES));
-        const r = await this.docker(["config", "create", "--label", this.label(), name, file]);
+        const r = await this.create(["config", "create", "--label", this.label(), name, file]);
         rmSync(file, { force: true });
         if (r.exitCode !== 0) throw new Error(`docker config create failed: ${lastLine(r.output)}`);
         configs.push(name);
@@ -175,7 +185,7 @@ export class JobSession {
       spec.image,
       ...spec.command,
     ];
-    const created = await this.docker(args);
+    const created = await this.create(args);
     if (created.exitCode !== 0) {
       return {
         service,
@@ -190,7 +200,19 @@ export class JobSession {
       return await this.await(service, spec);
     } finally {
       await this.docker(["service", "rm", service]);
+      await this.removeContainers(["--filter", `label=com.docker.swarm.service.name=${service}`]);
     }
+  }
+
+  /**
+   * Docker before 24 leaves a finished job task's container behind when its service is removed
+   * (moby/moby#44312): the ones on this daemon go too. Workers of a multi-node swarm on such a
+   * version keep theirs (docs/scaling.md).
+   */
+  private async removeContainers(filter: string[]): Promise<void> {
+    const ps = await this.docker(["ps", "-aq", ...filter]);
+    const ids = ps.stdout.split("\n").filter(Boolean);
+    if (ids.length > 0) await this.docker(["rm", "-f", ...ids]);
   }
 
   private async await(service: string, spec: JobSpec): Promise<JobResult> {
@@ -247,6 +269,7 @@ export class JobSession {
   /** Removes every service and config of this session (by label), also ones a crash left behind. */
   async cleanup(): Promise<void> {
     this.closing = true;
+    await Promise.allSettled([...this.creating]);
     const filter = ["--filter", `label=${this.label()}`];
     const services = await this.docker(["service", "ls", "-q", ...filter]);
     const ids = services.stdout.split("\n").filter(Boolean);
@@ -259,7 +282,9 @@ export class JobSession {
       await this.docker(["config", "rm", ...cids]);
       await sleep(500);
     }
+    await this.removeContainers(["--filter", `label=${this.label()}`]);
     this.shipped.clear();
+    this.forgetWork();
     rmSync(this.work, { recursive: true, force: true });
   }
 }

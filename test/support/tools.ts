@@ -27,6 +27,8 @@ export type Tool =
   | "git"
   | "busybox"
   | "gcc"
+  /** Builds `redfix swarm image`'s root file system (unless its tarball is cached already). */
+  | "debootstrap"
   /** Processes can get their own PID namespace (`unshare --pid`), so a replay's whole tree can be killed. */
   | "pid-namespaces"
   /** A throwaway dockerd can start here (`redfix swarm up`: root, dockerd, cgroups). */
@@ -76,6 +78,7 @@ const TOOLS: Record<Tool, ToolInfo> = {
   git: { install: "git", probe: onPath("git") },
   busybox: { install: "busybox-static", probe: onPath("busybox") },
   gcc: { install: "gcc", probe: onPath("gcc") },
+  debootstrap: { install: "debootstrap", probe: onPath("debootstrap") },
   "pid-namespaces": {
     install: "util-linux",
     probe: () => (pidNamespacesWork() ? null : "PID namespaces are not available here (unshare --pid)"),

@@ -1,7 +1,7 @@
 /**
  * The deploy phase where no swarm is reachable: each finding it would deploy says `skipped`, with
- * why; `--no-deploy` leaves the phase out; `--on swarm` is refused (not implemented), as a usage
- * error. Needs no daemon: DOCKER_HOST points at a socket that does not exist.
+ * why; `--no-deploy` leaves the phase out; `--on swarm` without a runner image, or with no swarm to run
+ * on, is a usage error. Needs no daemon: DOCKER_HOST points at a socket that does not exist.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,7 +52,15 @@ it("no swarm reachable: the deploy phase is skipped with its reason", async () =
 
   const on = await cli(["verify", run, "--on", "swarm"]);
   assert.is(on.exitCode, 2);
-  assert.match(on.stderr, /--on swarm: .*not implemented/);
+  assert.match(on.stderr, /--on swarm needs --runner-image .*redfix swarm image/);
+  const image = await cli(["verify", run, "--runner-image", "redfix/runner:x"]);
+  assert.is(image.exitCode, 2);
+  assert.match(image.stderr, /--runner-image needs --on swarm/);
+  const nowhere = await cli(["verify", run, "--on", "swarm", "--runner-image", "redfix/runner:x"], {
+    DOCKER_HOST: host,
+  });
+  assert.is(nowhere.exitCode, 2, nowhere.output);
+  assert.match(nowhere.stderr, /--on swarm: no docker daemon at /);
 });
 
 test.run();
