@@ -53,6 +53,8 @@ export interface JobResult {
   logs: string;
   /** From running to done. */
   durationMs: number;
+  /** From `service create` to running (scheduling, and the container made from the image). */
+  startMs: number;
 }
 
 export interface NodeCapacity {
@@ -68,8 +70,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class JobSession {
   readonly prefix = `rfj${randomBytes(3).toString("hex")}`;
   private seq = 0;
+  private generation = 0;
   private closing = false;
-  private readonly shipped = new Map<string, Promise<Shipment>>();
+  /** Shipments by content, with how many holders still use each (identical copies share one). */
+  private readonly shipped = new Map<string, { shipment: Promise<Shipment>; holders: number }>();
   private readonly work = mkdtempSync(join(tmpdir(), "redfix-jobs-"));
   private readonly forgetWork = onExit(() => rmSync(this.work, { recursive: true, force: true }));
   /** Creations under way: `cleanup` waits for them, so nothing is made after it has looked. */
@@ -112,26 +116,31 @@ export class JobSession {
   }
 
   /**
-   * Ships `data` as configs of CHUNK_BYTES each (named by content, made once per session); a
-   * multi-node swarm hands them to whichever node runs the task.
+   * Ships `data` as configs of CHUNK_BYTES each (named by content, made once per session while
+   * anyone holds it: two findings fixed by one patch have identical copies); a multi-node swarm
+   * hands them to whichever node runs the task. Each `ship` is matched by one `unship`.
    */
   ship(data: Buffer): Promise<Shipment> {
     const hash = createHash("sha256").update(data).digest("hex").slice(0, 16);
-    let p = this.shipped.get(hash);
-    if (!p) {
-      p = this.createConfigs(hash, data);
-      this.shipped.set(hash, p);
-      p.catch(() => this.shipped.delete(hash));
+    const held = this.shipped.get(hash);
+    if (held) {
+      held.holders++;
+      return held.shipment;
     }
-    return p;
+    const shipment = this.createConfigs(hash, data);
+    this.shipped.set(hash, { shipment, holders: 1 });
+    shipment.catch(() => this.shipped.delete(hash));
+    return shipment;
   }
 
   private async createConfigs(hash: string, data: Buffer): Promise<Shipment> {
     const configs: string[] = [];
+    const generation = ++this.generation;
     try {
       for (let off = 0, i = 0; off < Math.max(1, data.length); off += CHUNK_BYTES, i++) {
         if (this.closing) throw new Error("the session is being removed");
-        const name = `${this.prefix}-${hash}-${String(i).padStart(3, "0")}`;
+        // A generation number too: a copy shipped again right after its configs went gets new names.
+        const name = `${this.prefix}-${generation}-${hash}-${String(i).padStart(3, "0")}`;
         const file = join(this.work, name);
         writeFileSync(file, data.subarray(off, off + CHUNK_BYTES));
         const r = await this.create(["config", "create", "--label", this.label(), name, file]);
@@ -146,10 +155,12 @@ export class JobSession {
     return { configs, bytes: data.length };
   }
 
-  /** Removes a shipment's configs (once no task mounts them). */
+  /** Lets go of a shipment; its configs are removed when nobody holds it any more. */
   async unship(shipment: Shipment): Promise<void> {
-    for (const [hash, p] of this.shipped) {
-      if ((await p.catch(() => null)) === shipment) this.shipped.delete(hash);
+    for (const [hash, held] of this.shipped) {
+      if ((await held.shipment.catch(() => null)) !== shipment) continue;
+      if (--held.holders > 0) return;
+      this.shipped.delete(hash);
     }
     if (shipment.configs.length > 0) await this.docker(["config", "rm", ...shipment.configs]);
   }
@@ -194,6 +205,7 @@ export class JobSession {
         error: lastLine(created.output),
         logs: "",
         durationMs: 0,
+        startMs: 0,
       };
     }
     try {
@@ -220,7 +232,8 @@ export class JobSession {
     let running: number | null = null;
     let last = { id: "", node: "", state: "new", error: "" };
     for (;;) {
-      if (this.closing) return { service, ...pick(last), state: "interrupted", logs: "", durationMs: 0 };
+      if (this.closing)
+        return { service, ...pick(last), state: "interrupted", logs: "", durationMs: 0, startMs: 0 };
       const ps = await this.docker([
         "service",
         "ps",
@@ -253,12 +266,14 @@ export class JobSession {
           error: `${running === null ? `not running after ${Math.round(spec.pendingMs / 1000)} s (${last.state}${last.error ? `: ${last.error}` : ""})` : "still running past the timeout"}`,
           logs: last.id ? await this.logs(last.id) : "",
           durationMs: running === null ? 0 : Date.now() - running,
+          startMs: running === null ? Date.now() - created : running - created,
         };
       }
-      await sleep(running === null ? 300 : 1000);
+      await sleep(running === null ? 300 : 500);
     }
     const durationMs = running === null ? 0 : Date.now() - running;
-    return { service, ...pick(last), logs: await this.logs(last.id), durationMs };
+    const startMs = (running ?? Date.now()) - created;
+    return { service, ...pick(last), logs: await this.logs(last.id), durationMs, startMs };
   }
 
   private async logs(task: string): Promise<string> {

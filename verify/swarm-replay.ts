@@ -28,8 +28,8 @@ export interface ReplayOutcome {
   output: string;
   /** pytest's JUnit XML, or null when it wrote none. */
   junit: string | null;
-  /** Where it ran, for a swarm replay. */
-  swarm?: { service: string; node: string };
+  /** Where it ran, for a swarm replay (and how long the task took to start). */
+  swarm?: { service: string; node: string; startMs: number };
   /** Why the replay could not be run at all (the swarm could not run the task): it says nothing. */
   unavailable?: string;
 }
@@ -169,7 +169,7 @@ export class SwarmReplays {
       timeoutMs,
       pendingMs: this.pendingMs,
     });
-    const where = { service: job.service, node: job.node };
+    const where = { service: job.service, node: job.node, startMs: job.startMs };
     const parsed = parseTaskOutput(job.logs, copies);
     if (parsed.unavailable) return fail(parsed.unavailable, where);
     return parsed.copies.map((c) =>

@@ -328,7 +328,7 @@ async function replay(
           : "failed";
     const header =
       where.kind === "swarm"
-        ? `# on swarm: service ${r.swarm?.service ?? "?"}, node ${r.swarm?.node || "?"}, image ${where.replays.image}${copies > 1 ? `, copy ${k + 1} of ${copies} in one task` : ""}\n`
+        ? `# on swarm: service ${r.swarm?.service ?? "?"}, node ${r.swarm?.node || "?"}, image ${where.replays.image}${copies > 1 ? `, copy ${k + 1} of ${copies} in one task` : ""}; the task started ${r.swarm?.startMs ?? 0} ms after it was created\n`
         : where.sandbox.kind === "none"
           ? `# NOT SANDBOXED: ${where.sandbox.reason ?? ""}\n`
           : "";
