@@ -197,6 +197,13 @@ export function register(program: Command): void {
         if (e instanceof SwarmReplayError) throw new UsageError(e.message);
         throw e;
       }
+      if (o.on === "swarm") {
+        const jobs = thisRun.flatMap((r) => r.runs).filter((x) => x.executor === "swarm");
+        const nodes = [...new Set(jobs.map((x) => x.node).filter(Boolean))].sort();
+        process.stdout.write(
+          `${jobs.length} replays ran as swarm jobs in ${terminalSafe(o.runnerImage ?? "")}${nodes.length > 0 ? ` on ${terminalSafe(nodes.join(", "))}` : ""}\n`,
+        );
+      }
       const report = await afterRunDirWritten(runDir);
       const n = thisRun.length;
       process.stdout.write(

@@ -102,6 +102,7 @@ it("verify --on swarm gives the local verdicts for mattermost-lts and gitea, fro
     900_000,
   );
   assert.is(s.exitCode, 0, s.output);
+  assert.ok(s.stdout.includes(`12 replays ran as swarm jobs in ${tag} on ${node}\n`), s.stdout);
   const here = records(local);
   const there = records(swarm);
   assert.equal([...there.keys()].sort(), ["RF110 mattermost-lts", "RF130 gitea"]);
