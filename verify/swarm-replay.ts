@@ -262,12 +262,13 @@ export function parseTaskOutput(
 }
 
 /**
- * Ctrl-C (or SIGTERM) during verify removes what `parts` made on the swarm (replay jobs, deployed
- * stacks) before redfix exits; the returned function takes the handlers off again.
+ * Ctrl-C (or SIGTERM) during verify removes what `parts` made on the swarm (deployed stacks, replay
+ * jobs) before redfix exits, saying what; the returned function takes the handlers off again.
  */
-export function removeAllOnInterrupt(parts: { dispose(): Promise<void> }[]): () => void {
+export function removeAllOnInterrupt(parts: { what: string; dispose(): Promise<void> }[]): () => void {
   const handler = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\nredfix: ${signal}: removing what verify made on the swarm…\n`);
+    const what = parts.map((p) => p.what).join(" and ");
+    process.stderr.write(`\nredfix: ${signal}: removing ${what}…\n`);
     void Promise.allSettled(parts.map((p) => p.dispose())).finally(() =>
       process.exit(signal === "SIGINT" ? 130 : 143),
     );

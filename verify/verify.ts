@@ -104,7 +104,10 @@ export async function verifyRun(runDir: string, opts: VerifyOptions): Promise<Fi
         })
       : null;
     deploy = opts.deploy ? await DeployPhase.open(rd, before, opts.deploy) : null;
-    const parts = [deploy, swarmReplays].filter((p): p is DeployPhase | SwarmReplays => p !== null);
+    const parts = [
+      ...(deploy ? [{ what: "the stacks verify deployed", dispose: () => deploy!.dispose() }] : []),
+      ...(swarmReplays ? [{ what: "the replay jobs", dispose: () => swarmReplays!.dispose() }] : []),
+    ];
     keep = parts.length > 0 ? removeAllOnInterrupt(parts) : keep;
     await pool(targets, opts.jobs, async (finding) => {
       opts.onStart?.(finding);

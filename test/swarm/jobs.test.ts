@@ -190,7 +190,7 @@ it("Ctrl-C during swarm replays removes the services and configs verify made", a
   assert.ok(running, "no replay job came up");
   child.kill("SIGINT");
   assert.is(await exited, 130, err);
-  assert.match(err, /SIGINT: removing what verify made on the swarm/);
+  assert.match(err, /SIGINT: removing the replay jobs…/);
 });
 
 it("nothing verify made is left on the swarm", async () => {
