@@ -221,7 +221,20 @@ export class SwarmSession {
     }
     const vols = await left(["volume", "ls", "-q"]);
     if (vols.length > 0) await this.run(["volume", "rm", "-f", ...vols], into, { removal: true });
+    // `docker stack rm` gives up on a network whose last task is still shutting down ("has active
+    // endpoints") and does not come back to it: remove what is left once the containers are gone.
+    for (const n of await left(["network", "ls", "-q"])) await this.removeNetwork(n, into);
     this.stacks = this.stacks.filter((s) => !stacks.includes(s));
+  }
+
+  /** Removes a network, retrying while the swarm still holds an endpoint on it (up to 10 s). */
+  private async removeNetwork(name: string, into: CommandRecord[] = []): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      const r = await docker(this.host, ["network", "rm", name], 30_000);
+      if (r.exitCode === 0 || /not found/i.test(r.output)) return;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    await this.run(["network", "inspect", name], into);
   }
 
   /** Everything this session made: stacks (their services, networks, configs), volumes, secrets,
@@ -242,13 +255,7 @@ export class SwarmSession {
     const ids = stray.stdout.split("\n").filter(Boolean);
     if (ids.length > 0) await docker(this.host, ["rm", "-f", "-v", ...ids], 60_000);
     // Networks go once the tasks that used them are gone; give the swarm a moment to release them.
-    for (const n of this.networks) {
-      for (let i = 0; i < 20; i++) {
-        const r = await docker(this.host, ["network", "rm", n], 30_000);
-        if (r.exitCode === 0 || /not found/i.test(r.output)) break;
-        await new Promise((res) => setTimeout(res, 500));
-      }
-    }
+    for (const n of this.networks) await this.removeNetwork(n);
     this.networks.clear();
     for (const s of this.secrets) await docker(this.host, ["secret", "rm", s], 30_000);
     this.secrets.clear();

@@ -62,11 +62,6 @@ function rates(r: VerifyRecord): string {
 
 const collect = (v: string, previous: string[] | undefined): string[] => [...(previous ?? []), v];
 
-/** Text from a recipe or a container, shown on a terminal: control characters made visible. */
-const visible = (s: string): string =>
-  // eslint-disable-next-line no-control-regex
-  s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-
 export function register(program: Command): void {
   program
     .command("verify")
@@ -184,10 +179,10 @@ export function register(program: Command): void {
           if (r.note) process.stdout.write(`    note: ${terminalSafe(r.note)}\n`);
           if (r.swarm) {
             const s = r.swarm;
-            const why = s.reason ? ` — ${visible(s.reason)}` : "";
+            const why = s.reason ? ` — ${terminalSafe(s.reason)}` : "";
             process.stdout.write(`    swarm: ${s.verdict}${why}\n`);
-            if (s.before) process.stdout.write(`      before: ${visible(s.before.evidence)}\n`);
-            if (s.after) process.stdout.write(`      after: ${visible(s.after.evidence)}\n`);
+            if (s.before) process.stdout.write(`      before: ${terminalSafe(s.before.evidence)}\n`);
+            if (s.after) process.stdout.write(`      after: ${terminalSafe(s.after.evidence)}\n`);
           }
         },
       });
