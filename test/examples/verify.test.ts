@@ -7,8 +7,8 @@
  * Red→green: mattermost-lts's restore and gitea's entrypoint fail on the bundled recipes and pass
  * patched, alone and under load. Mumble's handshake passes alone; `LOAD` copies started together
  * starve murmurd's start-up past the test's handshake budget (2 cores here: 3 to 8 of 12 failed in
- * five runs; a run where none fails reads not-reproduced, and the mumble replay is tried again), and
- * the patched harness's readiness gate makes every copy pass: a load flake.
+ * five runs; a run where none fails reads not-reproduced, and the mumble replay is tried again with
+ * more copies), and the patched harness's readiness gate makes every copy pass: a load flake.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -49,6 +49,8 @@ let run: string;
 let findings: Finding[];
 let verifyOutput = "";
 const MUMBLE_ATTEMPTS = 3;
+/** The copies under load of mumble's last verify: more on each attempt that did not reproduce the flake. */
+let mumbleLoad = LOAD;
 const mumbleVerdicts: string[] = [];
 const mumbleVerdict = () =>
   findings.find((f) => f.rule === "RF203" && f.recipe === "mumble")?.verification?.verdict;
@@ -64,7 +66,7 @@ test.before(async () => {
   );
   if (analyzed.exitCode !== 1) throw new Error(`analyze: exit ${analyzed.exitCode}\n${analyzed.output}`);
   const path = pathWithout(ABSENT, join(ws.root, "bin"));
-  const verify = async (recipes: string[]) => {
+  const verify = async (recipes: string[], load = LOAD) => {
     const verified = await runProcess(
       process.execPath,
       [
@@ -72,7 +74,7 @@ test.before(async () => {
         "verify",
         run,
         ...recipes.flatMap((r) => ["--recipe", r]),
-        ...["--repeat", String(REPEAT), "--load", String(LOAD), "--timeout", "300"],
+        ...["--repeat", String(REPEAT), "--load", String(load), "--timeout", "300"],
       ],
       { timeoutMs: 1_800_000, env: { PATH: path } },
     );
@@ -82,11 +84,13 @@ test.before(async () => {
   };
   await verify(["mattermost-lts", "gitea", "mumble"]);
   // A load flake is a rate, not a certainty: of 12 copies on 2 cores, 3 to 8 failed in the five runs
-  // measured here. A miss can only read as not-reproduced; the mumble replay is repeated then, and
+  // measured on a busy machine, none on a quiet one (there 6 to 10 of 18 failed). A miss can only
+  // read as not-reproduced; the mumble replay is repeated then with 6 more copies each time, and
   // every verdict it gave is checked below.
   for (let attempt = 1; attempt < MUMBLE_ATTEMPTS && mumbleVerdict() === "not-reproduced"; attempt++) {
     mumbleVerdicts.push(mumbleVerdict()!);
-    await verify(["mumble"]);
+    mumbleLoad = LOAD + 6 * attempt;
+    await verify(["mumble"], mumbleLoad);
   }
   mumbleVerdicts.push(mumbleVerdict()!);
 });
@@ -130,7 +134,7 @@ it("RF203 mumble: green alone, red under load, green under load once patched —
   assert.equal(v.before, { passed: REPEAT, failed: 0 }, detail(f));
   assert.equal(v.after, { passed: REPEAT, failed: 0 }, detail(f));
   assert.ok((v.underLoad?.before?.failed ?? 0) > 0, detail(f));
-  assert.equal(v.underLoad?.after, { passed: LOAD, failed: 0 }, detail(f));
+  assert.equal(v.underLoad?.after, { passed: mumbleLoad, failed: 0 }, detail(f));
   assert.is(f.classification, "load-flake");
   const failedLog = record(f).runs.find((r) => r.phase === "before" && r.mode === "load" && !r.passed)!;
   assert.match(
@@ -154,11 +158,14 @@ it("evidence: each replay's command, exit code, duration, output and JUnit XML u
   for (const f of findings.filter((x) => x.verification)) {
     const r = record(f);
     assert.is(r.finding, f.id);
-    assert.is(r.runs.length, 2 * (REPEAT + LOAD), `${f.rule} ${f.recipe}`);
+    const load = f.recipe === "mumble" ? mumbleLoad : LOAD;
+    assert.is(r.runs.length, 2 * (REPEAT + load), `${f.rule} ${f.recipe}`);
     for (const x of r.runs) {
       assert.is(x.command[0], "python3");
       assert.ok(x.command.includes("pytest"));
-      assert.type(x.exitCode, "number");
+      // A replay killed at --timeout has no exit status.
+      if (x.timedOut) assert.is(x.exitCode, null);
+      else assert.type(x.exitCode, "number");
       assert.ok(x.durationMs > 0);
       const log = readFileSync(join(run, x.log), "utf8");
       assert.match(log, `$ python3 -m pytest`);
