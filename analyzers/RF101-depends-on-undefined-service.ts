@@ -27,9 +27,10 @@ export const rf101: Rule = {
 eats its convergence budget. The classic case: a recipe renames Bitnami's \`discourse\` service to \`app\`
 and keeps \`sidekiq: depends_on: [discourse]\`.
 
-Judged on the merged stack of every overlay combination (the base, the base with each overlay, and every
-\`COMPOSE_FILE\` in \`.env.sample\`): compose merges short-form \`depends_on\` additively, so only the file that
-declares an entry can remove it.
+Judged on the merged stack of every overlay combination a deployment may use (docs/kinds.md: abra's default
+\`COMPOSE_FILE\` chain from \`.env.sample\` with each overlay, and every commented \`COMPOSE_FILE\`; without a
+default chain, the base alone and with each overlay): compose merges short-form \`depends_on\` additively, so
+only the file that declares an entry can remove it.
 
 Fix: delete the entry in the file that declares it; when the list empties, delete \`depends_on\` too. The
 long form (rejected by swarm) is never introduced. When the dependency exists in some combination (another

@@ -23,7 +23,7 @@ import * as assert from "uvu/assert";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
-import { docker } from "../../swarm/daemon.js";
+import { swarmLeftovers } from "../support/swarm.js";
 import { needs } from "../support/tools.js";
 import { FIXTURES, git } from "../support/workspace.js";
 
@@ -183,23 +183,7 @@ it("RF102: what swarm made of each key, from `docker service inspect` and the ta
 
 it("nothing verify deployed is left on the swarm", async () => {
   assert.ok(host, "no swarm");
-  for (const [what, args] of [
-    ["stacks", ["stack", "ls", "--format", "{{.Name}}"]],
-    ["services", ["service", "ls", "-q"]],
-    ["secrets", ["secret", "ls", "-q"]],
-    ["configs", ["config", "ls", "-q"]],
-    ["volumes", ["volume", "ls", "-q"]],
-    ["containers", ["ps", "-aq"]],
-  ] as const) {
-    const r = await docker(host, [...args], 30_000);
-    assert.is(r.exitCode, 0, r.output);
-    assert.is(r.stdout.trim(), "", `${what} left: ${r.stdout}`);
-  }
-  const nets = await docker(host, ["network", "ls", "--format", "{{.Name}}"], 30_000);
-  const left = nets.stdout
-    .split("\n")
-    .filter((n) => n && !["bridge", "host", "none", "ingress", "docker_gwbridge"].includes(n));
-  assert.equal(left, []);
+  assert.equal(await swarmLeftovers(host), []);
 });
 
 it("`redfix swarm down` removes the swarm", async () => {
