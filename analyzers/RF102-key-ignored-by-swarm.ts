@@ -11,8 +11,6 @@ export interface Rf102Data {
   composeFile: string;
   service: string;
   key: Rf102Key;
-  /** `depends_on` only: the long (map) form. */
-  longForm?: boolean;
   /** `links` only: the names the links give the linked services (the alias, else the name). */
   links?: string[];
   /** `restart` only: its value. */
@@ -112,7 +110,8 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
     const files = [x.composeFile];
     switch (x.key) {
       case "depends_on":
-        return x.longForm ? { kind: "deploy", files } : null;
+        // Only the long form is reported: the deploy itself is what it breaks.
+        return { kind: "deploy", files };
       case "tmpfs":
         return null;
       case "restart":
@@ -138,7 +137,7 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
             key: Rf102Key,
             message: string,
             severity: Severity,
-            extra: Pick<Rf102Data, "longForm" | "links" | "restart"> = {},
+            extra: Pick<Rf102Data, "links" | "restart"> = {},
           ) => {
             const pair = svc.keys.get(key);
             const at = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
@@ -169,7 +168,6 @@ conversion) and \`cli/compose/types/types.go\` (\`UnsupportedProperties\`), dock
               "depends_on",
               `long-form \`depends_on\` of \`${svc.name}\`${conds.length ? ` (${conds.join(", ")})` : ""} is rejected by \`docker stack deploy\`: its schema accepts only a list`,
               "error",
-              { longForm: true },
             );
           }
           // The short list is not reported: swarm ignores it without a word, but it documents the

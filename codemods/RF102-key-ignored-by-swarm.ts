@@ -96,7 +96,6 @@ export const rf102Codemod: Codemod = {
     });
     switch (data.key) {
       case "depends_on": {
-        if (!data.longForm) return null;
         const edits = dependsOnList(cf, svc);
         return edits
           ? { summary: `rewrite \`depends_on\` of \`${svc.name}\` as the list swarm accepts`, repo, edits }

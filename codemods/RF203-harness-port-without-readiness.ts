@@ -124,10 +124,7 @@ export const rf203Codemod: Codemod = {
  * connection is refused or reset (OSError, which covers ssl errors and timeouts) within the recipe's
  * HTTP_TIMEOUT, then lets the last error through. Python test modules only.
  */
-function waitForPort(
-  model: HarnessModel,
-  wait: WaitFor,
-): { edits: Edit[]; what: string; budget: string } | NoFix {
+function waitForPort(model: HarnessModel, wait: WaitFor): WaitWritten | NoFix {
   const module = model.modules.find((m) => m.source.path === wait.file);
   if (!module) return { unavailable: `${wait.file} is not a module of the harness model` };
   if (module.language !== "python") return waitForPortTs(module, wait);
@@ -179,15 +176,7 @@ function waitForPort(
   edits.push(
     replace(module.source.absPath, wait.call, `${WAIT_FOR_PORT}(lambda: ${call}, ${wait.budgetSeconds})`),
   );
-  const what = call.slice(0, call.indexOf("(")).trim() || "connect helper";
-  return {
-    edits,
-    what: `\`${what}\``,
-    budget:
-      wait.budgetFrom === "HTTP_TIMEOUT"
-        ? `HTTP_TIMEOUT (${wait.budgetSeconds} s)`
-        : `${wait.budgetSeconds} s (HTTP_TIMEOUT's default)`,
-  };
+  return waitWritten(edits, call, wait);
 }
 
 /** The TypeScript name of the helper (the harness's own camelCase). */
@@ -199,10 +188,7 @@ const WAIT_FOR_PORT_TS = "waitForPort";
  * retries while the connection is refused, reset or times out (Node's error codes), within the
  * recipe's HTTP_TIMEOUT.
  */
-function waitForPortTs(
-  module: HarnessModule,
-  wait: WaitFor,
-): { edits: Edit[]; what: string; budget: string } | NoFix {
+function waitForPortTs(module: HarnessModule, wait: WaitFor): WaitWritten | NoFix {
   if (!wait.awaited)
     return {
       unavailable: `no lifecycle reads READY_PROBE, and the test does not await its connect helper: no wait written for it`,
@@ -246,6 +232,13 @@ function waitForPortTs(
       `${WAIT_FOR_PORT_TS}(() => ${call}, ${ms >= 10_000 ? ms.toLocaleString("en-US").replace(/,/g, "_") : ms})`,
     ),
   );
+  return waitWritten(edits, call, wait);
+}
+
+type WaitWritten = { edits: Edit[]; what: string; budget: string };
+
+/** What a written wait says in the fix summary: the helper it retries and the budget's origin. */
+function waitWritten(edits: Edit[], call: string, wait: WaitFor): WaitWritten {
   const what = call.slice(0, call.indexOf("(")).trim() || "connect helper";
   return {
     edits,

@@ -404,7 +404,6 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
   // The `.env.sample`'s COMPOSE_FILE lines, resolved first: the uncommented one is abra's default chain.
   const fromEnv: { files: ComposeFile[]; commented: boolean; complete: boolean }[] = [];
   const named = new Set<string>();
-  let chain: ComposeFile[] | null = null;
   for (const c of recipe.envSample ? composeFileCombinations(recipe.envSample) : []) {
     if (c.truncated) truncated ??= c;
     const files: ComposeFile[] = [];
@@ -433,11 +432,11 @@ function combinations(recipe: Recipe, read: (f: string) => SourceFile | null): S
         });
       }
     }
-    if (!c.variable.commented) chain = complete ? files : null;
     fromEnv.push({ files, commented: c.variable.commented, complete });
   }
   // Of the uncommented lines only the last is deployed (each assignment replaces the one before).
   const lastSet = fromEnv.findLastIndex((e) => !e.commented);
+  const chain = fromEnv[lastSet]?.complete ? fromEnv[lastSet].files : null;
   if (recipe.kind === "swarm-stack" && recipe.base && STACK_FILE.test(recipe.base.name)) {
     for (const f of recipe.composeFiles) add([f], "base");
   } else if (chain && chain.length > 0) {
