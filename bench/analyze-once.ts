@@ -4,8 +4,8 @@
  * With a cache file it runs as `analyze --cache --cache-location <file>` does.
  */
 import { writeAnalysisOutput } from "../cli/hooks.js";
-import { analyze, releaseAnalysis, type AnalyzeOptions } from "../pipeline/analyze.js";
-import { analyzeCached, outcomeOf } from "../pipeline/cache.js";
+import { analyze, outcomeOf, releaseAnalysis, type AnalyzeOptions } from "../pipeline/analyze.js";
+import { analyzeCached } from "../pipeline/cache.js";
 
 const [recipes, out, cacheFile] = process.argv.slice(2);
 const opts: AnalyzeOptions = {

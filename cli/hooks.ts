@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import { RULES } from "../pipeline/registry.js";
 import { writeReport, writeReportWith } from "../reports/html/render.js";
 import { patchTexts, writeRunDirAlongside } from "../reports/run-dir.js";
-import type { AnalyzeOutcome } from "../pipeline/cache.js";
+import type { AnalyzeOutcome } from "../pipeline/analyze.js";
 import type { RuleDocs } from "../reports/html/render.js";
 
 export function ruleDocs(): Record<string, RuleDocs> {

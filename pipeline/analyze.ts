@@ -65,6 +65,25 @@ export interface AnalyzeResult {
   run: Omit<RunInfo, "tool">;
 }
 
+/** What the CLI needs of an analysis; a cached run has no workspace model to give. */
+export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items" | "directives">;
+
+/**
+ * The outcome of a fresh analysis without its workspace model: once the run directory is being
+ * written, the parsed documents are garbage, and a catalogue's report can use their memory.
+ */
+export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
+  return {
+    config: r.config,
+    findings: r.findings,
+    unusedDirectives: r.unusedDirectives,
+    series: r.series,
+    upstream: r.upstream,
+    rules: r.rules,
+    run: r.run,
+  };
+}
+
 /**
  * `increment` (pipeline/incremental.ts, used by `--cache`): the result covers only the recipes it
  * names fresh, with the workspace-scope findings of the others left out; the cache adds their stored part.

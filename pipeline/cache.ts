@@ -35,39 +35,17 @@ import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PACKAGE_ROOT, VERSION } from "../core/package.js";
 import type { Finding } from "../core/finding.js";
-import type { PatchSeries } from "../core/patch.js";
 import type { RedfixConfig } from "../load/config.js";
-import type { Draft } from "../codemods/codemod.js";
-import type { PatchFile, Repo } from "../core/patch.js";
 import type { AdaptStore } from "../load/caddy.js";
 import type { CaddyAdaptResult } from "../load/configs/index.js";
-import { analysisConfig, analyze, type AnalyzeOptions, type AnalyzeResult } from "./analyze.js";
-import { compareFindings, directiveUse, type Directive } from "./check.js";
+import { analysisConfig, analyze, type AnalyzeOptions, type AnalyzeOutcome } from "./analyze.js";
 import { uniqueRepoNames } from "./series.js";
-import { loadWorkspace, type Recipe } from "../load/workspace.js";
+import { loadWorkspace } from "../load/workspace.js";
 import type { FolderKind } from "../load/config.js";
 import type { CrossFact } from "../analyzers/rule.js";
 import { recipeOwner, type Increment } from "./incremental.js";
-import { RULES, findRule, type RegisteredRule } from "./registry.js";
-
-/** What the CLI needs of an analysis; a cached run has no workspace model to give. */
-export type AnalyzeOutcome = Omit<AnalyzeResult, "workspace" | "items" | "directives">;
-
-/**
- * The outcome of a fresh analysis without its workspace model: once the run directory is being
- * written, the parsed documents are garbage, and a catalogue's report can use their memory.
- */
-export function outcomeOf(r: AnalyzeResult): AnalyzeOutcome {
-  return {
-    config: r.config,
-    findings: r.findings,
-    unusedDirectives: r.unusedDirectives,
-    series: r.series,
-    upstream: r.upstream,
-    rules: r.rules,
-    run: r.run,
-  };
-}
+import { assemble, crossFacts, cutAlongRecipes, whole, type Part } from "./parts.js";
+import { RULES, type RegisteredRule } from "./registry.js";
 
 export const DEFAULT_CACHE_FILE = ".redfixcache";
 /** Bumped when the stored shape changes: an older file is then ignored, never misread. */
@@ -84,31 +62,6 @@ interface Stored {
   rules: string[];
   config: RedfixConfig;
   run: AnalyzeOutcome["run"];
-}
-
-/**
- * What one recipe contributed to a run (or, as `Entry.rest`, what no recipe owns: the harness's
- * findings and patches): reused as is while its key and its wide findings hold.
- */
-interface Part {
-  /** Its files, its repo name and kind. */
-  key: string;
-  /** Its findings of the `workspace`-scope rules, before fixes (as `toFindings` made them). */
-  wide: string;
-  findings: Finding[];
-  repos: Repo[];
-  patches: PatchFile[];
-  /** Each refusal with the repo it was refused in. */
-  refused: (PatchSeries["refused"][number] & { repo: string })[];
-  drafts: [string, Draft][];
-  used: string[];
-  /** A recipe's: the digest of its folder, its kind and repo name, what the `cross` rules keep of it, its directives. */
-  tree?: string;
-  kind?: FolderKind;
-  repoName?: string;
-  facts?: Record<string, unknown[]>;
-  lookups?: Record<string, string[]>;
-  directives?: Directive[];
 }
 
 interface Entry {
@@ -309,12 +262,6 @@ function deferrable(
   return out;
 }
 
-/** What a `cross` rule keeps of a recipe: nothing for a recipe of a kind it does not judge. */
-function crossFacts(rule: RegisteredRule, recipe: Recipe): { facts: unknown[]; lookups: string[] } {
-  if (!rule.cross || !rule.meta.kinds.includes(recipe.kind)) return { facts: [], lookups: [] };
-  return { facts: rule.cross.facts(recipe), lookups: rule.cross.lookups(recipe) };
-}
-
 /**
  * One analysis that reuses the parts of unchanged recipes and merges them with what it analyzed;
  * null when its patches cannot be cut along recipes (with `uncut`, a full run: then it keeps no parts).
@@ -377,123 +324,30 @@ async function incrementalRun(
   const analyzed = [...increment.ran].sort();
   const loaded = r.workspace.recipes.length;
   const recipes = loaded + (r.workspace.deferred?.length ?? 0);
-  const owner = recipeOwner(r.workspace.recipes);
-  const ownerOf = new Map(r.findings.map((f) => [f.id, owner(f.root, f.file)] as const));
-  // Every patch in the repo of its findings' recipe (or the harness's): what lets parts be cut.
-  const cut = r.series.patches.every(
-    (p) => p.repo.kind === "harness" || p.findingIds.every((id) => ownerOf.get(id) === p.repo.path),
-  );
-  if (!cut && !uncut) return null;
-  const drafts = new Map<string, Draft>();
-  for (const it of r.items) {
-    const d = findRule(it.problem.rule)?.fix?.draft?.(it.problem, r.workspace);
-    if (d) drafts.set(it.finding.id, d);
-  }
-  const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
-  /** The part of the fresh result whose findings `owns` picks, with the repos `repo` picks. */
-  const partOf = (owns: (dir: string | null) => boolean, repo: (path: string) => boolean): Part => {
-    const findings = r.findings.filter((f) => owns(ownerOf.get(f.id) ?? null));
-    const ids = new Set(findings.map((f) => f.id));
-    return {
-      key: "",
-      wide: "",
-      findings,
-      repos: r.series.repos.filter((x) => repo(x.path)),
-      patches: r.series.patches.filter((p) => repo(p.repo.path)),
-      refused: r.series.refused
-        .filter((x) => ids.has(x.findingId))
-        .map((x) => ({ ...x, repo: ownerOf.get(x.findingId) ?? harnessRepo })),
-      drafts: findings.flatMap((f) =>
-        drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [],
-      ),
-      used: r.items.filter((it) => ids.has(it.finding.id)).flatMap((it) => directiveUse(it) ?? []),
-    };
-  };
   const result: Stored = {
     unusedDirectives: r.unusedDirectives,
     rules: r.rules.map((x) => x.meta.id),
     config: r.config,
     run: r.run,
   };
+  const cut = cutAlongRecipes(r);
   if (!cut) {
+    if (!uncut) return null;
     // Kept whole, in a cold run's order: no recipe part, nothing reused next time.
-    const all = partOf(
-      () => true,
-      () => true,
-    );
-    return {
-      result,
-      parts: {},
-      rest: { ...all, refused: r.series.refused.map((x) => ({ ...x, repo: "" })) },
-      recipes,
-      analyzed,
-      loaded,
-    };
+    return { result, parts: {}, rest: whole(r), recipes, analyzed, loaded };
   }
   const kept: Record<string, Part> = {};
-  const repoNames = new Map(r.run.repos.map((x) => [x.path, x.name] as const));
   for (const d of r.workspace.deferred ?? []) kept[d.dir] = parts[d.dir]!;
   for (const rec of r.workspace.recipes) {
-    const cross = RULES.filter((x) => x.cross).map((x) => [x.meta.id, crossFacts(x, rec)] as const);
     kept[rec.dir] = reused.get(rec.dir) ?? {
-      ...partOf(
-        (dir) => dir === rec.dir,
-        (path) => path === rec.dir,
-      ),
+      ...cut.recipe(rec),
       key: keys.get(rec.dir)!,
       wide: wideOf.get(rec.dir)!,
       tree: trees.get(rec.dir)!,
-      kind: rec.kind,
-      repoName: repoNames.get(rec.dir)!,
-      facts: Object.fromEntries(cross.map(([id, c]) => [id, c.facts])),
-      lookups: Object.fromEntries(cross.map(([id, c]) => [id, c.lookups])),
-      directives: r.directives.filter((d) => d.file.startsWith(`${rec.dir}/`)),
     };
   }
-  const rest = partOf(
-    (dir) => dir === null,
-    (path) => !(path in kept),
-  );
+  const rest = cut.rest((path) => !(path in kept));
   return { result, parts: kept, rest, recipes, analyzed, loaded };
-}
-
-/**
- * The parts of a run as one result, in a cold run's order: findings by `compareFindings`, repos by
- * name with each repo's patches and refusals together, drafts in their findings' order.
- */
-function assemble(parts: Part[]): Pick<AnalyzeOutcome, "findings" | "series" | "upstream"> {
-  const findings = parts.flatMap((p) => p.findings).sort(compareFindings);
-  const repos = parts
-    .flatMap((p) => p.repos)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const byRepo = <T>(xs: T[], repo: (x: T) => string): Map<string, T[]> => {
-    const m = new Map<string, T[]>();
-    for (const x of xs) m.set(repo(x), [...(m.get(repo(x)) ?? []), x]);
-    return m;
-  };
-  const patches = byRepo(
-    parts.flatMap((p) => p.patches),
-    (p) => p.repo.path,
-  );
-  const refused = byRepo(
-    parts.flatMap((p) => p.refused),
-    (x) => x.repo,
-  );
-  const inRepos = new Set(repos.map((x) => x.path));
-  const drafts = new Map(parts.flatMap((p) => p.drafts));
-  return {
-    findings,
-    series: {
-      patches: repos.flatMap((x) => patches.get(x.path) ?? []),
-      repos,
-      // Refusals outside the repos (a whole run kept uncut) keep their order, after the rest.
-      refused: [
-        ...repos.flatMap((x) => refused.get(x.path) ?? []),
-        ...[...refused].filter(([repo]) => !inRepos.has(repo)).flatMap(([, xs]) => xs),
-      ].map(({ findingId, reason }) => ({ findingId, reason })),
-    },
-    upstream: findings.flatMap((f) => (drafts.has(f.id) ? [drafts.get(f.id)!] : [])),
-  };
 }
 
 /** The cache file's `caddy adapt` results as analyze's store, keyed also by the caddy binary. */

@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeAnalysisOutput, afterRunDirWritten } from "../../cli/hooks.js";
 import { analyze } from "../../pipeline/analyze.js";
-import { outcomeOf } from "../../pipeline/cache.js";
+import { outcomeOf } from "../../pipeline/analyze.js";
 import { writeRunDir } from "../../reports/run-dir.js";
 import { FIXTURES, removeDir, tempDir, treeFiles } from "../support/workspace.js";
 

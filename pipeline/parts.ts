@@ -1,0 +1,171 @@
+/**
+ * An analysis cut along recipes, and put back together. Patches are numbered per repo and today's
+ * codemods patch only the repo of their finding's recipe, so a result is the sum of one part per
+ * recipe (its findings, repos, patches, refusals and drafts) and a rest that no recipe owns (the
+ * harness's). Whoever analyzed a part — an earlier run kept in the cache (pipeline/cache.ts) or a
+ * worker thread of this run (pipeline/shards.ts) — the assembled result is byte-identical to a run
+ * that analyzed everything at once.
+ */
+import type { Finding } from "../core/finding.js";
+import type { PatchFile, PatchSeries, Repo } from "../core/patch.js";
+import type { Draft } from "../codemods/codemod.js";
+import type { FolderKind } from "../load/config.js";
+import type { Recipe } from "../load/workspace.js";
+import type { AnalyzeOutcome, AnalyzeResult } from "./analyze.js";
+import { compareFindings, directiveUse, type Directive } from "./check.js";
+import { recipeOwner } from "./incremental.js";
+import { RULES, findRule, type RegisteredRule } from "./registry.js";
+
+/**
+ * What one recipe contributed to a run (or what no recipe owns: the harness's findings and patches).
+ * The cache reuses it as is while its key and its wide findings hold.
+ */
+export interface Part {
+  /** Its files, its repo name and kind (the cache's; empty elsewhere). */
+  key: string;
+  /** Its findings of the `workspace`-scope rules, before fixes (the cache's; empty elsewhere). */
+  wide: string;
+  findings: Finding[];
+  repos: Repo[];
+  patches: PatchFile[];
+  /** Each refusal with the repo it was refused in. */
+  refused: (PatchSeries["refused"][number] & { repo: string })[];
+  drafts: [string, Draft][];
+  used: string[];
+  /** A recipe's: the digest of its folder, its kind and repo name, what the `cross` rules keep of it, its directives. */
+  tree?: string;
+  kind?: FolderKind;
+  repoName?: string;
+  facts?: Record<string, unknown[]>;
+  lookups?: Record<string, string[]>;
+  directives?: Directive[];
+}
+
+/** A fresh result as parts: `recipe` for each loaded recipe, `rest` for what no loaded recipe owns. */
+export interface Cut {
+  recipe(rec: Recipe): Part;
+  /** The findings of no recipe (the harness's, the root's), with the repos `repo` picks. */
+  rest(repo: (path: string) => boolean): Part;
+}
+
+/**
+ * The parts of a fresh result; null when a patch lies outside the repo of its findings' recipe
+ * (never made by today's codemods): such a result can only be kept whole (`whole`).
+ */
+export function cutAlongRecipes(r: AnalyzeResult): Cut | null {
+  const parts = partsOf(r);
+  const cut = r.series.patches.every(
+    (p) => p.repo.kind === "harness" || p.findingIds.every((id) => parts.ownerOf.get(id) === p.repo.path),
+  );
+  if (!cut) return null;
+  const repoNames = new Map(r.run.repos.map((x) => [x.path, x.name] as const));
+  return {
+    recipe(rec) {
+      const cross = RULES.filter((x) => x.cross).map((x) => [x.meta.id, crossFacts(x, rec)] as const);
+      return {
+        ...parts.partOf(
+          (dir) => dir === rec.dir,
+          (path) => path === rec.dir,
+        ),
+        kind: rec.kind,
+        repoName: repoNames.get(rec.dir)!,
+        facts: Object.fromEntries(cross.map(([id, c]) => [id, c.facts])),
+        lookups: Object.fromEntries(cross.map(([id, c]) => [id, c.lookups])),
+        directives: r.directives.filter((d) => d.file.startsWith(`${rec.dir}/`)),
+      };
+    },
+    rest: (repo) => parts.partOf((dir) => dir === null, repo),
+  };
+}
+
+/** A fresh result as one part, in its own order (refusals outside every repo). */
+export function whole(r: AnalyzeResult): Part {
+  const all = partsOf(r).partOf(
+    () => true,
+    () => true,
+  );
+  return { ...all, refused: r.series.refused.map((x) => ({ ...x, repo: "" })) };
+}
+
+function partsOf(r: AnalyzeResult): {
+  ownerOf: Map<string, string | null>;
+  partOf: (owns: (dir: string | null) => boolean, repo: (path: string) => boolean) => Part;
+} {
+  const owner = recipeOwner(r.workspace.recipes);
+  const ownerOf = new Map(r.findings.map((f) => [f.id, owner(f.root, f.file)] as const));
+  const drafts = new Map<string, Draft>();
+  for (const it of r.items) {
+    const d = findRule(it.problem.rule)?.fix?.draft?.(it.problem, r.workspace);
+    if (d) drafts.set(it.finding.id, d);
+  }
+  const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
+  /** The part of the result whose findings `owns` picks, with the repos `repo` picks. */
+  const partOf = (owns: (dir: string | null) => boolean, repo: (path: string) => boolean): Part => {
+    const findings = r.findings.filter((f) => owns(ownerOf.get(f.id) ?? null));
+    const ids = new Set(findings.map((f) => f.id));
+    return {
+      key: "",
+      wide: "",
+      findings,
+      repos: r.series.repos.filter((x) => repo(x.path)),
+      patches: r.series.patches.filter((p) => repo(p.repo.path)),
+      refused: r.series.refused
+        .filter((x) => ids.has(x.findingId))
+        .map((x) => ({ ...x, repo: ownerOf.get(x.findingId) ?? harnessRepo })),
+      drafts: findings.flatMap((f) =>
+        drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [],
+      ),
+      used: r.items.filter((it) => ids.has(it.finding.id)).flatMap((it) => directiveUse(it) ?? []),
+    };
+  };
+  return { ownerOf, partOf };
+}
+
+/** What a `cross` rule keeps of a recipe: nothing for a recipe of a kind it does not judge. */
+export function crossFacts(rule: RegisteredRule, recipe: Recipe): { facts: unknown[]; lookups: string[] } {
+  if (!rule.cross || !rule.meta.kinds.includes(recipe.kind)) return { facts: [], lookups: [] };
+  return { facts: rule.cross.facts(recipe), lookups: rule.cross.lookups(recipe) };
+}
+
+/**
+ * The parts of a run as one result, in a cold run's order: findings by `compareFindings`, repos by
+ * name with each repo's patches and refusals together, drafts in their findings' order.
+ */
+export function assemble(parts: Part[]): Pick<AnalyzeOutcome, "findings" | "series" | "upstream"> {
+  const findings = parts.flatMap((p) => p.findings).sort(compareFindings);
+  const repos = parts
+    .flatMap((p) => p.repos)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byRepo = <T>(xs: T[], repo: (x: T) => string): Map<string, T[]> => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) {
+      const list = m.get(repo(x));
+      if (list) list.push(x);
+      else m.set(repo(x), [x]);
+    }
+    return m;
+  };
+  const patches = byRepo(
+    parts.flatMap((p) => p.patches),
+    (p) => p.repo.path,
+  );
+  const refused = byRepo(
+    parts.flatMap((p) => p.refused),
+    (x) => x.repo,
+  );
+  const inRepos = new Set(repos.map((x) => x.path));
+  const drafts = new Map(parts.flatMap((p) => p.drafts));
+  return {
+    findings,
+    series: {
+      patches: repos.flatMap((x) => patches.get(x.path) ?? []),
+      repos,
+      // Refusals outside the repos (a whole run kept uncut) keep their order, after the rest.
+      refused: [
+        ...repos.flatMap((x) => refused.get(x.path) ?? []),
+        ...[...refused].filter(([repo]) => !inRepos.has(repo)).flatMap(([, xs]) => xs),
+      ].map(({ findingId, reason }) => ({ findingId, reason })),
+    },
+    upstream: findings.flatMap((f) => (drafts.has(f.id) ? [drafts.get(f.id)!] : [])),
+  };
+}
