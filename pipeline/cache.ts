@@ -341,6 +341,7 @@ async function incrementalRun(
   for (const rec of r.workspace.recipes) {
     kept[rec.dir] = reused.get(rec.dir) ?? {
       ...cut.recipe(rec),
+      ...cut.remembered(rec),
       key: keys.get(rec.dir)!,
       wide: wideOf.get(rec.dir)!,
       tree: trees.get(rec.dir)!,

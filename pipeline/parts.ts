@@ -44,6 +44,8 @@ export interface Part {
 /** A fresh result as parts: `recipe` for each loaded recipe, `rest` for what no loaded recipe owns. */
 export interface Cut {
   recipe(rec: Recipe): Part;
+  /** What a later run needs of a recipe it does not load: its kind, repo name, cross facts and directives. */
+  remembered(rec: Recipe): Required<Pick<Part, "kind" | "repoName" | "facts" | "lookups" | "directives">>;
   /** The findings of no recipe (the harness's, the root's), with the repos `repo` picks. */
   rest(repo: (path: string) => boolean): Part;
 }
@@ -60,13 +62,10 @@ export function cutAlongRecipes(r: AnalyzeResult): Cut | null {
   if (!cut) return null;
   const repoNames = new Map(r.run.repos.map((x) => [x.path, x.name] as const));
   return {
-    recipe(rec) {
+    recipe: (rec) => parts.ownPart(rec.dir),
+    remembered(rec) {
       const cross = RULES.filter((x) => x.cross).map((x) => [x.meta.id, crossFacts(x, rec)] as const);
       return {
-        ...parts.partOf(
-          (dir) => dir === rec.dir,
-          (path) => path === rec.dir,
-        ),
         kind: rec.kind,
         repoName: repoNames.get(rec.dir)!,
         facts: Object.fromEntries(cross.map(([id, c]) => [id, c.facts])),
@@ -90,6 +89,8 @@ export function whole(r: AnalyzeResult): Part {
 function partsOf(r: AnalyzeResult): {
   ownerOf: Map<string, string | null>;
   partOf: (owns: (dir: string | null) => boolean, repo: (path: string) => boolean) => Part;
+  /** `partOf` for one owner and its own repo, by lookup: a catalogue has thousands of recipes. */
+  ownPart: (dir: string) => Part;
 } {
   const owner = recipeOwner(r.workspace.recipes);
   const ownerOf = new Map(r.findings.map((f) => [f.id, owner(f.root, f.file)] as const));
@@ -98,27 +99,67 @@ function partsOf(r: AnalyzeResult): {
     const d = findRule(it.problem.rule)?.fix?.draft?.(it.problem, r.workspace);
     if (d) drafts.set(it.finding.id, d);
   }
+  const used = new Map<string, string[]>();
+  for (const it of r.items) {
+    const u = directiveUse(it);
+    if (u) used.set(it.finding.id, [...(used.get(it.finding.id) ?? []), u]);
+  }
   const harnessRepo = r.series.repos.find((x) => x.kind === "harness")?.path ?? "";
-  /** The part of the result whose findings `owns` picks, with the repos `repo` picks. */
-  const partOf = (owns: (dir: string | null) => boolean, repo: (path: string) => boolean): Part => {
-    const findings = r.findings.filter((f) => owns(ownerOf.get(f.id) ?? null));
-    const ids = new Set(findings.map((f) => f.id));
-    return {
-      key: "",
-      wide: "",
-      findings,
-      repos: r.series.repos.filter((x) => repo(x.path)),
-      patches: r.series.patches.filter((p) => repo(p.repo.path)),
-      refused: r.series.refused
-        .filter((x) => ids.has(x.findingId))
-        .map((x) => ({ ...x, repo: ownerOf.get(x.findingId) ?? harnessRepo })),
-      drafts: findings.flatMap((f) =>
-        drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [],
-      ),
-      used: r.items.filter((it) => ids.has(it.finding.id)).flatMap((it) => directiveUse(it) ?? []),
+  /** The part made of these findings, refusals (both in the result's order) and repos with their patches. */
+  const part = (
+    findings: Finding[],
+    refused: PatchSeries["refused"],
+    repos: Repo[],
+    patches: PatchFile[],
+  ): Part => ({
+    key: "",
+    wide: "",
+    findings,
+    repos,
+    patches,
+    refused: refused.map((x) => ({ ...x, repo: ownerOf.get(x.findingId) ?? harnessRepo })),
+    drafts: findings.flatMap((f) => (drafts.has(f.id) ? [[f.id, drafts.get(f.id)!] as [string, Draft]] : [])),
+    used: findings.flatMap((f) => used.get(f.id) ?? []),
+  });
+  const partOf = (owns: (dir: string | null) => boolean, repo: (path: string) => boolean): Part =>
+    part(
+      r.findings.filter((f) => owns(ownerOf.get(f.id) ?? null)),
+      r.series.refused.filter((x) => owns(ownerOf.get(x.findingId) ?? null)),
+      r.series.repos.filter((x) => repo(x.path)),
+      r.series.patches.filter((p) => repo(p.repo.path)),
+    );
+  let index: {
+    findings: Map<string | null, Finding[]>;
+    refused: Map<string | null, PatchSeries["refused"]>;
+    repos: Map<string | null, Repo[]>;
+    patches: Map<string | null, PatchFile[]>;
+  } | null = null;
+  const ownPart = (dir: string): Part => {
+    index ??= {
+      findings: group(r.findings, (f) => ownerOf.get(f.id) ?? null),
+      refused: group(r.series.refused, (x) => ownerOf.get(x.findingId) ?? null),
+      repos: group(r.series.repos, (x) => x.path),
+      patches: group(r.series.patches, (p) => p.repo.path),
     };
+    return part(
+      index.findings.get(dir) ?? [],
+      index.refused.get(dir) ?? [],
+      index.repos.get(dir) ?? [],
+      index.patches.get(dir) ?? [],
+    );
   };
-  return { ownerOf, partOf };
+  return { ownerOf, partOf, ownPart };
+}
+
+function group<T>(xs: T[], key: (x: T) => string | null): Map<string | null, T[]> {
+  const m = new Map<string | null, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
 }
 
 /** What a `cross` rule keeps of a recipe: nothing for a recipe of a kind it does not judge. */
