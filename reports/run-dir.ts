@@ -12,7 +12,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { lstat as lstatAsync, open as openAsync } from "node:fs/promises";
+import { lstat as lstatAsync, mkdir as mkdirAsync, open as openAsync } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Finding } from "../core/finding.js";
 import type { RuleMeta } from "../analyzers/rule.js";
@@ -76,6 +76,8 @@ export class RunDirWriter {
   private readonly removedDirs = new Set<string>();
   /** Folders under `dir` this writer has made or found to be real folders (not links). */
   private readonly folders = new Set<string>();
+  /** Folders being checked or made on libuv's threads (`writeAsync`), each once however many files it gets. */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(out: string, opts: { create: boolean }) {
     this.dir = resolve(out);
@@ -130,6 +132,45 @@ export class RunDirWriter {
       this.folders.add(p);
     }
     return join(p, parts.at(-1)!);
+  }
+
+  /** `target(rel, true)` with the folders checked and made on libuv's threads. */
+  private async targetAsync(rel: string): Promise<string> {
+    if (!validEntry(rel)) throw new RunDirError(`${rel} is not a plain path inside the run directory`);
+    const parts = rel.split("/");
+    let p = this.dir;
+    for (const c of parts.slice(0, -1)) {
+      p = join(p, c);
+      if (this.folders.has(p)) continue;
+      let pending = this.checking.get(p);
+      if (!pending) {
+        pending = this.folderAsync(p);
+        this.checking.set(p, pending);
+      }
+      await pending;
+    }
+    return join(p, parts.at(-1)!);
+  }
+
+  private async folderAsync(p: string): Promise<void> {
+    let st;
+    try {
+      st = await lstatAsync(p);
+    } catch {
+      try {
+        await mkdirAsync(p);
+        this.folders.add(p);
+        return;
+      } catch (e) {
+        // Made meanwhile (by `target`): checked like a folder that was there.
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        st = await lstatAsync(p);
+      }
+    }
+    if (st.isSymbolicLink() || !st.isDirectory()) {
+      throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
+    }
+    this.folders.add(p);
   }
 
   private readOwn(rel: string): string {
@@ -191,7 +232,7 @@ export class RunDirWriter {
    * that renders the report nothing but this call.
    */
   async writeAsync(rel: string, text: string): Promise<void> {
-    const file = this.target(rel, true)!;
+    const file = await this.targetAsync(rel);
     this.manifest.add(rel);
     let st;
     try {
@@ -394,9 +435,13 @@ function patchesToWrite(w: RunDirWriter, series: PatchSeries): { rel: string; te
     for (const n of names) keep.add(`patches/${repoDir}/${n}`);
   }
   for (const f of w.written("patches/")) if (!keep.has(f)) w.remove(f);
-  for (const [repoDir, names] of wanted)
-    w.write(`patches/${repoDir}/series`, () => [`${names.join("\n")}\n`]);
-  return series.patches.map((p) => ({ rel: patchFile(p), text: p.content }));
+  return [
+    ...[...wanted].map(([repoDir, names]) => ({
+      rel: `patches/${repoDir}/series`,
+      text: `${names.join("\n")}\n`,
+    })),
+    ...series.patches.map((p) => ({ rel: patchFile(p), text: p.content })),
+  ];
 }
 
 /** `holds` for one buffer, on libuv's threads. */
