@@ -10,7 +10,8 @@ import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { join } from "node:path";
 import { RunDirWriter } from "../run-dir.js";
-import Handlebars from "handlebars";
+import type HandlebarsApi from "handlebars";
+import type { TemplateDelegate } from "handlebars";
 import { readRunInputs, type RuleDocs, type WrittenRun } from "./inputs.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { FindingBodies, buildView, type FindingView, type ReportView } from "./view.js";
@@ -26,6 +27,11 @@ export interface ReportOptions {
   packAbove?: number;
   /** What this process just wrote to the run directory, used instead of reading it back. */
   written?: WrittenRun;
+  /**
+   * false: compile the templates here even when `npm run build` compiled them ahead of time (the
+   * two give the same bytes: test/report/precompiled.test.ts).
+   */
+  compiledAhead?: boolean;
 }
 
 export const REPORT_FILE = "report.html";
@@ -97,7 +103,7 @@ async function streamReport(
   const input = await readRunInputs(runDir, options.rules, options.written);
   const view = await buildView(input);
   if (options.date) view.run.date = options.date;
-  const t = templates();
+  const t = await templates(options.compiledAhead ?? true);
   // A fresh mark each time: no text of the run can contain it.
   const slot = `<!--findings-${randomUUID()}-->`;
   const page = t.page({
@@ -178,22 +184,23 @@ function summary(view: ReportView): string {
 }
 
 interface Templates {
-  page: Handlebars.TemplateDelegate;
-  finding: Handlebars.TemplateDelegate;
+  page: TemplateDelegate;
+  finding: TemplateDelegate;
   style: string;
   script: string;
   csp: string;
 }
 
-let cached: Templates | null = null;
+const cached = new Map<boolean, Templates>();
 
-function templates(): Templates {
-  if (cached) return cached;
+async function templates(ahead: boolean): Promise<Templates> {
+  const known = cached.get(ahead);
+  if (known) return known;
   const dir = join(PACKAGE_ROOT, "templates", "report");
-  const hbs = Handlebars.create();
+  const sources = new Map<string, string>();
   for (const f of readdirSync(dir).sort())
-    if (f.endsWith(".hbs") && f !== "report.hbs")
-      hbs.registerPartial(f.slice(0, -4), readFileSync(join(dir, f), "utf8"));
+    if (f.endsWith(".hbs")) sources.set(f.slice(0, -4), readFileSync(join(dir, f), "utf8"));
+  const { page, finding } = (ahead ? await precompiled(sources) : null) ?? (await compiled(sources));
   const asset = (f: string) => readFileSync(join(dir, f), "utf8");
   // Diffs are drawn by report.js from the patch text, so no diff library's stylesheet is inlined.
   // review.css/review.js: the per-patch decisions (decision.hbs), kept apart from the report's own.
@@ -209,11 +216,47 @@ function templates(): Templates {
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");
+  const made = { page, finding, style, script, csp };
+  cached.set(ahead, made);
+  return made;
+}
+
+type Compiled = Pick<Templates, "page" | "finding">;
+
+/**
+ * The templates as `npm run build` compiled them (scripts/precompile-templates.mjs), on Handlebars'
+ * runtime alone; null when that build is missing or was made from other template sources.
+ */
+export async function precompiled(sources: Map<string, string>): Promise<Compiled | null> {
+  let made: { digest: string; specs: Record<string, TemplateSpecification> };
+  try {
+    made = (await import(new URL("./precompiled-templates.js", import.meta.url).href)) as typeof made;
+  } catch {
+    return null;
+  }
+  const h = createHash("sha256");
+  for (const [name, text] of sources) h.update(`${name}.hbs`).update("\0").update(text).update("\0");
+  if (h.digest("hex") !== made.digest) return null;
+  // The runtime alone: the compiler (and its source maps) is what precompiling saves loading.
+  const { default: runtime } = (await import("handlebars/runtime.js")) as unknown as {
+    default: Pick<typeof HandlebarsApi, "create">;
+  };
+  const hbs = runtime.create();
+  const template = (name: string): TemplateDelegate => hbs.template(made.specs[name]!);
+  for (const name of sources.keys()) if (name !== "report") hbs.registerPartial(name, template(name));
+  return { page: template("report"), finding: template("finding") };
+}
+
+/** The templates compiled here (a checkout whose templates changed since the build). */
+async function compiled(sources: Map<string, string>): Promise<Compiled> {
+  const { default: Handlebars } = await import("handlebars");
+  const hbs = Handlebars.create();
+  for (const [name, text] of sources) if (name !== "report") hbs.registerPartial(name, text);
   // strict: a field the view lacks is a template error, not an empty cell.
-  const page = hbs.compile(readFileSync(join(dir, "report.hbs"), "utf8"), { strict: true });
-  const finding = hbs.compile(readFileSync(join(dir, "finding.hbs"), "utf8"), { strict: true });
-  cached = { page, finding, style, script, csp };
-  return cached;
+  return {
+    page: hbs.compile(sources.get("report")!, { strict: true }),
+    finding: hbs.compile(sources.get("finding")!, { strict: true }),
+  };
 }
 
 function sha256(text: string): string {
