@@ -86,6 +86,9 @@ interface Measured {
   count: number;
   parse: Run;
   cold: Run;
+  /** The same two on a workspace of one recipe: what every run pays whatever its size. */
+  parseOne: Run;
+  coldOne: Run;
   /** A cold run with an empty --cache (it writes the cache file). */
   seeded: Run;
   warm: Run;
@@ -122,11 +125,19 @@ async function measure(count: number, runs: number): Promise<Measured> {
     if (oneChanged.out.hit || oneChanged.out.analyzed !== 1)
       throw new Error(`bench: one changed recipe re-analyzed ${oneChanged.out.analyzed} recipes`);
     const parse = best(Array.from({ length: runs }, () => timed("yaml-baseline.js", [root])));
+    const one = workspace(1);
+    const parseOne = best(Array.from({ length: runs }, () => timed("yaml-baseline.js", [one])));
+    const coldOne = best(
+      Array.from({ length: runs }, (_, i) => timed("analyze-once.js", [one, join(work, `one-${i}`)])),
+    );
+    rmSync(one, { recursive: true, force: true });
     const report = join(out, "report.html");
     return {
       count,
       parse,
       cold,
+      parseOne,
+      coldOne,
       seeded,
       warm,
       oneChanged,
@@ -152,6 +163,11 @@ const rows: [string, (m: Measured) => string][] = [
     "cold / bare parse (wall / CPU)",
     (m) => `${ratio(m.cold.ms, m.parse.ms)} / ${ratio(m.cold.out.cpuMs, m.parse.out.cpuMs)}`,
   ],
+  ["bare parse / cold analyze of 1 recipe (wall)", (m) => `${s(m.parseOne.ms)} / ${s(m.coldOne.ms)}`],
+  [
+    "per further recipe: bare parse / cold (wall)",
+    (m) => `${perRecipe(m, "parseOne", "parse")} / ${perRecipe(m, "coldOne", "cold")} ms`,
+  ],
   [
     "cold, empty --cache (wall / CPU / peak)",
     (m) => `${s(m.seeded.ms)} / ${s(m.seeded.out.cpuMs)} / ${mib(m.seeded.out.maxRssKiB)}`,
@@ -175,6 +191,10 @@ const rows: [string, (m: Measured) => string][] = [
         : `${m.screen.fcpMs} / ${m.screen.lcpMs} / ${m.screen.loadMs} / ${m.screen.readyMs} ms`,
   ],
 ];
+/** What each recipe beyond the first adds to a run's wall time. */
+function perRecipe(m: Measured, one: "parseOne" | "coldOne", all: "parse" | "cold"): string {
+  return ((m[all].ms - m[one].ms) / (m.count - 1)).toFixed(2);
+}
 const width = Math.max(...rows.map((r) => r[0].length));
 const cols = results.map((m) => rows.map((r) => r[1](m)));
 const colWidth = results.map((_, i) => Math.max(...cols[i]!.map((c) => c.length), 14));
@@ -195,6 +215,15 @@ check(
   small.cold.ms <= 1.5 * small.parse.ms,
   `cold analyze at ${n} within 1.5x the bare parse (${ratio(small.cold.ms, small.parse.ms)} wall, ${ratio(small.cold.out.cpuMs, small.parse.out.cpuMs)} CPU)`,
 );
+{
+  // Why the first target is out of reach: what one recipe costs, plus what each further recipe adds,
+  // against the budget of 1.5x the floor.
+  const budget = 1.5 * small.parse.ms;
+  console.log(
+    `         (1.5x the floor is ${s(budget)}; a run of 1 recipe takes ${s(small.coldOne.ms)}, and each further ` +
+      `recipe adds ${perRecipe(small, "coldOne", "cold")} ms to it and ${perRecipe(small, "parseOne", "parse")} ms to the floor)`,
+  );
+}
 check(small.warm.ms <= 0.1 * small.cold.ms, `warm (cached) analyze at ${n} within 10 % of cold`);
 check(small.reportBytes <= 2 * 1024 * 1024, `report at ${n} at most 2 MB`);
 if (!("skipped" in small.screen))
