@@ -11,6 +11,7 @@ import {
   rmdirSync,
   unlinkSync,
   writeSync,
+  type Stats,
 } from "node:fs";
 import { lstat as lstatAsync, mkdir as mkdirAsync, open as openAsync } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -108,15 +109,24 @@ export class RunDirWriter {
     }
   }
 
-  /** The absolute path of `rel`, each folder on the way made if missing and checked not to be a link. */
-  private target(rel: string, create: boolean): string | null {
+  /** The folders on the way to `rel` not yet known to be real folders, and its absolute path. */
+  private path(rel: string): { folders: string[]; file: string } {
     if (!validEntry(rel)) throw new RunDirError(`${rel} is not a plain path inside the run directory`);
     const parts = rel.split("/");
+    const folders: string[] = [];
     let p = this.dir;
     for (const c of parts.slice(0, -1)) {
       p = join(p, c);
       // A folder checked (or made) by this writer is not checked again for each of its files.
-      if (this.folders.has(p)) continue;
+      if (!this.folders.has(p)) folders.push(p);
+    }
+    return { folders, file: join(p, parts.at(-1)!) };
+  }
+
+  /** The absolute path of `rel`, each folder on the way made if missing and checked not to be a link. */
+  private target(rel: string, create: boolean): string | null {
+    const { folders, file } = this.path(rel);
+    for (const p of folders) {
       let st;
       try {
         st = lstatSync(p);
@@ -126,22 +136,15 @@ export class RunDirWriter {
         this.folders.add(p);
         continue;
       }
-      if (st.isSymbolicLink() || !st.isDirectory()) {
-        throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
-      }
-      this.folders.add(p);
+      this.checked(p, st);
     }
-    return join(p, parts.at(-1)!);
+    return file;
   }
 
   /** `target(rel, true)` with the folders checked and made on libuv's threads. */
   private async targetAsync(rel: string): Promise<string> {
-    if (!validEntry(rel)) throw new RunDirError(`${rel} is not a plain path inside the run directory`);
-    const parts = rel.split("/");
-    let p = this.dir;
-    for (const c of parts.slice(0, -1)) {
-      p = join(p, c);
-      if (this.folders.has(p)) continue;
+    const { folders, file } = this.path(rel);
+    for (const p of folders) {
       let pending = this.checking.get(p);
       if (!pending) {
         pending = this.folderAsync(p);
@@ -149,7 +152,15 @@ export class RunDirWriter {
       }
       await pending;
     }
-    return join(p, parts.at(-1)!);
+    return file;
+  }
+
+  /** A folder found on the way: refused unless it is a real folder. */
+  private checked(p: string, st: Stats): void {
+    if (st.isSymbolicLink() || !st.isDirectory()) {
+      throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
+    }
+    this.folders.add(p);
   }
 
   private async folderAsync(p: string): Promise<void> {
@@ -167,10 +178,7 @@ export class RunDirWriter {
         st = await lstatAsync(p);
       }
     }
-    if (st.isSymbolicLink() || !st.isDirectory()) {
-      throw new RunDirError(`${p} is a symlink or not a folder; redfix does not write through it`);
-    }
-    this.folders.add(p);
+    this.checked(p, st);
   }
 
   private readOwn(rel: string): string {
