@@ -37,8 +37,12 @@ export interface RunView {
   test: string | null;
   /** The test's function name, when the record replays more than one test: "run 1" is ambiguous then. */
   testLabel: string | null;
-  /** passed, failed, or skipped (the test skipped itself). */
+  /** passed, failed, skipped (the test skipped itself), or unavailable (it could not run at all). */
   status: string;
+  /** Where a swarm job ran ("swarm node …, job …"); null on this machine. */
+  where: string | null;
+  /** Why it could not run at all. */
+  unavailable: string | null;
   /** The tests that failed in a run of several (their function names). */
   failedCases: string[];
   duration: string;
@@ -54,6 +58,8 @@ export interface RateRow {
   runs: number;
   /** Runs whose tests all skipped themselves: counted apart, not as failures. */
   skipped: number;
+  /** Runs that could not run at all (a swarm that could not run the task): counted apart too. */
+  unavailable: number;
   rate: string;
   /** Median and total wall time; null when only counts are known (no result.json). */
   median: string | null;
@@ -171,8 +177,10 @@ function ratesFromRuns(runs: VerifyRun[]): RateRow[] {
       const group = runs.filter((r) => r.phase === phase && r.mode === mode);
       if (group.length === 0) continue;
       const passed = group.filter((r) => r.passed).length;
-      // A run whose tests all skipped themselves (they need a swarm) neither passed nor failed.
-      const skipped = group.filter((r) => r.outcome === "skipped").length;
+      // A run whose tests all skipped themselves (they need a swarm), or that could not run at all,
+      // neither passed nor failed.
+      const skipped = group.filter((r) => r.outcome === "skipped" && !r.unavailable).length;
+      const unavailable = group.filter((r) => r.unavailable).length;
       const ms = group.map((r) => r.durationMs).sort((a, b) => a - b);
       const mid = Math.floor(ms.length / 2);
       const median = ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2;
@@ -181,10 +189,11 @@ function ratesFromRuns(runs: VerifyRun[]): RateRow[] {
           phase,
           MODE_LABEL[mode],
           passed,
-          group.length - skipped,
+          group.length - skipped - unavailable,
           formatMs(median),
           formatMs(sum(ms)),
           skipped,
+          unavailable,
         ),
       );
     }
@@ -212,6 +221,7 @@ function rate(
   median: string | null,
   total: string | null,
   skipped = 0,
+  unavailable = 0,
 ): RateRow {
   return {
     phase,
@@ -219,6 +229,7 @@ function rate(
     passed,
     runs,
     skipped,
+    unavailable,
     rate: runs > 0 ? `${Math.round((100 * passed) / runs)}%` : "–",
     median,
     total,
@@ -240,7 +251,12 @@ async function runViews(runDir: string, runs: VerifyRun[]): Promise<RunView[]> {
       attempt,
       test: r.test ?? null,
       testLabel: several && r.test ? (r.test.split("::").pop() ?? r.test) : null,
-      status: r.outcome ?? (r.passed ? "passed" : "failed"),
+      status: r.unavailable ? "unavailable" : (r.outcome ?? (r.passed ? "passed" : "failed")),
+      where:
+        r.executor === "swarm"
+          ? `swarm node ${r.node ?? "unknown"}${r.service ? `, job ${r.service}` : ""}`
+          : null,
+      unavailable: r.unavailable ?? null,
       failedCases: (r.cases ?? [])
         .filter((c) => c.outcome === "failed" && (r.cases?.length ?? 0) > 1)
         .map((c) => c.id.split("::").pop() ?? c.id),

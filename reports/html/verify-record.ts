@@ -30,6 +30,13 @@ export interface VerifyRun {
   timedOut?: boolean;
   /** 1-based repetition (alone) or copy (under load); counted in file order when absent. */
   index?: number;
+  /** Where it ran: this machine, or a job on a swarm (`verify --on swarm`); absent: local. */
+  executor?: "local" | "swarm";
+  /** For a swarm job: its service (removed since) and the node its task ran on. */
+  service?: string;
+  node?: string;
+  /** Why it could not run at all: counted as neither passed nor failed. */
+  unavailable?: string;
 }
 
 /** A static re-check or a validator run (`caddy adapt`, `docker-compose config`, `shellcheck`, ...). */
@@ -110,6 +117,10 @@ function runProblem(r: unknown): string | null {
     return "`cases` is not a list of {id, outcome}";
   if (r.command !== undefined && !(Array.isArray(r.command) && r.command.every((a) => typeof a === "string")))
     return "`command` is not a list of strings";
+  if (r.executor !== undefined && r.executor !== "local" && r.executor !== "swarm")
+    return "`executor` is not local|swarm";
+  for (const k of ["service", "node", "unavailable"] as const)
+    if (r[k] !== undefined && typeof r[k] !== "string") return `\`${k}\` is not a string`;
   return null;
 }
 

@@ -445,6 +445,35 @@ test("runs whose tests skipped themselves are counted apart, not as failures; a 
   }
 });
 
+test("a swarm job names its node and job; a run that could not run is counted apart with why", async () => {
+  const r = exampleRun();
+  try {
+    const keycloak = idOf("keycloak", "RF201");
+    const file = join(r.dir, "verify", keycloak, "result.json");
+    const rec = JSON.parse(readFileSync(file, "utf8")) as VerifyRecord;
+    const after = rec.runs.filter((x) => x.phase === "after" && x.mode === "alone");
+    assert.ok(after.length >= 2, "the fixture replays after, alone, at least twice");
+    Object.assign(after[0]!, { executor: "swarm", node: "node-<b>1</b>", service: "rf-job-1" });
+    Object.assign(after[1]!, {
+      executor: "swarm",
+      passed: false,
+      unavailable: "no suitable node (<insufficient resources>)",
+    });
+    delete after[1]!.outcome;
+    writeFileSync(file, JSON.stringify(rec));
+    const html = await renderReport(r.dir);
+    assert.match(html, "swarm node node-&lt;b&gt;1&lt;/b&gt;, job rf-job-1");
+    assert.not.match(html, "node-<b>1</b>");
+    const out = unescapeHtml(html);
+    const ran = after.length - 1;
+    assert.match(out, `<td>after</td><td>alone</td><td>${ran}/${ran} (1 could not run)</td>`);
+    assert.match(out, "could not run: no suitable node (<insufficient resources>)");
+    assert.match(out, `<span class="status status-unavailable">unavailable</span>`);
+  } finally {
+    r.cleanup();
+  }
+});
+
 test("a huge patch is linked, not rendered; a huge log shows its tail", async () => {
   const r = exampleRun();
   try {
