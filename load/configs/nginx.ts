@@ -79,6 +79,19 @@ export function tokenizeNginx(text: string): {
     if (end === -1) errors.push({ message: "unterminated template action '{{'", start: at, end: n });
     return end === -1 ? n : end;
   };
+  /** A template action (kept whole) or a backslash escape at `at`, inside a word or a quoted string. */
+  const templateOrEscape = (at: number): { text: string; end: number } | null => {
+    const c = text[at] ?? "";
+    if (c === "{" && text[at + 1] === "{") {
+      const end = action(at);
+      return { text: text.slice(at, end), end };
+    }
+    if (c === "\\" && at + 1 < n) {
+      const next = text[at + 1] ?? "";
+      return { text: next === '"' || next === "'" || next === "\\" ? next : c + next, end: at + 2 };
+    }
+    return null;
+  };
   const push = (
     kind: NginxTokenKind,
     start: number,
@@ -118,16 +131,10 @@ export function tokenizeNginx(text: string): {
       let closed = false;
       while (i < n) {
         const c = text[i] ?? "";
-        if (c === "{" && text[i + 1] === "{") {
-          const end = action(i);
-          value += text.slice(i, end);
-          i = end;
-          continue;
-        }
-        if (c === "\\" && i + 1 < n) {
-          const next = text[i + 1] ?? "";
-          value += next === '"' || next === "'" || next === "\\" ? next : c + next;
-          i += 2;
+        const p = templateOrEscape(i);
+        if (p) {
+          value += p.text;
+          i = p.end;
           continue;
         }
         if (c === ch) {
@@ -152,16 +159,10 @@ export function tokenizeNginx(text: string): {
     let variable = false;
     while (i < n) {
       const c = text[i] ?? "";
-      if (c === "{" && text[i + 1] === "{") {
-        const end = action(i);
-        value += text.slice(i, end);
-        i = end;
-        continue;
-      }
-      if (c === "\\" && i + 1 < n) {
-        const next = text[i + 1] ?? "";
-        value += next === '"' || next === "'" || next === "\\" ? next : c + next;
-        i += 2;
+      const p = templateOrEscape(i);
+      if (p) {
+        value += p.text;
+        i = p.end;
         continue;
       }
       if (c === "{" && text[i - 1] === "$") variable = true;
