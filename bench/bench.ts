@@ -6,7 +6,8 @@
  * - a cold `analyze` as `redfix analyze` runs by default (no cache), into a fresh run directory
  *   (run directory and report included; best of 3 at N, one run at 10×N),
  * - the same with an empty `--cache` (which it fills and writes),
- * - a warm one: `--cache` on the unchanged workspace, the run directory already written,
+ * - a warm one: `redfix analyze --cache --quiet` itself (the CLI's entry, output to /dev/null) on
+ *   the unchanged workspace, the run directory already written,
  * - one recipe changed since the cached run: `--cache` re-analyzes that recipe (and the cross-recipe
  *   rules) and writes the run directory,
  * - peak memory, report size and the report's first screen in headless Chromium.
@@ -60,8 +61,9 @@ function workspace(count: number): string {
 interface Run {
   ms: number;
   out: {
-    findings: number;
-    patches: number;
+    /** Not counted by a run through the CLI (the warm one). */
+    findings?: number;
+    patches?: number;
     hit: boolean;
     maxRssKiB: number;
     cpuMs: number;
@@ -109,7 +111,10 @@ async function measure(count: number, runs: number): Promise<Measured> {
     const out = join(work, "run");
     const cache = join(work, "cache");
     const seeded = timed("analyze-once.js", [root, out, cache]);
-    const warm = best(Array.from({ length: runs }, () => timed("analyze-once.js", [root, out, cache])));
+    // Through the CLI's own entry: a hit loads only what it needs, and so must the measure of it.
+    const warm = best(
+      Array.from({ length: runs }, () => timed("analyze-once.js", ["--cli", root, out, cache])),
+    );
     if (!warm.out.hit) throw new Error("bench: the warm run missed the cache");
     // One recipe changes: each run starts from the cache of the unchanged workspace (a copy).
     const changed = readdirSync(root).sort()[0]!;
@@ -172,7 +177,7 @@ const rows: [string, (m: Measured) => string][] = [
     "cold, empty --cache (wall / CPU / peak)",
     (m) => `${s(m.seeded.ms)} / ${s(m.seeded.out.cpuMs)} / ${mib(m.seeded.out.maxRssKiB)}`,
   ],
-  ["warm analyze, --cache (wall / CPU)", (m) => `${s(m.warm.ms)} / ${s(m.warm.out.cpuMs)}`],
+  ["warm analyze, CLI --cache (wall / CPU)", (m) => `${s(m.warm.ms)} / ${s(m.warm.out.cpuMs)}`],
   ["warm / cold", (m) => `${((m.warm.ms / m.cold.ms) * 100).toFixed(0)} %`],
   ["one recipe changed, --cache (wall / CPU)", (m) => `${s(m.oneChanged.ms)} / ${s(m.oneChanged.out.cpuMs)}`],
   [

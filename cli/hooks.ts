@@ -1,9 +1,12 @@
-/** Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and verify. */
-import { relative } from "node:path";
+/**
+ * Steps that follow the writing of a run directory: the HTML report is rewritten after analyze and
+ * verify. This module brings the rule registry and the report renderer: commands load it only when
+ * they write (a cached `analyze` whose run directory is untouched does not).
+ */
 import { RULES } from "../pipeline/registry.js";
 import { writeReport, writeReportWith } from "../reports/html/render.js";
 import { patchTexts, writeRunDirAlongside } from "../reports/run-dir.js";
-import type { AnalyzeOutcome } from "../pipeline/analyze.js";
+import type { CachedOutcome } from "../pipeline/cache.js";
 import type { RuleDocs } from "../reports/html/render.js";
 
 export function ruleDocs(): Record<string, RuleDocs> {
@@ -11,12 +14,6 @@ export function ruleDocs(): Record<string, RuleDocs> {
   for (const r of RULES)
     rules[r.meta.id] = { name: r.meta.name, description: r.meta.description, docs: r.meta.docs };
   return rules;
-}
-
-/** A path relative to the working directory when it is below it, absolute otherwise. */
-export function shown(p: string): string {
-  const r = relative(process.cwd(), p);
-  return r === "" ? "." : r.startsWith("..") ? p : r;
 }
 
 export async function afterRunDirWritten(runDir: string): Promise<string> {
@@ -29,7 +26,7 @@ export async function afterRunDirWritten(runDir: string): Promise<string> {
  */
 export async function writeAnalysisOutput(
   out: string,
-  r: Pick<AnalyzeOutcome, "findings" | "rules" | "series" | "run" | "upstream">,
+  r: Pick<CachedOutcome, "findings" | "rules" | "series" | "run" | "upstream">,
 ): Promise<void> {
   const written = { findings: r.findings, patches: patchTexts(r.series) };
   await writeRunDirAlongside(

@@ -99,3 +99,29 @@ export interface FindingsDocument {
   tool: { name: "redfix"; version: string };
   findings: Finding[];
 }
+
+/**
+ * The order of findings in every output: by recipe, root, file, position, rule, id. Here rather than
+ * with the rules' runner, so that a cached result is put in order without loading the rules.
+ */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    cmp(a.recipe, b.recipe) ||
+    cmp(a.root, b.root) ||
+    cmp(a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    cmp(a.rule, b.rule) ||
+    cmp(a.id, b.id)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Exit status 1 of a run: an unsuppressed finding at or above the threshold. */
+export function failsAt(findings: readonly Finding[], failOn: Severity | "never"): boolean {
+  if (failOn === "never") return false;
+  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}

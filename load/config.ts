@@ -6,10 +6,12 @@
  * user's: it cannot choose what verify runs nor lower the exit threshold.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { ConfigError, findConfig, insideRecipe } from "./config-file.js";
 import picomatch from "picomatch";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Severity } from "../core/finding.js";
+
+export { CONFIG_FILE, ConfigError, findConfig } from "./config-file.js";
 
 export type RuleLevel = Severity | "off";
 
@@ -56,8 +58,6 @@ export interface RedfixConfig {
 export const FOLDER_KINDS = ["abra-recipe", "swarm-stack", "compose-project"] as const;
 export type FolderKind = (typeof FOLDER_KINDS)[number];
 
-export class ConfigError extends Error {}
-
 /** A top-level config key a rule declares for its fix (e.g. the style of generated backup hooks). */
 export interface ConfigOption {
   key: string;
@@ -69,8 +69,6 @@ export const BUILTIN_PROFILES: Record<string, Profile> = {
   default: {},
   abra: { only: ["R0*"] },
 };
-
-export const CONFIG_FILE = "redfix.config.yaml";
 
 const LEVELS = new Set(["error", "warning", "info", "off"]);
 
@@ -96,36 +94,6 @@ export interface LoadConfigOptions {
   knownRules?: readonly string[];
   /** Where the command runs: a config there or in a folder above it comes first. */
   cwd?: string;
-}
-
-/**
- * Which config applies, without `--config`: the first `redfix.config.yaml` in `cwd` or a folder above
- * it, else the analyzed folder's own; null when there is none.
- */
-export function findConfig(dir: string, cwd?: string): string | null {
-  if (cwd) {
-    for (let d = resolve(cwd); ; d = dirname(d)) {
-      if (existsSync(join(d, CONFIG_FILE))) return join(d, CONFIG_FILE);
-      if (dirname(d) === d) break;
-    }
-  }
-  const own = join(resolve(dir), CONFIG_FILE);
-  return existsSync(own) ? own : null;
-}
-
-/** A folder is a recipe's when it holds a base compose file (the workspace loader's rule). */
-function recipeFolder(dir: string): boolean {
-  return ["compose.yml", "compose.yaml", "docker-compose.yml", "docker-compose.yaml"].some((f) =>
-    existsSync(join(dir, f)),
-  );
-}
-
-/** The recipe folder a file lies in (its own folder or one above), or null. */
-function insideRecipe(file: string): string | null {
-  for (let d = dirname(resolve(file)); ; d = dirname(d)) {
-    if (recipeFolder(d)) return d;
-    if (dirname(d) === d) return null;
-  }
 }
 
 const FAIL_RANK: Record<RedfixConfig["failOn"], number> = { info: 0, warning: 1, error: 2, never: 3 };

@@ -8,7 +8,9 @@ import type { RedfixConfig } from "../load/config.js";
 import { ruleLevel } from "../load/config.js";
 import type { SourceFile } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
-import type { Finding, Suppression } from "../core/finding.js";
+import { compareFindings, type Finding, type Suppression } from "../core/finding.js";
+// The order of findings lives with the findings contract (a cached run sorts without the rules).
+export { compareFindings } from "../core/finding.js";
 import { placed, type Analyzed, type Problem, type Rule, type RuleScope } from "../analyzers/rule.js";
 
 /**
@@ -113,22 +115,6 @@ function findingOf(p: Problem): Finding {
 
 function hash(s: string): string {
   return createHash("sha256").update(s).digest("hex").slice(0, 16);
-}
-
-export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    cmp(a.recipe, b.recipe) ||
-    cmp(a.root, b.root) ||
-    cmp(a.file, b.file) ||
-    a.line - b.line ||
-    a.column - b.column ||
-    cmp(a.rule, b.rule) ||
-    cmp(a.id, b.id)
-  );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const DISABLE = /redfix-disable-next-line\s+([A-Za-z0-9_,\s]+?)(?:\s+--\s+(.*?))?\s*(?:-->|\*\/)?\s*$/;

@@ -11,8 +11,8 @@ import type { PatchFile, PatchSeries, Repo } from "../core/patch.js";
 import type { Draft } from "../codemods/codemod.js";
 import type { FolderKind } from "../load/config.js";
 import type { Recipe } from "../load/workspace.js";
-import type { AnalyzeOutcome, AnalyzeResult } from "./analyze.js";
-import { compareFindings, directiveUse, type Directive } from "./check.js";
+import type { AnalyzeResult } from "./analyze.js";
+import { directiveUse, type Directive } from "./check.js";
 import { recipeOwner } from "./incremental.js";
 import { RULES, findRule, type RegisteredRule } from "./registry.js";
 
@@ -168,45 +168,5 @@ export function crossFacts(rule: RegisteredRule, recipe: Recipe): { facts: unkno
   return { facts: rule.cross.facts(recipe), lookups: rule.cross.lookups(recipe) };
 }
 
-/**
- * The parts of a run as one result, in a cold run's order: findings by `compareFindings`, repos by
- * name with each repo's patches and refusals together, drafts in their findings' order.
- */
-export function assemble(parts: Part[]): Pick<AnalyzeOutcome, "findings" | "series" | "upstream"> {
-  const findings = parts.flatMap((p) => p.findings).sort(compareFindings);
-  const repos = parts
-    .flatMap((p) => p.repos)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const byRepo = <T>(xs: T[], repo: (x: T) => string): Map<string, T[]> => {
-    const m = new Map<string, T[]>();
-    for (const x of xs) {
-      const list = m.get(repo(x));
-      if (list) list.push(x);
-      else m.set(repo(x), [x]);
-    }
-    return m;
-  };
-  const patches = byRepo(
-    parts.flatMap((p) => p.patches),
-    (p) => p.repo.path,
-  );
-  const refused = byRepo(
-    parts.flatMap((p) => p.refused),
-    (x) => x.repo,
-  );
-  const inRepos = new Set(repos.map((x) => x.path));
-  const drafts = new Map(parts.flatMap((p) => p.drafts));
-  return {
-    findings,
-    series: {
-      patches: repos.flatMap((x) => patches.get(x.path) ?? []),
-      repos,
-      // Refusals outside the repos (a whole run kept uncut) keep their order, after the rest.
-      refused: [
-        ...repos.flatMap((x) => refused.get(x.path) ?? []),
-        ...[...refused].filter(([repo]) => !inRepos.has(repo)).flatMap(([, xs]) => xs),
-      ].map(({ findingId, reason }) => ({ findingId, reason })),
-    },
-    upstream: findings.flatMap((f) => (drafts.has(f.id) ? [drafts.get(f.id)!] : [])),
-  };
-}
+// Apart, so that a cache hit assembles its stored parts without loading the rules.
+export { assemble } from "./assemble.js";

@@ -1,18 +1,17 @@
 import type { Command } from "commander";
-import { Option } from "commander";
+import { Option } from "../commander.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { analyze, failed, outcomeOf, releaseAnalysis } from "../../pipeline/analyze.js";
-import { analyzeCached, cacheFile } from "../../pipeline/cache.js";
-import { applyBaseline, readBaseline } from "../../reports/baseline.js";
-import { renderGitlab } from "../../reports/gitlab.js";
-import { findingsDocument, renderJson } from "../../reports/json.js";
-import { REPORT_FILE } from "../../reports/html/render.js";
-import { renderJunit } from "../../reports/junit.js";
-import { renderSarif, sarifPerRepo } from "../../reports/sarif.js";
+import { failsAt } from "../../core/finding.js";
+import { analyzeCached, cacheFile, type CachedOutcome } from "../../pipeline/cache.js";
+import { REPORT_FILE } from "../../reports/html/report-file.js";
 import { renderText, terminalSafe, useColor } from "../../reports/text.js";
-import { shown, writeAnalysisOutput } from "../hooks.js";
+import { shown } from "../paths.js";
 
+/**
+ * What this module imports above is what a cache hit with an untouched run directory needs; the
+ * analysis, the run-directory writer and report renderer, and each output format are loaded when used.
+ */
 export function register(program: Command): void {
   program
     .command("analyze")
@@ -76,35 +75,49 @@ export function register(program: Command): void {
       const cached = o.cache
         ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
         : null;
-      const result = cached ? cached.outcome : outcomeOf(await analyze(opts));
-      // The workspace model is garbage now: collected before the run directory and report are built.
-      if (!cached?.hit) await releaseAnalysis();
+      let result: CachedOutcome;
+      if (cached?.hit) result = cached.outcome;
+      else {
+        // A fresh analysis, without the cache or on a miss (which has loaded this module already).
+        const { analyze, outcomeOf, releaseAnalysis } = await import("../../pipeline/analyze.js");
+        result = cached ? cached.outcome : outcomeOf(await analyze(opts));
+        // The workspace model is garbage now: collected before the run directory and report are built.
+        await releaseAnalysis();
+      }
       // (?? []: a cache entry written before the field existed.)
       for (const line of result.config.ignored ?? []) process.stderr.write(`warning: ${line}\n`);
       const baselined = typeof o.baseline === "string";
-      if (baselined) applyBaseline(result.findings, readBaseline(o.baseline as string));
+      if (baselined) {
+        const { applyBaseline, readBaseline } = await import("../../reports/baseline.js");
+        applyBaseline(result.findings, readBaseline(o.baseline as string));
+      }
       if (o.failOn) result.config.failOn = o.failOn as typeof result.config.failOn;
       const out = resolve(String(o.out));
       // A cached result already written to this run directory, untouched since: nothing to write
       // (unless a baseline marks some of its findings).
       const report = join(out, REPORT_FILE);
       if (baselined || !cached?.written(out)) {
+        const { writeAnalysisOutput } = await import("../hooks.js");
         await writeAnalysisOutput(out, result);
         if (!baselined) cached?.wrote(out);
       }
       const file = typeof o.outputFile === "string" ? o.outputFile : null;
       const shownFindings = o.quiet ? result.findings.filter((f) => f.severity === "error") : result.findings;
+      const metas = result.rules.map((r) => r.meta);
       let text: string;
-      if (o.format === "json") text = renderJson(findingsDocument(shownFindings));
-      else if (o.format === "sarif")
-        text = renderSarif(
-          shownFindings,
-          result.rules.map((r) => r.meta),
-          result.run.roots,
-        );
-      else if (o.format === "junit") text = renderJunit(shownFindings, result.config.failOn);
-      else if (o.format === "gitlab") text = renderGitlab(shownFindings, result.run.roots, process.cwd());
-      else {
+      if (o.format === "json") {
+        const { findingsDocument, renderJson } = await import("../../reports/json.js");
+        text = renderJson(findingsDocument(shownFindings));
+      } else if (o.format === "sarif") {
+        const { renderSarif } = await import("../../reports/sarif.js");
+        text = renderSarif(shownFindings, metas, result.run.roots);
+      } else if (o.format === "junit") {
+        const { renderJunit } = await import("../../reports/junit.js");
+        text = renderJunit(shownFindings, result.config.failOn);
+      } else if (o.format === "gitlab") {
+        const { renderGitlab } = await import("../../reports/gitlab.js");
+        text = renderGitlab(shownFindings, result.run.roots, process.cwd());
+      } else {
         text = renderText(shownFindings, {
           color: !file && useColor(process.stdout),
           folders: {
@@ -120,13 +133,9 @@ export function register(program: Command): void {
         text += `report: ${terminalSafe(shown(report))}\n`;
       }
       if (typeof o.sarifPerRepo === "string") {
+        const { sarifPerRepo } = await import("../../reports/sarif.js");
         mkdirSync(o.sarifPerRepo, { recursive: true });
-        const logs = sarifPerRepo(
-          result.findings,
-          result.rules.map((r) => r.meta),
-          result.run.roots,
-          result.run.repos,
-        );
+        const logs = sarifPerRepo(result.findings, metas, result.run.roots, result.run.repos);
         for (const [name, log] of logs) writeFileSync(join(o.sarifPerRepo, name), log);
       }
       if (file) writeFileSync(file, text);
@@ -145,6 +154,6 @@ export function register(program: Command): void {
         }
       }
       const remaining = result.findings.filter((f) => !fixed.has(f.id));
-      process.exitCode = failed(remaining, result.config.failOn) || unused.length > 0 ? 1 : 0;
+      process.exitCode = failsAt(remaining, result.config.failOn) || unused.length > 0 ? 1 : 0;
     });
 }

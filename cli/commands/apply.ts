@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { Option } from "commander";
+import { Option } from "../commander.js";
 import type { PrMode } from "../../apply/apply.js";
 import type { AgitDescription } from "../../apply/push.js";
 import type { Grouping } from "../../apply/plan.js";
-import { RunDirError } from "../../reports/read-run-dir.js";
 import { terminalSafe } from "../../reports/text.js";
 
 export const DEFAULT_TOKEN_ENV = "REDFIX_GITEA_TOKEN";
@@ -84,6 +83,7 @@ async function runApply(runDir: string, o: Record<string, unknown>, debug: boole
   const { ApplyRefusal, applyPlan } = await import("../../apply/apply.js");
   const { SelectionError, describeReview } = await import("../../apply/select.js");
   const { OntoUsageError, parseOnto } = await import("../../apply/onto.js");
+  const { RunDirError } = await import("../../reports/read-run-dir.js");
   const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
   try {
     const plan = await buildPlan(runDir, {

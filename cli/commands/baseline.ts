@@ -1,7 +1,5 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { analyze } from "../../pipeline/analyze.js";
-import { renderBaseline } from "../../reports/baseline.js";
 
 export function register(program: Command): void {
   program
@@ -18,6 +16,8 @@ export function register(program: Command): void {
     .option("-o, --output-file <file>", "where to write it", "redfix-baseline.json")
     .action(
       async (dir: string, o: { harness?: string; config?: string; rule?: string[]; outputFile: string }) => {
+        const { analyze } = await import("../../pipeline/analyze.js");
+        const { renderBaseline } = await import("../../reports/baseline.js");
         const result = await analyze({
           recipes: dir,
           cwd: process.cwd(),

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
-import { writeReport } from "../../reports/html/render.js";
-import { ruleDocs } from "../hooks.js";
 
 export function register(program: Command): void {
   program
@@ -13,6 +11,8 @@ export function register(program: Command): void {
       "show today's date (UTC) in the run details; without it the same run gives the same bytes",
     )
     .action(async (runDir: string, o: { date?: boolean }) => {
+      const { writeReport } = await import("../../reports/html/render.js");
+      const { ruleDocs } = await import("../hooks.js");
       // The installed rules document themselves; redfix.sarif in the run directory may be older.
       const path = await writeReport(runDir, {
         rules: ruleDocs(),

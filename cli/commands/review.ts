@@ -1,7 +1,5 @@
-import { createInterface } from "node:readline";
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { RunDirError } from "../../reports/read-run-dir.js";
 
 const collect = (v: string, previous: string[]): string[] => [...previous, v];
 
@@ -31,6 +29,8 @@ export function register(program: Command): void {
 async function runReview(runDir: string, o: Record<string, unknown>): Promise<number> {
   const { walkReview } = await import("../../apply/review-walk.js");
   const { SelectionError } = await import("../../apply/select.js");
+  const { RunDirError } = await import("../../reports/read-run-dir.js");
+  const { createInterface } = await import("node:readline");
   const list = (k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
   const rl = createInterface({ input: process.stdin, terminal: false });
   const lines = rl[Symbol.asyncIterator]();

@@ -1,9 +1,7 @@
 import type { Command } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RULES, findRule } from "../../pipeline/registry.js";
-import { ruleDocPage, ruleIndexPage } from "../../reports/rule-docs.js";
-import { UsageError } from "../../pipeline/analyze.js";
+import { CliUsageError } from "../errors.js";
 
 export function register(program: Command): void {
   program
@@ -11,7 +9,9 @@ export function register(program: Command): void {
     .description("list the rules, or document one")
     .argument("[id]", "a rule id, as `redfix rules` lists them")
     .option("--write-docs <dir>", "write one markdown page per rule, and an index, into <dir>")
-    .action((id: string | undefined, o: { writeDocs?: string }) => {
+    .action(async (id: string | undefined, o: { writeDocs?: string }) => {
+      const { RULES, findRule } = await import("../../pipeline/registry.js");
+      const { ruleDocPage, ruleIndexPage } = await import("../../reports/rule-docs.js");
       if (o.writeDocs) {
         mkdirSync(o.writeDocs, { recursive: true });
         for (const r of RULES) writeFileSync(join(o.writeDocs, `${r.meta.id}.md`), ruleDocPage(r.meta));
@@ -29,7 +29,7 @@ export function register(program: Command): void {
         return;
       }
       const r = findRule(id);
-      if (!r) throw new UsageError(`unknown rule ${id} (see \`redfix rules\`)`);
+      if (!r) throw new CliUsageError(`unknown rule ${id} (see \`redfix rules\`)`);
       process.stdout.write(ruleDocPage(r.meta));
     });
 }

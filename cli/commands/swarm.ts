@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { UsageError } from "../../pipeline/analyze.js";
-import { SwarmError, docker, swarmDirOf, swarmDirs, swarmDown, swarmUp } from "../../swarm/daemon.js";
-import { ensureStandin } from "../../swarm/image.js";
-import { RunnerImageError, buildRunnerImage } from "../../swarm/runner-image.js";
+import { CliUsageError } from "../errors.js";
+
+/** The swarm layer (dockerd, images, execa), loaded when a `swarm` command runs. */
+const daemon = () => import("../../swarm/daemon.js");
 
 export function register(program: Command): void {
   const swarm = program
@@ -12,6 +12,8 @@ export function register(program: Command): void {
     .command("up")
     .description("start dockerd in a temporary folder and init a swarm; prints DOCKER_HOST=unix://…")
     .action(async () => {
+      const { SwarmError, swarmUp } = await daemon();
+      const { ensureStandin } = await import("../../swarm/image.js");
       try {
         const h = await swarmUp();
         await ensureStandin(h.host);
@@ -20,7 +22,7 @@ export function register(program: Command): void {
           `swarm up: dockerd pid ${h.pid}, folder ${h.dir}; stop it with \`redfix swarm down\`\n`,
         );
       } catch (e) {
-        if (e instanceof SwarmError) throw new UsageError(`swarm up: ${e.message}`);
+        if (e instanceof SwarmError) throw new CliUsageError(`swarm up: ${e.message}`);
         throw e;
       }
     });
@@ -29,11 +31,12 @@ export function register(program: Command): void {
     .description("stop the swarm `up` started and remove everything it made")
     .argument("[dir]", "the swarm's folder (default: the one DOCKER_HOST points into, or the only one)")
     .action(async (dir?: string) => {
-      const target = dir ?? swarmDirOf(process.env.DOCKER_HOST) ?? only();
+      const { SwarmError, swarmDirOf, swarmDirs, swarmDown } = await daemon();
+      const target = dir ?? swarmDirOf(process.env.DOCKER_HOST) ?? only(swarmDirs());
       try {
         await swarmDown(target);
       } catch (e) {
-        if (e instanceof SwarmError) throw new UsageError(`swarm down: ${e.message}`);
+        if (e instanceof SwarmError) throw new CliUsageError(`swarm down: ${e.message}`);
         throw e;
       }
       process.stdout.write(`removed ${target}\n`);
@@ -45,12 +48,14 @@ export function register(program: Command): void {
     )
     .option("--rebuild", "make the root file system again even when it is cached")
     .action(async (o: { rebuild?: boolean }) => {
+      const { docker } = await daemon();
+      const { RunnerImageError, buildRunnerImage } = await import("../../swarm/runner-image.js");
       const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
       const v = await docker(host, ["version", "--format", "{{.Server.Version}}"], 20_000);
       if (v.missing)
-        throw new UsageError("swarm image: the docker client is not installed (Debian: docker.io)");
+        throw new CliUsageError("swarm image: the docker client is not installed (Debian: docker.io)");
       if (v.exitCode !== 0) {
-        throw new UsageError(
+        throw new CliUsageError(
           `swarm image: no docker daemon at ${host} (start one with \`redfix swarm up\` and set DOCKER_HOST)`,
         );
       }
@@ -61,15 +66,14 @@ export function register(program: Command): void {
         });
         process.stdout.write(`${tag}\n`);
       } catch (e) {
-        if (e instanceof RunnerImageError) throw new UsageError(`swarm image: ${e.message}`);
+        if (e instanceof RunnerImageError) throw new CliUsageError(`swarm image: ${e.message}`);
         throw e;
       }
     });
 }
 
-function only(): string {
-  const dirs = swarmDirs();
+function only(dirs: string[]): string {
   if (dirs.length === 1) return dirs[0]!;
-  if (dirs.length === 0) throw new UsageError("swarm down: no redfix swarm is running");
-  throw new UsageError(`swarm down: several redfix swarms (${dirs.join(", ")}): name one`);
+  if (dirs.length === 0) throw new CliUsageError("swarm down: no redfix swarm is running");
+  throw new CliUsageError(`swarm down: several redfix swarms (${dirs.join(", ")}): name one`);
 }

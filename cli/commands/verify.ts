@@ -1,15 +1,15 @@
 import { availableParallelism } from "node:os";
-import { Option, type Command } from "commander";
-import { countRuns } from "../../verify/record.js";
-import type { VerifyRecord } from "../../verify/record.js";
-import { UsageError } from "../../pipeline/analyze.js";
-import { afterRunDirWritten, shown } from "../hooks.js";
+import type { Command } from "commander";
+import { Option } from "../commander.js";
+import type { VerifyRecord, countRuns } from "../../verify/record.js";
 import { terminalSafe } from "../../reports/text.js";
+import { CliUsageError } from "../errors.js";
+import { shown } from "../paths.js";
 
 function positiveInt(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min) throw new CliUsageError(`${name} must be an integer >= ${min}`);
     return n;
   };
 }
@@ -42,7 +42,7 @@ const LOAD_PER_CORE = 6;
  * `  before 0/3  after 3/3  under load before 4/12 after 12/12`: passed/runs, runs that skipped
  * themselves or were killed at the timeout apart.
  */
-function rates(r: VerifyRecord): string {
+function rates(r: VerifyRecord, count: typeof countRuns): string {
   let out = "";
   for (const [label, phase, mode] of [
     ["  before", "before", "alone"],
@@ -50,7 +50,7 @@ function rates(r: VerifyRecord): string {
     ["  under load before", "before", "load"],
     [" after", "after", "load"],
   ] as const) {
-    const { passed, failed, skipped, timedOut } = countRuns(r.runs, phase, mode);
+    const { passed, failed, skipped, timedOut } = count(r.runs, phase, mode);
     if (passed + failed + skipped + timedOut === 0) continue;
     const apart = [skipped ? `${skipped} skipped` : "", timedOut ? `${timedOut} timed out` : ""].filter(
       Boolean,
@@ -129,13 +129,14 @@ export function register(program: Command): void {
     )
     .action(async (runDir: string, o: VerifyFlags) => {
       if (o.on === "swarm" && !o.runnerImage) {
-        throw new UsageError(
+        throw new CliUsageError(
           "--on swarm needs --runner-image <image>: build one with `redfix swarm image` (it prints the tag)",
         );
       }
-      if (o.on !== "swarm" && o.runnerImage) throw new UsageError("--runner-image needs --on swarm");
+      if (o.on !== "swarm" && o.runnerImage) throw new CliUsageError("--runner-image needs --on swarm");
       const tty = process.stderr.isTTY === true;
       const { verifyRun } = await import("../../verify/verify.js");
+      const { countRuns } = await import("../../verify/record.js");
       const { SwarmReplayError } = await import("../../verify/swarm-replay.js");
       // The findings verified by this run (the run directory keeps earlier runs' verdicts too).
       const thisRun: VerifyRecord[] = [];
@@ -168,7 +169,7 @@ export function register(program: Command): void {
           const width = 20;
           const bar = "#".repeat(Math.round((done / total) * width)).padEnd(width, ".");
           const timedOut = r.runs.some((x) => x.timedOut && !x.passed) ? " (timed out)" : "";
-          const line = terminalSafe(`${r.rule} ${r.recipe}: ${r.verdict}${timedOut}${rates(r)}`);
+          const line = terminalSafe(`${r.rule} ${r.recipe}: ${r.verdict}${timedOut}${rates(r, countRuns)}`);
           if (tty) process.stderr.write(`\r\x1b[K[${bar}] ${done}/${total}\n`);
           process.stdout.write(`${line}\n`);
           for (const ch of r.checks.filter((x) => x.status !== "passed")) {
@@ -189,7 +190,7 @@ export function register(program: Command): void {
       try {
         await verifying;
       } catch (e) {
-        if (e instanceof SwarmReplayError) throw new UsageError(e.message);
+        if (e instanceof SwarmReplayError) throw new CliUsageError(e.message);
         throw e;
       }
       if (o.on === "swarm") {
@@ -199,6 +200,7 @@ export function register(program: Command): void {
           `${jobs.length} replays ran as swarm jobs in ${terminalSafe(o.runnerImage ?? "")}${nodes.length > 0 ? ` on ${terminalSafe(nodes.join(", "))}` : ""}\n`,
         );
       }
+      const { afterRunDirWritten } = await import("../hooks.js");
       const report = await afterRunDirWritten(runDir);
       const n = thisRun.length;
       process.stdout.write(

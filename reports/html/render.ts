@@ -14,6 +14,7 @@ import type HandlebarsApi from "handlebars";
 import type { TemplateDelegate } from "handlebars";
 import { readRunInputs, type RuleDocs, type WrittenRun } from "./inputs.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
+import { REPORT_FILE } from "./report-file.js";
 import { FindingBodies, buildView, type FindingView, type ReportView } from "./view.js";
 
 export type { RuleDocs, WrittenRun } from "./inputs.js";
@@ -34,7 +35,7 @@ export interface ReportOptions {
   compiledAhead?: boolean;
 }
 
-export const REPORT_FILE = "report.html";
+export { REPORT_FILE } from "./report-file.js";
 
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const parts: string[] = [];

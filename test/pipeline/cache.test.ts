@@ -1,14 +1,17 @@
 /**
  * The analyze cache: an unchanged workspace reuses the result (and an untouched run directory is not
  * written again); a changed file, git ref, config or option analyzes afresh, with the same result as
- * a run without the cache. On the bundled examples, with real git repos.
+ * a run without the cache; a hit loads none of the analysis (seen by the modules the CLI resolves).
+ * On the bundled examples, with real git repos.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyze } from "../../pipeline/analyze.js";
+import { analyze, type AnalyzeOptions } from "../../pipeline/analyze.js";
+import { ConfigError } from "../../load/config.js";
 import { analyzeCached, cacheFile, DEFAULT_CACHE_FILE } from "../../pipeline/cache.js";
 import { git, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 
@@ -146,6 +149,113 @@ test("the CLI: a cached run prints the same, and leaves an untouched run directo
   const other = join(work, "unused");
   run("--cache-location", other);
   assert.not.ok(existsSync(other));
+});
+
+test("the config file is part of the key: the one found from the working folder, its bytes, its place, --config", async () => {
+  const recipes = repoFrom(EXAMPLES);
+  const home = join(work, "home");
+  mkdirSync(home, { recursive: true });
+  const file = join(work, "config.cache");
+  const run = (extra: Partial<AnalyzeOptions> = {}) => analyzeCached({ recipes, cwd: home, ...extra }, file);
+  try {
+    assert.is((await run()).hit, false);
+    assert.is((await run()).hit, true);
+    // Another working folder that finds no config either gives the same result: a hit.
+    assert.is((await run({ cwd: join(work, "elsewhere") })).hit, true);
+    const config = join(home, "redfix.config.yaml");
+    writeFileSync(config, "failOn: never\n");
+    const found = await run();
+    assert.is(found.hit, false, "a config found from the working folder is an input");
+    assert.is(found.outcome.config.failOn, "never");
+    assert.is((await run()).hit, true);
+    writeFileSync(config, "failOn: error\n");
+    const edited = await run();
+    assert.is(edited.hit, false, "its bytes are an input");
+    assert.is(edited.outcome.config.failOn, "error");
+    // The same bytes, in a folder that has become a recipe's: no longer trusted to raise the threshold.
+    writeFileSync(join(home, "compose.yml"), "services: {}\n");
+    const untrusted = await run();
+    assert.is(untrusted.hit, false, "whether it lies in a recipe folder is an input");
+    assert.is(untrusted.outcome.config.failOn, "warning");
+    assert.is(untrusted.outcome.config.ignored.length, 1);
+    const other = join(work, "other.yaml");
+    writeFileSync(other, "failOn: info\n");
+    const named = await run({ config: other });
+    assert.is(named.hit, false, "--config names another file");
+    assert.is(named.outcome.config.failOn, "info");
+    assert.is((await run({ config: other })).hit, true);
+    // A --config that does not exist fails as it does without the cache.
+    let error: unknown = null;
+    await run({ config: join(work, "missing.yaml") }).catch((e: unknown) => (error = e));
+    assert.instance(error, ConfigError);
+  } finally {
+    removeDir(recipes);
+  }
+});
+
+/** What of redfix and its packages a CLI run loads, by path below the package root. */
+function cliModules(args: string[]): { status: number | null; stdout: string; modules: string[] } {
+  const hooks = join(work, "module-hooks.mjs");
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.REDFIX_TEST_MODULES, resolved.url + "\\n");
+  return resolved;
+}
+`,
+  );
+  const register = join(work, "module-register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  const log = join(work, `modules-${Math.random().toString(36).slice(2)}.log`);
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, REDFIX_TEST_MODULES: log },
+  });
+  const modules = readFileSync(log, "utf8")
+    .split("\n")
+    .filter((url) => url.startsWith("file:"))
+    .map((url) => relative(process.cwd(), fileURLToPath(url)));
+  return { status: r.status, stdout: r.stdout, modules: [...new Set(modules)].sort() };
+}
+
+/** The analysis and everything only writing or other commands need. */
+const HEAVY =
+  /^dist\/(analyzers|codemods|harness|swarm|verify|apply)\/|^dist\/pipeline\/(registry|analyze|cache-miss|check)\.js$|^dist\/load\/(config|workspace)\.js$|^dist\/reports\/(html\/render|run-dir)\.js$|^node_modules\/(yaml|handlebars|execa|picomatch|diff)\//;
+
+test("a hit loads none of the analysis (rules, codemods, yaml, the report renderer), nor does --help", () => {
+  const args = [
+    "analyze",
+    ws,
+    "--out",
+    join(work, "lean-run"),
+    "--cache",
+    "--cache-location",
+    join(work, "lean"),
+  ];
+  const miss = cliModules(args);
+  // The probe sees what a run loads: a miss loads the registry and yaml.
+  assert.ok(miss.modules.includes("dist/pipeline/registry.js"), miss.modules.join(" "));
+  assert.ok(miss.modules.some((m) => m.startsWith("node_modules/yaml/")));
+  const hit = cliModules(args);
+  assert.is(hit.stdout, miss.stdout);
+  assert.is(hit.status, miss.status);
+  assert.ok(hit.modules.includes("dist/pipeline/cache.js"));
+  assert.equal(
+    hit.modules.filter((m) => HEAVY.test(m)),
+    [],
+  );
+  const help = cliModules(["--help"]);
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /analyze/);
+  assert.equal(
+    help.modules.filter((m) => HEAVY.test(m)),
+    [],
+  );
 });
 
 test.run();
