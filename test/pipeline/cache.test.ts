@@ -5,7 +5,7 @@
  * On the bundled examples, with real git repos.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "uvu";
@@ -101,6 +101,39 @@ test("a changed file, a new git tag, a config or an option change each analyze a
   // Each workspace and option set keeps its own entry.
   assert.is((await analyzeCached({ recipes: ws, rules: ["RF101"] }, file)).hit, true);
   assert.is((await analyzeCached({ recipes: ws }, file)).hit, true);
+});
+
+test("a symlink's target is an input; entries a run does not touch are written back intact", async () => {
+  const file = join(work, "link.cache");
+  const link = join(ws, "discourse", "notes-link");
+  symlinkSync("README.md", link);
+  try {
+    assert.is((await analyzeCached({ recipes: ws }, file)).hit, false);
+    assert.is((await analyzeCached({ recipes: ws }, file)).hit, true);
+    rmSync(link);
+    symlinkSync("compose.yml", link);
+    assert.is((await analyzeCached({ recipes: ws }, file)).hit, false, "a re-pointed symlink is a change");
+  } finally {
+    rmSync(link, { force: true });
+  }
+  // Two entries; recording a run directory for one rewrites the file with the other's body as read.
+  const all = await analyzeCached({ recipes: ws }, file);
+  const one = await analyzeCached({ recipes: ws, rules: ["RF101"] }, file);
+  assert.is(one.hit, false);
+  const hit = await analyzeCached({ recipes: ws }, file);
+  assert.is(hit.hit, true);
+  const dir = join(work, "recorded");
+  mkdirSync(dir, { recursive: true });
+  hit.wrote(dir);
+  const again = await analyzeCached({ recipes: ws, rules: ["RF101"] }, file);
+  assert.is(again.hit, true);
+  assert.is(shape(again.outcome), shape(one.outcome));
+  const recorded = await analyzeCached({ recipes: ws }, file);
+  assert.is(recorded.hit, true);
+  assert.ok(recorded.written(dir), "the recorded run directory is in the rewritten head");
+  assert.is(shape(recorded.outcome), shape(all.outcome));
+  // The file is ASCII whatever the findings hold: it is read without decoding.
+  assert.not.ok(readFileSync(file).some((b) => b > 0x7f));
 });
 
 test("a broken or foreign cache file is ignored and replaced", async () => {
