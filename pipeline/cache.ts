@@ -16,7 +16,16 @@
  * `caddy adapt` results are kept in the same file, keyed by the Caddyfile's text, its imports, the
  * sample env and the caddy binary: an unchanged Caddyfile is never adapted again.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { VERSION } from "../core/package.js";
 import type { RuleMeta } from "../analyzers/rule.js";
@@ -71,7 +80,8 @@ type AdaptRecords = Record<string, { result: CaddyAdaptResult; used: number }>;
  * are read as latin1, with no UTF-8 decoding.
  */
 interface CacheFile {
-  entries: Map<string, { head: EntryHead; body: EntryBody | null; raw: Buffer | null }>;
+  /** Each entry's head, and its body as parsed and/or as bytes (in pieces when this run wrote it). */
+  entries: Map<string, { head: EntryHead; body: EntryBody | null; raw: Buffer[] | null }>;
   adapt: AdaptRecords | null;
   adaptRaw: Buffer | null;
 }
@@ -235,7 +245,7 @@ function readCache(file: string): CacheFile {
     };
     const cache: CacheFile = { entries: new Map(), adapt: null, adaptRaw: slice(head.adapt) };
     for (const [scope, { at, ...entry }] of Object.entries(head.entries))
-      cache.entries.set(scope, { head: entry, body: null, raw: slice(at) });
+      cache.entries.set(scope, { head: entry, body: null, raw: [slice(at)] });
     return cache;
   } catch {
     // not JSON, from another version or cut short: start afresh
@@ -244,10 +254,10 @@ function readCache(file: string): CacheFile {
 }
 
 /** An entry's body, parsed when first asked for; null when it cannot be (then the entry is a miss). */
-function entryBody(entry: { body: EntryBody | null; raw: Buffer | null }): EntryBody | null {
+function entryBody(entry: { body: EntryBody | null; raw: Buffer[] | null }): EntryBody | null {
   if (!entry.body && entry.raw) {
     try {
-      entry.body = JSON.parse(entry.raw.toString("latin1")) as EntryBody;
+      entry.body = JSON.parse(Buffer.concat(entry.raw).toString("latin1")) as EntryBody;
     } catch {
       entry.raw = null;
     }
@@ -276,6 +286,21 @@ function asciiJson(value: unknown): Buffer {
   return Buffer.from(text, "latin1");
 }
 
+/**
+ * An entry's body as `asciiJson` would write it, in one piece per recipe: a catalogue's body is tens
+ * of megabytes, never held as one string (nor twice, as UTF-16 and as bytes).
+ */
+function bodyPieces(body: EntryBody): Buffer[] {
+  const pieces = [Buffer.from('{"result":'), asciiJson(body.result), Buffer.from(',"recipes":{')];
+  let first = true;
+  for (const [dir, part] of Object.entries(body.recipes)) {
+    pieces.push(Buffer.from(`${first ? "" : ","}`), asciiJson(dir), Buffer.from(":"), asciiJson(part));
+    first = false;
+  }
+  pieces.push(Buffer.from('},"rest":'), asciiJson(body.rest), Buffer.from("}"));
+  return pieces;
+}
+
 function saveCache(file: string, cache: CacheFile): void {
   const keep = [...cache.entries]
     .filter(([, e]) => e.body || e.raw)
@@ -286,27 +311,39 @@ function saveCache(file: string, cache: CacheFile): void {
     if (adapt.length > MAX_ADAPT)
       cache.adapt = Object.fromEntries(adapt.sort((a, b) => b[1].used - a[1].used).slice(0, MAX_ADAPT));
   }
-  // Bodies are written back as read (or as first written: the caller's later changes to the
-  // outcome, a baseline's marks, stay out of the file).
+  // Bodies are written back as read, or as this run first wrote them: recording a run directory
+  // later copies them (the caller's later changes to the outcome, a baseline's marks, stay out).
   const bodies: Buffer[] = [];
   let at = 0;
-  const place = (bytes: Buffer): [number, number] => {
-    bodies.push(bytes, NEWLINE);
-    const span: [number, number] = [at, at + bytes.length];
-    at += bytes.length + 1;
-    return span;
+  const place = (pieces: Buffer[]): [number, number] => {
+    const from = at;
+    for (const b of pieces) at += b.length;
+    bodies.push(...pieces, NEWLINE);
+    at += 1;
+    return [from, at - 1];
   };
   const head: Head = { format: FORMAT, entries: {}, adapt: [0, 0] };
   for (const [scope, e] of keep) {
-    e.raw ??= asciiJson(e.body);
+    e.raw ??= bodyPieces(e.body!);
     head.entries[scope] = { ...e.head, at: place(e.raw) };
   }
-  head.adapt = place(cache.adapt ? asciiJson(cache.adapt) : (cache.adaptRaw ?? asciiJson({})));
+  head.adapt = place([cache.adapt ? asciiJson(cache.adapt) : (cache.adaptRaw ?? asciiJson({}))]);
   mkdirSync(dirname(file), { recursive: true });
   // Through a rename: two runs sharing a cache file never leave half of one behind.
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([asciiJson(head), NEWLINE, ...bodies]));
+  const fd = openSync(tmp, "w");
+  try {
+    writeAll(fd, asciiJson(head));
+    writeAll(fd, NEWLINE);
+    for (const b of bodies) writeAll(fd, b);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
 }
 
 const NEWLINE = Buffer.from("\n");
