@@ -257,7 +257,8 @@ function readCache(file: string): CacheFile {
 function entryBody(entry: { body: EntryBody | null; raw: Buffer[] | null }): EntryBody | null {
   if (!entry.body && entry.raw) {
     try {
-      entry.body = JSON.parse(Buffer.concat(entry.raw).toString("latin1")) as EntryBody;
+      const bytes = entry.raw.length === 1 ? entry.raw[0]! : Buffer.concat(entry.raw);
+      entry.body = JSON.parse(bytes.toString("latin1")) as EntryBody;
     } catch {
       entry.raw = null;
     }
