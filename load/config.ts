@@ -11,7 +11,6 @@ import picomatch from "picomatch";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Severity } from "../core/finding.js";
 
-export { CONFIG_FILE, ConfigError, findConfig } from "./config-file.js";
 
 export type RuleLevel = Severity | "off";
 

@@ -277,12 +277,6 @@ export function analysisConfig(opts: AnalyzeOptions): RedfixConfig {
   return config;
 }
 
-/** Exit status 1 when an unsuppressed finding reaches the threshold. */
-export function failed(findings: Finding[], failOn: RedfixConfig["failOn"]): boolean {
-  if (failOn === "never") return false;
-  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
-}
-
 /** A file a fix edits, through the safe reader: a regular file inside one of the analyzed roots. */
 function readOrNull(p: string, roots: string[]): string | null {
   const root = roots.find((r) => isInside(r, p));

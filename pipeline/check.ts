@@ -10,7 +10,6 @@ import type { SourceFile } from "../core/source.js";
 import type { Workspace } from "../load/workspace.js";
 import { compareFindings, type Finding, type Suppression } from "../core/finding.js";
 // The order of findings lives with the findings contract (a cached run sorts without the rules).
-export { compareFindings } from "../core/finding.js";
 import { placed, type Analyzed, type Problem, type Rule, type RuleScope } from "../analyzers/rule.js";
 
 /**

@@ -169,4 +169,3 @@ export function crossFacts(rule: RegisteredRule, recipe: Recipe): { facts: unkno
 }
 
 // Apart, so that a cache hit assembles its stored parts without loading the rules.
-export { assemble } from "./assemble.js";

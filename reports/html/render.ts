@@ -35,7 +35,6 @@ export interface ReportOptions {
   compiledAhead?: boolean;
 }
 
-export { REPORT_FILE } from "./report-file.js";
 
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const parts: string[] = [];

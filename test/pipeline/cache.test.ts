@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { analyze, type AnalyzeOptions } from "../../pipeline/analyze.js";
-import { ConfigError } from "../../load/config.js";
+import { ConfigError } from "../../load/config-file.js";
 import { analyzeCached, cacheFile, DEFAULT_CACHE_FILE } from "../../pipeline/cache.js";
 import { git, removeDir, repoFrom, tempDir } from "../support/workspace.js";
 
