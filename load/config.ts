@@ -11,7 +11,6 @@ import picomatch from "picomatch";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Severity } from "../core/finding.js";
 
-
 export type RuleLevel = Severity | "off";
 
 export interface Profile {

@@ -19,7 +19,6 @@ import {
 } from "./check.js";
 import type { Analyzed } from "../analyzers/rule.js";
 import type { Finding } from "../core/finding.js";
-import { SEVERITY_RANK } from "../core/finding.js";
 import { buildSeries, uniqueRepoNames } from "./series.js";
 import { incrementalProblems, type Increment } from "./incremental.js";
 import type { PatchSeries } from "../core/patch.js";

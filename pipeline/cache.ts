@@ -37,7 +37,6 @@ import type { Stored } from "./cache-miss.js";
 import type { Part } from "./parts.js";
 import { buildStamp, configStamp, digest, outputStamp, toolStamp, treeDigest } from "./cache-key.js";
 
-
 /**
  * An analysis as the cache gives it: of the rules only their metadata (for SARIF and the run
  * directory), so that a hit needs no registry. A fresh analysis's outcome is one too.

@@ -35,7 +35,6 @@ export interface ReportOptions {
   compiledAhead?: boolean;
 }
 
-
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const parts: string[] = [];
   await streamReport(runDir, options, (s) => {
