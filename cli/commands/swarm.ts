@@ -29,10 +29,13 @@ export function register(program: Command): void {
   swarm
     .command("down")
     .description("stop the swarm `up` started and remove everything it made")
-    .argument("[dir]", "the swarm's folder (default: the one DOCKER_HOST points into, or the only one)")
+    .argument(
+      "[dir]",
+      "the swarm's folder (default: the one the docker endpoint points into — DOCKER_HOST, DOCKER_CONTEXT or the current context — or the only one)",
+    )
     .action(async (dir?: string) => {
       const { SwarmError, swarmDirOf, swarmDirs, swarmDown } = await daemon();
-      const target = dir ?? swarmDirOf(process.env.DOCKER_HOST) ?? only(swarmDirs());
+      const target = dir ?? swarmDirOf(await endpointHost("swarm down")) ?? only(swarmDirs());
       try {
         await swarmDown(target);
       } catch (e) {
@@ -50,7 +53,7 @@ export function register(program: Command): void {
     .action(async (o: { rebuild?: boolean }) => {
       const { docker } = await daemon();
       const { RunnerImageError, buildRunnerImage } = await import("../../swarm/runner-image.js");
-      const host = process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
+      const host = await endpointHost("swarm image");
       const v = await docker(host, ["version", "--format", "{{.Server.Version}}"], 20_000);
       if (v.missing)
         throw new CliUsageError("swarm image: the docker client is not installed (Debian: docker.io)");
@@ -70,6 +73,14 @@ export function register(program: Command): void {
         throw e;
       }
     });
+}
+
+/** The daemon docker itself would talk to (swarm/endpoint.ts), as verify finds it. */
+async function endpointHost(command: string): Promise<string> {
+  const { dockerEndpoint } = await import("../../swarm/endpoint.js");
+  const e = dockerEndpoint();
+  if ("reason" in e) throw new CliUsageError(`${command}: ${e.reason}`);
+  return e.host;
 }
 
 function only(dirs: string[]): string {

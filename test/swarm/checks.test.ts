@@ -186,11 +186,27 @@ it("nothing verify deployed is left on the swarm", async () => {
   assert.equal(await swarmLeftovers(host), []);
 });
 
-it("`redfix swarm down` removes the swarm", async () => {
+it("`redfix swarm down` finds the swarm through the docker context and removes it", async () => {
   assert.ok(swarmDir, "no swarm");
-  const r = await cli(["swarm", "down", swarmDir]);
-  assert.is(r.exitCode, 0, r.output);
-  assert.not.ok(existsSync(swarmDir));
+  const config = mkdtempSync(join(tmpdir(), "redfix-docker-config-"));
+  try {
+    const made = await runProcess("docker", ["context", "create", "rf-down", "--docker", `host=${host}`], {
+      env: { DOCKER_CONFIG: config },
+      timeoutMs: 30_000,
+    });
+    assert.is(made.exitCode, 0, made.output);
+    // The endpoint is consulted: a context that does not exist is a usage error, and nothing is removed.
+    const wrong = await cli(["swarm", "down"], { DOCKER_CONFIG: config, DOCKER_CONTEXT: "nope" });
+    assert.is(wrong.exitCode, 2, wrong.output);
+    assert.match(wrong.output, /swarm down: docker context "nope" \(from DOCKER_CONTEXT\) does not exist/);
+    assert.ok(existsSync(swarmDir));
+    const r = await cli(["swarm", "down"], { DOCKER_CONFIG: config, DOCKER_CONTEXT: "rf-down" });
+    assert.is(r.exitCode, 0, r.output);
+    assert.match(r.output, `removed ${swarmDir}`);
+    assert.not.ok(existsSync(swarmDir));
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
 });
 
 test.run();
