@@ -256,12 +256,33 @@ function entryBody(entry: { body: EntryBody | null; raw: Buffer[] | null }): Ent
   if (!entry.body && entry.raw) {
     try {
       const bytes = entry.raw.length === 1 ? entry.raw[0]! : Buffer.concat(entry.raw);
-      entry.body = JSON.parse(bytes.toString("latin1")) as EntryBody;
+      const body = JSON.parse(bytes.toString("latin1")) as EntryBody;
+      // Our own writing, but a file on disk all the same: a body of another shape is a miss, not a crash.
+      if (!wellFormed(body)) throw new Error("not an entry body");
+      entry.body = body;
     } catch {
       entry.raw = null;
     }
   }
   return entry.body;
+}
+
+function wellFormed(body: EntryBody): boolean {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const isPart = (p: unknown): boolean =>
+    isObject(p) &&
+    ["findings", "repos", "patches", "refused", "drafts", "used"].every((k) => Array.isArray(p[k]));
+  return (
+    isObject(body) &&
+    isObject(body.result) &&
+    Array.isArray(body.result.rules) &&
+    isObject(body.result.config) &&
+    isObject(body.result.run) &&
+    isObject(body.recipes) &&
+    Object.values(body.recipes).every(isPart) &&
+    isPart(body.rest)
+  );
 }
 
 function adaptRecords(cache: CacheFile): AdaptRecords {

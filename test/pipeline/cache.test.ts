@@ -143,6 +143,20 @@ test("a broken or foreign cache file is ignored and replaced", async () => {
   assert.is((await analyzeCached({ recipes: ws }, file)).hit, true);
   writeFileSync(file, JSON.stringify({ format: 999, entries: {} }));
   assert.is((await analyzeCached({ recipes: ws }, file)).hit, false);
+  // The head intact, the entry's body valid JSON of another shape (a file edited or damaged on disk):
+  // a miss with the fresh result, not a crash and not a result read from it.
+  assert.is((await analyzeCached({ recipes: ws }, file)).hit, true);
+  const bytes = readFileSync(file, "latin1");
+  const nl = bytes.indexOf("\n");
+  const head = JSON.parse(bytes.slice(0, nl)) as { entries: Record<string, { at: [number, number] }> };
+  const [entry] = Object.values(head.entries);
+  const body = bytes.slice(nl + 1);
+  const [from, to] = entry!.at;
+  const other = JSON.stringify({ result: {}, recipes: [], rest: null }).padEnd(to - from, " ");
+  writeFileSync(file, `${bytes.slice(0, nl + 1)}${body.slice(0, from)}${other}${body.slice(to)}`, "latin1");
+  const damaged = await analyzeCached({ recipes: ws }, file);
+  assert.is(damaged.hit, false);
+  assert.is(shape(damaged.outcome), await fresh());
 });
 
 test("--cache-location names a file or a folder", () => {
