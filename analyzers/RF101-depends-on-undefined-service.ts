@@ -21,10 +21,10 @@ export const rf101: Rule = {
     fixable: true,
     kinds: ALL_KINDS,
     scope: "recipe",
-    docs: `\`docker stack deploy\` ignores \`depends_on\`, but every tool that renders the stack first
-(\`docker compose config\`, \`abra app config\`, image pre-pull steps) fails with
-\`service "sidekiq" depends on undefined service "discourse"\`. The deploy then pulls large images inline and
-eats its convergence budget. The classic case: a recipe renames Bitnami's \`discourse\` service to \`app\`
+    docs: `\`docker stack deploy\` ignores \`depends_on\` (docker/cli's compose loader never checks it), but the
+tools built on compose-go that render the stack first (\`docker compose config\`, a CI harness's image pre-pull
+step) fail with \`service "sidekiq" depends on undefined service "discourse"\`. The deploy then pulls large images
+inline and eats its convergence budget. (\`abra app config\` only edits the app's env file: it is not one of them.) The classic case: a recipe renames Bitnami's \`discourse\` service to \`app\`
 and keeps \`sidekiq: depends_on: [discourse]\`.
 
 Judged on the merged stack of every overlay combination a deployment may use (docs/kinds.md: abra's default
