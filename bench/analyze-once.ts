@@ -11,7 +11,7 @@
  */
 import { statSync } from "node:fs";
 import type { AnalyzeOptions } from "../pipeline/analyze.js";
-import { analyzeCached, type CachedOutcome } from "../pipeline/cache.js";
+import { analysisOutcome } from "../pipeline/cache.js";
 
 const args = process.argv.slice(2);
 const cli = args[0] === "--cli";
@@ -46,15 +46,8 @@ if (cli) {
     recipes: recipes!,
     ...(process.env.BENCH_HARNESS ? { harness: process.env.BENCH_HARNESS } : {}),
   };
-  const cached = cacheFile ? await analyzeCached(opts, cacheFile) : null;
-  let r: CachedOutcome;
-  if (cached?.hit) r = cached.outcome;
-  else {
-    // As the CLI does: the workspace model is collected before the run directory and report are built.
-    const { analyze, outcomeOf, releaseAnalysis } = await import("../pipeline/analyze.js");
-    r = cached ? cached.outcome : outcomeOf(await analyze(opts));
-    await releaseAnalysis();
-  }
+  // As the CLI does.
+  const { outcome: r, cached } = await analysisOutcome(opts, cacheFile ?? null);
   if (!cached?.written(out!)) {
     const { writeAnalysisOutput } = await import("../cli/hooks.js");
     await writeAnalysisOutput(out!, r);

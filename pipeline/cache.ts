@@ -200,6 +200,23 @@ export async function analyzeCached(options: AnalyzeOptions, file: string): Prom
   };
 }
 
+/**
+ * What `analyze` works from: the cache's answer with `--cache` (`file`), else a fresh analysis. A
+ * fresh analysis's workspace model is collected before this returns, so the run directory and the
+ * report reuse its memory; a hit loads none of the analysis.
+ */
+export async function analysisOutcome(
+  opts: AnalyzeOptions,
+  file: string | null,
+): Promise<{ outcome: CachedOutcome; cached: Cached | null }> {
+  const cached = file ? await analyzeCached(opts, file) : null;
+  if (cached?.hit) return { outcome: cached.outcome, cached };
+  const { analyze, outcomeOf, releaseAnalysis } = await import("./analyze.js");
+  const outcome = cached ? cached.outcome : outcomeOf(await analyze(opts));
+  await releaseAnalysis();
+  return { outcome, cached };
+}
+
 /** The cache file's `caddy adapt` results as analyze's store, keyed also by the caddy binary. */
 function persistentAdapt(cache: CacheFile, caddy: string, stats: CacheStats): AdaptStore {
   const k = (key: string) => digest(caddy, key);

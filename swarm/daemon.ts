@@ -153,10 +153,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The folder of the socket a DOCKER_HOST names, as `swarm up` lays it out (`<dir>/docker.sock`). */
+export function socketDir(host: string | undefined): string | null {
+  return /^unix:\/\/(.+)\/docker\.sock$/.exec(host ?? "")?.[1] ?? null;
+}
+
 /** The redfix swarm folder a DOCKER_HOST points into, if it is one. */
 export function swarmDirOf(host: string | undefined): string | null {
-  const m = /^unix:\/\/(.+)\/docker\.sock$/.exec(host ?? "");
-  return m && existsSync(join(m[1]!, MARKER)) ? m[1]! : null;
+  const dir = socketDir(host);
+  return dir && existsSync(join(dir, MARKER)) ? dir : null;
 }
 
 /** Every redfix swarm folder in the temp folder. */

@@ -3,7 +3,7 @@ import { Option } from "../commander.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { failsAt } from "../../core/finding.js";
-import { analyzeCached, cacheFile, type CachedOutcome } from "../../pipeline/cache.js";
+import { analysisOutcome, cacheFile } from "../../pipeline/cache.js";
 import { REPORT_FILE } from "../../reports/html/report-file.js";
 import { renderText, terminalSafe, useColor } from "../../reports/text.js";
 import { shown } from "../paths.js";
@@ -72,18 +72,10 @@ export function register(program: Command): void {
         ...(typeof o.backupHooks === "string" ? { options: { backupHooks: o.backupHooks } } : {}),
       };
       // As in ESLint, --cache-location alone does not turn the cache on.
-      const cached = o.cache
-        ? await analyzeCached(opts, cacheFile(o.cacheLocation as string | undefined))
-        : null;
-      let result: CachedOutcome;
-      if (cached?.hit) result = cached.outcome;
-      else {
-        // A fresh analysis, without the cache or on a miss (which has loaded this module already).
-        const { analyze, outcomeOf, releaseAnalysis } = await import("../../pipeline/analyze.js");
-        result = cached ? cached.outcome : outcomeOf(await analyze(opts));
-        // The workspace model is garbage now: collected before the run directory and report are built.
-        await releaseAnalysis();
-      }
+      const { outcome: result, cached } = await analysisOutcome(
+        opts,
+        o.cache ? cacheFile(o.cacheLocation as string | undefined) : null,
+      );
       // (?? []: a cache entry written before the field existed.)
       for (const line of result.config.ignored ?? []) process.stderr.write(`warning: ${line}\n`);
       const baselined = typeof o.baseline === "string";

@@ -21,6 +21,11 @@ export async function layout(dest: string): Promise<ProcessResult> {
   return runProcess(process.execPath, [LAYOUT_SCRIPT, dest], { timeoutMs: 60_000 });
 }
 
+/** The arguments of `redfix analyze` on a laid-out workspace (`layout`): its recipes with its harness, into `out`. */
+export function analyzeLaidOut(ws: string, out: string): string[] {
+  return ["analyze", join(ws, "recipes"), "--harness", join(ws, "cc-ci"), "--out", out];
+}
+
 export interface Workspace {
   root: string;
   recipes: string;

@@ -1,5 +1,13 @@
-/** Test support for the swarm suites: what a test run left on the swarm it used. */
-import { docker } from "../../swarm/daemon.js";
+/** Test support for the swarm suites: the swarm `swarm up` started, and what a test run left on it. */
+import { docker, socketDir } from "../../swarm/daemon.js";
+
+/** The swarm `redfix swarm up` printed: its DOCKER_HOST line and the folder it points into; null without the line. */
+export function startedSwarm(stdout: string): { host: string; dir: string } | null {
+  const line = stdout.split("\n").find((l) => l.startsWith("DOCKER_HOST="));
+  if (!line) return null;
+  const host = line.slice("DOCKER_HOST=".length);
+  return { host, dir: socketDir(host) ?? "" };
+}
 
 /** Networks every swarm node has; anything else was made by someone. */
 const BUILT_IN_NETWORKS = ["bridge", "host", "none", "ingress", "docker_gwbridge"];

@@ -23,7 +23,7 @@ import * as assert from "uvu/assert";
 import type { Finding, FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
-import { swarmLeftovers } from "../support/swarm.js";
+import { startedSwarm, swarmLeftovers } from "../support/swarm.js";
 import { needs } from "../support/tools.js";
 import { FIXTURES, git } from "../support/workspace.js";
 
@@ -67,11 +67,7 @@ function swarmOf(run: string, rule: string): Finding[] {
 it("`redfix swarm up` starts a swarm", async () => {
   const r = await cli(["swarm", "up"]);
   assert.is(r.exitCode, 0, r.output);
-  host = r.stdout
-    .split("\n")
-    .find((l) => l.startsWith("DOCKER_HOST="))!
-    .slice("DOCKER_HOST=".length);
-  swarmDir = host.replace(/^unix:\/\//, "").replace(/\/docker\.sock$/, "");
+  ({ host, dir: swarmDir } = startedSwarm(r.stdout)!);
   assert.ok(existsSync(swarmDir), r.output);
 });
 

@@ -22,8 +22,8 @@ import type { Finding, FindingsDocument } from "../../core/finding.js";
 import { PACKAGE_ROOT } from "../../core/package.js";
 import { runProcess } from "../../core/process.js";
 import { docker } from "../../swarm/daemon.js";
-import { layout } from "../examples/support.js";
-import { swarmLeftovers } from "../support/swarm.js";
+import { analyzeLaidOut, layout } from "../examples/support.js";
+import { startedSwarm, swarmLeftovers } from "../support/swarm.js";
 import { needs } from "../support/tools.js";
 import { FIXTURES, git } from "../support/workspace.js";
 
@@ -47,10 +47,9 @@ test.after(async () => {
 it("`redfix swarm up` starts a swarm and prints DOCKER_HOST on a line of its own", async () => {
   const r = await cli(["swarm", "up"]);
   assert.is(r.exitCode, 0, r.output);
-  const line = r.stdout.split("\n").find((l) => l.startsWith("DOCKER_HOST="));
-  assert.ok(line, r.stdout);
-  host = line.slice("DOCKER_HOST=".length);
-  swarmDir = host.replace(/^unix:\/\//, "").replace(/\/docker\.sock$/, "");
+  const started = startedSwarm(r.stdout);
+  assert.ok(started, r.stdout);
+  ({ host, dir: swarmDir } = started);
   assert.ok(swarmDir.startsWith(tmpdir()), swarmDir);
   const info = await docker(host, ["info", "--format", "{{.Swarm.LocalNodeState}}"], 30_000);
   assert.is(info.stdout.trim(), "active");
@@ -62,14 +61,7 @@ it("verify deploys the example recipes before and after their fixes", async () =
   const l = await layout(join(root, "ws"));
   assert.is(l.exitCode, 0, l.output);
   const run = join(root, "run");
-  const a = await cli([
-    "analyze",
-    join(root, "ws", "recipes"),
-    "--harness",
-    join(root, "ws", "cc-ci"),
-    "--out",
-    run,
-  ]);
+  const a = await cli(analyzeLaidOut(join(root, "ws"), run));
   assert.ok(a.exitCode === 0 || a.exitCode === 1, a.output);
   const rules = ["R011", "RF101", "RF120", "RF130"].flatMap((r) => ["--rule", r]);
   const v = await cli(

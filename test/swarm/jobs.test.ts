@@ -23,8 +23,9 @@ import { docker } from "../../swarm/daemon.js";
 import { JOB_LABEL } from "../../swarm/jobs.js";
 import { RUNNER_REPO, runnerKey } from "../../swarm/runner-image.js";
 import type { VerifyRecord } from "../../verify/record.js";
-import { layout } from "../examples/support.js";
+import { analyzeLaidOut, layout } from "../examples/support.js";
 import { needs } from "../support/tools.js";
+import { startedSwarm } from "../support/swarm.js";
 
 const CLI = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const it = needs("swarm", "debootstrap", "git", "pytest", "postgres");
@@ -58,11 +59,7 @@ const records = (run: string): Map<string, VerifyRecord> => {
 it("`redfix swarm image` builds the runner image and prints its tag; a second call finds it", async () => {
   const up = await cli(["swarm", "up"]);
   assert.is(up.exitCode, 0, up.output);
-  host = up.stdout
-    .split("\n")
-    .find((l) => l.startsWith("DOCKER_HOST="))!
-    .slice("DOCKER_HOST=".length);
-  swarmDir = host.replace(/^unix:\/\//, "").replace(/\/docker\.sock$/, "");
+  ({ host, dir: swarmDir } = startedSwarm(up.stdout)!);
   const first = await cli(["swarm", "image"], { DOCKER_HOST: host }, 1_800_000);
   assert.is(first.exitCode, 0, first.output);
   tag = first.stdout.trim();
@@ -82,14 +79,7 @@ it("verify --on swarm gives the local verdicts for mattermost-lts and gitea, fro
   root = mkdtempSync(join(tmpdir(), "redfix-jobs-test-"));
   assert.is((await layout(join(root, "ws"))).exitCode, 0);
   const local = join(root, "local");
-  const a = await cli([
-    "analyze",
-    join(root, "ws", "recipes"),
-    "--harness",
-    join(root, "ws", "cc-ci"),
-    "--out",
-    local,
-  ]);
+  const a = await cli(analyzeLaidOut(join(root, "ws"), local));
   assert.is(a.exitCode, 1, a.output);
   const swarm = join(root, "swarm");
   cpSync(local, swarm, { recursive: true });
